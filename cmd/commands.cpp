@@ -1,0 +1,203 @@
+#include "cmd/commands.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdio>
+#include <memory>
+
+#include "runtime/default_spec.hpp"
+#include "runtime/error.hpp"
+#include "runtime/log.hpp"
+#include "runtime/proc.hpp"
+
+namespace myrt::cmd {
+
+namespace {
+
+// Shared state of one command's flags: CLI11 writes into it while parsing, the action reads
+// it afterwards.
+template <typename T>
+std::shared_ptr<T> opts() {
+    return std::make_shared<T>();
+}
+
+void add_create_flags(CLI::App* sub, CreateOptions& o) {
+    sub->add_option("-b,--bundle", o.bundle, "path to the bundle directory");
+    sub->add_option("--pid-file", o.pid_file, "write the init process's pid here");
+    sub->add_option("--console-socket", o.console_socket,
+                    "unix socket that receives the terminal's master fd");
+    sub->add_flag("--no-pivot", o.no_pivot, "use move + chroot instead of pivot_root");
+    sub->add_flag("--no-new-keyring", o.no_new_keyring, "keep the caller's session keyring");
+    sub->add_option("--preserve-fds", o.preserve_fds, "pass N extra fds (from 3) to the process");
+}
+
+std::string pad(std::string s, size_t width) {
+    if (s.size() < width) s.append(width - s.size(), ' ');
+    return s;
+}
+
+std::string owner_name(uint32_t uid) {
+    if (uid == 0) return "root";
+    return std::to_string(uid);
+}
+
+int print_list(Runtime& rt, const std::string& format, bool quiet) {
+    auto containers = rt.list();
+    std::string out;
+    if (quiet) {
+        for (const auto& c : containers) out += c.record.state.id + "\n";
+    } else if (format == "json") {
+        out = "[";
+        for (size_t i = 0; i < containers.size(); ++i) {
+            const auto& r = containers[i].record;
+            std::string state = spec::to_json(r.state, false);
+            // One object per container in runc's list shape.
+            out += i ? "," : "";
+            out += "{\"ociVersion\":\"" + r.state.ociVersion + "\",\"id\":";
+            log::append_json_string(out, r.state.id);
+            out += ",\"pid\":" + std::to_string(r.state.pid) + ",\"status\":\"" + r.state.status +
+                   "\",\"bundle\":";
+            log::append_json_string(out, r.state.bundle);
+            out += ",\"rootfs\":";
+            log::append_json_string(out, r.rootfs);
+            out += ",\"created\":\"" + r.created + "\",\"owner\":\"" + owner_name(r.owner) + "\"}";
+        }
+        out += "]\n";
+    } else {
+        std::vector<std::array<std::string, 6>> rows{{"ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER"}};
+        for (const auto& c : containers) {
+            const auto& r = c.record;
+            rows.push_back({r.state.id, std::to_string(r.state.pid), r.state.status,
+                            r.state.bundle, r.created, owner_name(r.owner)});
+        }
+        std::array<size_t, 6> width{};
+        for (const auto& row : rows)
+            for (size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], row[i].size());
+        for (const auto& row : rows) {
+            for (size_t i = 0; i + 1 < row.size(); ++i) out += pad(row[i], width[i] + 3);
+            out += row.back() + "\n";
+        }
+    }
+    fwrite(out.data(), 1, out.size(), stdout);
+    return 0;
+}
+
+int write_spec(const std::string& bundle, bool rootless) {
+    std::string path = (bundle.empty() ? "." : bundle) + "/config.json";
+    if (::access(path.c_str(), F_OK) == 0) throw Error("File " + path + " exists. Remove it first");
+    write_file_atomic(path, spec::to_json(default_config(rootless), true) + "\n", 0644);
+    return 0;
+}
+
+}  // namespace
+
+Registry register_commands(CLI::App& app, Globals& g) {
+    Registry reg;
+    auto action = reg.action;
+    auto runtime = [&g] { return Runtime(g.runtime); };
+
+    {
+        auto o = opts<CreateOptions>();
+        auto id = opts<std::string>();
+        auto* sub = app.add_subcommand("create", "create a container from a bundle");
+        add_create_flags(sub, *o);
+        sub->add_option("id", *id, "container id")->required();
+        sub->callback([=] { *action = [=] { runtime().create(*id, *o); return 0; }; });
+    }
+    {
+        auto o = opts<CreateOptions>();
+        auto id = opts<std::string>();
+        auto detach = opts<bool>();
+        auto* sub = app.add_subcommand("run", "create, start and wait for a container");
+        add_create_flags(sub, *o);
+        sub->add_flag("-d,--detach", *detach, "do not wait for the container");
+        sub->add_option("id", *id, "container id")->required();
+        sub->callback([=] { *action = [=] { return runtime().run(*id, *o, *detach); }; });
+    }
+    {
+        auto id = opts<std::string>();
+        auto* sub = app.add_subcommand("start", "start a created container");
+        sub->add_option("id", *id, "container id")->required();
+        sub->callback([=] { *action = [=] { runtime().start(*id); return 0; }; });
+    }
+    {
+        auto id = opts<std::string>();
+        auto* sub = app.add_subcommand("state", "print a container's state as JSON");
+        sub->add_option("id", *id, "container id")->required();
+        sub->callback([=] {
+            *action = [=] {
+                std::string s = spec::to_json(runtime().state(*id), true) + "\n";
+                fwrite(s.data(), 1, s.size(), stdout);
+                return 0;
+            };
+        });
+    }
+    {
+        auto id = opts<std::string>();
+        auto sig = opts<std::string>();
+        auto all = opts<bool>();
+        *sig = "TERM";
+        auto* sub = app.add_subcommand("kill", "send a signal to a container's init");
+        sub->add_flag("-a,--all", *all, "signal every process of the container");
+        sub->add_option("id", *id, "container id")->required();
+        sub->add_option("signal", *sig, "signal name (TERM, SIGKILL) or number");
+        sub->callback([=] {
+            *action = [=] {
+                int signal = parse_signal(*sig);
+                runtime().kill(*id, signal, *all);
+                return 0;
+            };
+        });
+    }
+    {
+        auto id = opts<std::string>();
+        auto force = opts<bool>();
+        auto* sub = app.add_subcommand("delete", "delete a stopped container");
+        sub->add_flag("-f,--force", *force, "kill the container first if it is running");
+        sub->add_option("id", *id, "container id")->required();
+        sub->callback([=] { *action = [=] { runtime().remove(*id, *force); return 0; }; });
+    }
+    {
+        auto format = opts<std::string>();
+        auto quiet = opts<bool>();
+        *format = "table";
+        auto* sub = app.add_subcommand("list", "list containers");
+        sub->alias("ls");
+        sub->add_option("-f,--format", *format, "table or json")
+            ->check(CLI::IsMember({"table", "json"}));
+        sub->add_flag("-q,--quiet", *quiet, "print only the ids");
+        sub->callback([=] {
+            *action = [=] {
+                Runtime rt = runtime();
+                return print_list(rt, *format, *quiet);
+            };
+        });
+    }
+    {
+        auto id = opts<std::string>();
+        auto* sub = app.add_subcommand("pause", "freeze every process of a container");
+        sub->add_option("id", *id, "container id")->required();
+        sub->callback([=] { *action = [=] { runtime().pause(*id); return 0; }; });
+    }
+    {
+        auto id = opts<std::string>();
+        auto* sub = app.add_subcommand("resume", "thaw a paused container");
+        sub->add_option("id", *id, "container id")->required();
+        sub->callback([=] { *action = [=] { runtime().resume(*id); return 0; }; });
+    }
+    {
+        auto bundle = opts<std::string>();
+        auto rootless = opts<bool>();
+        auto* sub = app.add_subcommand("spec", "write a default config.json");
+        sub->add_option("-b,--bundle", *bundle, "directory to write config.json into");
+        sub->add_flag("--rootless", *rootless, "a config for an unprivileged user");
+        sub->callback([=] { *action = [=] { return write_spec(*bundle, *rootless); }; });
+    }
+    return reg;
+}
+
+}  // namespace myrt::cmd

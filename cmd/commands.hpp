@@ -1,0 +1,30 @@
+// One function per myrt command, registered on the CLI11 app.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "runtime/container.hpp"
+
+namespace myrt::cmd {
+
+struct Globals {
+    RuntimeOptions runtime;
+    std::string log_file;
+    std::string log_format = "text";
+    bool debug = false;
+    std::string rootless = "auto";
+    std::string ignored;
+};
+
+// Holds the chosen command's action; run() executes it after the whole line is parsed.
+struct Registry {
+    std::shared_ptr<std::function<int()>> action = std::make_shared<std::function<int()>>();
+    int run() const { return (*action)(); }
+};
+
+Registry register_commands(CLI::App& app, Globals& globals);
+
+}  // namespace myrt::cmd

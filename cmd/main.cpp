@@ -1,0 +1,68 @@
+// The myrt program: command-line parsing and error reporting over the runtime library.
+#include <pwd.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <iostream>
+#include <seccomp.h>
+
+#include "cmd/commands.hpp"
+#include "runtime/error.hpp"
+#include "runtime/log.hpp"
+
+namespace {
+
+std::string default_root() {
+    if (::geteuid() == 0) return "/run/myrt";
+    const char* xdg = ::getenv("XDG_RUNTIME_DIR");
+    if (xdg && *xdg) return std::string(xdg) + "/myrt";
+    return "/tmp/myrt-" + std::to_string(::geteuid());
+}
+
+std::string version_text() {
+    const scmp_version* v = seccomp_version();
+    return "myrt version " MYRT_VERSION "\nspec: 1.3.0\nlibseccomp: " + std::to_string(v->major) +
+           "." + std::to_string(v->minor) + "." + std::to_string(v->micro) + "\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"myrt: an OCI container runtime", "myrt"};
+    app.require_subcommand(1);
+    app.set_version_flag("-v,--version", version_text);
+    myrt::cmd::Globals g;
+    g.runtime.root = default_root();
+    app.add_option("--root", g.runtime.root, "directory for container state");
+    app.add_option("--log", g.log_file, "append myrt's log to this file");
+    app.add_option("--log-format", g.log_format, "text or json")
+        ->check(CLI::IsMember({"text", "json"}));
+    app.add_flag("--debug", g.debug, "log debug messages");
+    app.add_flag("--systemd-cgroup", g.runtime.systemd_cgroup,
+                 "use systemd cgroup paths (not supported: an error)");
+    app.add_option("--rootless", g.rootless, "true, false or auto")
+        ->check(CLI::IsMember({"true", "false", "auto"}));
+    app.add_option("--criu", g.ignored, "ignored (checkpointing is not supported)");
+
+    myrt::cmd::Registry registry = myrt::cmd::register_commands(app, g);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForVersion& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        std::string msg = e.what();
+        for (char& c : msg) if (c == '\n') c = ' ';
+        fprintf(stderr, "myrt: %s (see myrt --help)\n", msg.c_str());
+        return 2;
+    }
+    try {
+        myrt::log::configure(g.log_file, g.log_format == "json", g.debug);
+        return registry.run();
+    } catch (const std::exception& e) {
+        myrt::log::error(e.what());
+        return 1;
+    }
+}

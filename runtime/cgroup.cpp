@@ -1,0 +1,50 @@
+#include "runtime/cgroup.hpp"
+
+#include <linux/magic.h>
+#include <sys/vfs.h>
+
+#include "runtime/cgroup_drivers.hpp"
+#include "runtime/error.hpp"
+
+namespace myrt {
+
+CgroupVersion host_cgroup_version() {
+    struct statfs fs {};
+    if (::statfs("/sys/fs/cgroup", &fs) == 0 && fs.f_type == CGROUP2_SUPER_MAGIC)
+        return CgroupVersion::v2;
+    return CgroupVersion::v1;
+}
+
+static std::string container_cgroup_path(const std::optional<std::string>& cgroups_path,
+                                         const std::string& id) {
+    if (!cgroups_path || cgroups_path->empty()) return "/myrt/" + id;
+    const std::string& p = *cgroups_path;
+    if (p.find(':') != std::string::npos && p[0] != '/')
+        throw Error("linux.cgroupsPath \"" + p +
+                    "\": systemd cgroup paths (slice:prefix:name) need --systemd-cgroup, "
+                    "which this build does not support");
+    for (size_t pos = 0; pos <= p.size();) {
+        size_t end = p.find('/', pos);
+        if (end == std::string::npos) end = p.size();
+        std::string_view part(p.data() + pos, end - pos);
+        if (part == "..") throw Error("linux.cgroupsPath \"" + p + "\": must not contain \"..\"");
+        pos = end + 1;
+    }
+    return p[0] == '/' ? p : "/myrt/" + p;
+}
+
+std::unique_ptr<Cgroup> cgroup_for(const std::optional<std::string>& cgroups_path,
+                                   const std::string& id) {
+    std::string path = container_cgroup_path(cgroups_path, id);
+    if (host_cgroup_version() == CgroupVersion::v2) return make_cgroup_v2(path);
+    return make_cgroup_v1(path);
+}
+
+std::unique_ptr<Cgroup> cgroup_from_paths(const std::map<std::string, std::string>& paths) {
+    if (paths.empty()) return nullptr;
+    if (paths.size() == 1 && paths.begin()->first.empty())
+        return reopen_cgroup_v2(paths.begin()->second);
+    return reopen_cgroup_v1(paths);
+}
+
+}  // namespace myrt

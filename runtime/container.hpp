@@ -1,0 +1,61 @@
+// The runtime library's entry points: one method per lifecycle operation. It knows nothing
+// of the command line; cmd/ parses flags and calls these.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include "runtime/state_store.hpp"
+#include "spec/state.hpp"
+
+namespace myrt {
+
+inline constexpr const char* kOciVersion = "1.3.0";
+
+struct RuntimeOptions {
+    std::string root = "/run/myrt";
+    bool systemd_cgroup = false;
+};
+
+struct CreateOptions {
+    std::string bundle = ".";
+    std::string pid_file;
+    std::string console_socket;
+    bool no_pivot = false;
+    bool no_new_keyring = false;
+    int preserve_fds = 0;
+};
+
+struct ContainerInfo {
+    spec::ContainerRecord record;  // record.state.status is the live status
+};
+
+class Runtime {
+public:
+    explicit Runtime(RuntimeOptions options);
+
+    // Sets the container up and leaves init waiting for start. Returns init's pid; init is a
+    // child of the calling process (which `run` waits for).
+    pid_t create(const std::string& id, const CreateOptions& options);
+    void start(const std::string& id);
+    spec::State state(const std::string& id);
+    void kill(const std::string& id, int signal, bool all);
+    void remove(const std::string& id, bool force);
+    // create + start; unless detached waits, forwarding signals, deletes the container and
+    // returns its exit status (128+n when killed by signal n).
+    int run(const std::string& id, const CreateOptions& options, bool detach);
+    std::vector<ContainerInfo> list();
+    void pause(const std::string& id);
+    void resume(const std::string& id);
+
+private:
+    std::string live_status(const ContainerDir* dir, const spec::ContainerRecord& record) const;
+    void destroy(ContainerDir& dir, const spec::ContainerRecord& record, bool kill_first);
+
+    RuntimeOptions options_;
+    StateStore store_;
+};
+
+}  // namespace myrt

@@ -1,0 +1,264 @@
+// `create`: from a bundle to an init process waiting for `start`.
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "runtime/cgroup.hpp"
+#include "runtime/container.hpp"
+#include "runtime/error.hpp"
+#include "runtime/hooks.hpp"
+#include "runtime/init.hpp"
+#include "runtime/proc.hpp"
+#include "runtime/sync.hpp"
+#include "spec/parse_error.hpp"
+
+namespace myrt {
+
+namespace {
+
+struct Bundle {
+    std::string dir;
+    spec::Config config;
+    std::string rootfs;
+};
+
+std::string absolute_dir(const std::string& path, const std::string& what) {
+    char buf[PATH_MAX];
+    if (!::realpath(path.c_str(), buf)) throw_errno(what + " \"" + path + "\"");
+    struct stat st {};
+    if (::stat(buf, &st) < 0 || !S_ISDIR(st.st_mode))
+        throw Error(what + " \"" + path + "\": not a directory", ENOTDIR);
+    return buf;
+}
+
+Bundle load_bundle(const CreateOptions& options) {
+    Bundle b;
+    b.dir = absolute_dir(options.bundle.empty() ? "." : options.bundle, "bundle");
+    std::string config_path = b.dir + "/config.json";
+    try {
+        b.config = spec::load_config(config_path);
+        spec::validate(b.config);
+    } catch (const spec::ParseError& e) {
+        std::string msg = e.what();
+        // load_config names the file itself when it cannot be read.
+        if (msg.find(config_path) == std::string::npos) msg = config_path + ": " + msg;
+        throw Error(msg, EINVAL);
+    }
+    if (!b.config.process) throw Error(config_path + ": process: required", EINVAL);
+    if (!b.config.root) throw Error(config_path + ": root: required", EINVAL);
+    std::string root = b.config.root->path;
+    if (root.empty() || root[0] != '/') root = b.dir + "/" + root;
+    struct stat st {};
+    if (::lstat(root.c_str(), &st) < 0) throw_errno("rootfs \"" + root + "\"");
+    // A symlinked rootfs would let whoever controls the link choose what becomes "/".
+    if (S_ISLNK(st.st_mode)) throw Error("rootfs \"" + root + "\": is a symbolic link", ELOOP);
+    if (!S_ISDIR(st.st_mode)) throw Error("rootfs \"" + root + "\": not a directory", ENOTDIR);
+    b.rootfs = absolute_dir(root, "rootfs");
+    return b;
+}
+
+std::string now_rfc3339() {
+    timespec ts{};
+    clock_gettime(CLOCK_REALTIME, &ts);
+    tm t{};
+    gmtime_r(&ts.tv_sec, &t);
+    char buf[64];
+    size_t n = strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &t);
+    snprintf(buf + n, sizeof buf - n, ".%09ldZ", ts.tv_nsec);
+    return buf;
+}
+
+void write_id_map(pid_t pid, const char* file, const std::vector<spec::IDMapping>& maps) {
+    if (maps.empty()) return;
+    std::string text;
+    for (const auto& m : maps)
+        text += std::to_string(m.containerID) + " " + std::to_string(m.hostID) + " " +
+                std::to_string(m.size) + "\n";
+    std::string path = "/proc/" + std::to_string(pid) + "/" + file;
+    try {
+        write_file(path, text);
+    } catch (const Error& e) {
+        throw Error(std::string("write ") + file + " (linux." +
+                        (file[0] == 'u' ? "uidMappings" : "gidMappings") + "): " +
+                        errno_text(e.code()),
+                    e.code());
+    }
+}
+
+// Undoes a create that did not finish: nothing of it may survive.
+class CreateGuard {
+public:
+    CreateGuard(ContainerDir& dir, Cgroup* cgroup) : dir_(dir), cgroup_(cgroup) {}
+    ~CreateGuard() {
+        if (committed_) return;
+        if (pid_ > 0) {
+            ::kill(pid_, SIGKILL);
+            int status;
+            while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+            }
+        }
+        if (cgroup_ && cgroup_created_) {
+            try {
+                cgroup_->destroy(true);
+            } catch (...) {
+            }
+        }
+        try {
+            dir_.remove();
+        } catch (...) {
+        }
+    }
+    void set_pid(pid_t pid) { pid_ = pid; }
+    void cgroup_created() { cgroup_created_ = true; }
+    void commit() { committed_ = true; }
+
+private:
+    ContainerDir& dir_;
+    Cgroup* cgroup_;
+    pid_t pid_ = -1;
+    bool cgroup_created_ = false;
+    bool committed_ = false;
+};
+
+std::string state_json(const std::string& id, const std::string& status, pid_t pid,
+                       const Bundle& b) {
+    spec::State s;
+    s.ociVersion = kOciVersion;
+    s.id = id;
+    s.status = status;
+    s.pid = pid;
+    s.bundle = b.dir;
+    s.annotations = b.config.annotations;
+    return spec::to_json(s, false);
+}
+
+void write_hooks_file(const ContainerDir& dir, const spec::Config& config) {
+    if (!config.hooks || (config.hooks->poststart.empty() && config.hooks->poststop.empty()))
+        return;
+    spec::Config hooks_only;
+    hooks_only.ociVersion = kOciVersion;
+    hooks_only.hooks.emplace();
+    hooks_only.hooks->poststart = config.hooks->poststart;
+    hooks_only.hooks->poststop = config.hooks->poststop;
+    write_file_atomic(dir.file("hooks.json"), spec::to_json(hooks_only, false), 0600);
+}
+
+pid_t clone_init(int flags) {
+    // A plain clone (no CLONE_VM): init gets a copy of this process, like fork, but is
+    // born inside its new namespaces; no re-exec of myrt is needed.
+    long pid = ::syscall(SYS_clone, static_cast<unsigned long>(flags) | SIGCHLD, nullptr,
+                         nullptr, nullptr, nullptr);
+    if (pid < 0) throw_errno("clone");
+    return static_cast<pid_t>(pid);
+}
+
+}  // namespace
+
+pid_t Runtime::create(const std::string& id, const CreateOptions& options) {
+    validate_id(id);
+    if (options.preserve_fds < 0) throw Error("--preserve-fds must not be negative");
+    Bundle b = load_bundle(options);
+    const spec::Process& proc = *b.config.process;
+    if (proc.terminal && options.console_socket.empty())
+        throw Error("process.terminal is true but no --console-socket was given", EINVAL);
+    static const std::vector<spec::Namespace> no_namespaces;
+    NamespacePlan ns = plan_namespaces(b.config.linux ? b.config.linux->namespaces : no_namespaces);
+    if (!ns.has("mount")) throw Error("linux.namespaces: a mount namespace is required", EINVAL);
+    std::unique_ptr<Cgroup> cgroup =
+        cgroup_for(b.config.linux ? b.config.linux->cgroupsPath : std::nullopt, id);
+
+    InitContext ctx;
+    ctx.config = &b.config;
+    ctx.id = id;
+    ctx.rootfs = b.rootfs;
+    ctx.namespaces = &ns;
+    if (proc.capabilities) ctx.capabilities = resolve_capabilities(*proc.capabilities);
+    if (b.config.linux && b.config.linux->seccomp)
+        ctx.seccomp = compile_seccomp(*b.config.linux->seccomp);
+    ctx.no_pivot = options.no_pivot;
+    ctx.no_new_keyring = options.no_new_keyring;
+    ctx.preserve_fds = options.preserve_fds;
+
+    ContainerDir dir = store_.create(id);
+    CreateGuard guard(dir, cgroup.get());
+    std::string fifo = dir.file("exec.fifo");
+    if (::mkfifo(fifo.c_str(), 0600) < 0) throw_errno("mkfifo " + fifo);
+    UniqueFd fifo_fd(::open(fifo.c_str(), O_RDWR | O_CLOEXEC));
+    if (!fifo_fd) throw_errno("open " + fifo);
+    ctx.fifo_fd = fifo_fd.get();
+
+    guard.cgroup_created();
+    cgroup->create();
+    if (b.config.linux && b.config.linux->resources) cgroup->apply(*b.config.linux->resources);
+
+    int sv[2];
+    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) throw_errno("socketpair");
+    UniqueFd parent_end(sv[0]), child_end(sv[1]);
+    ctx.sync_fd = child_end.get();
+
+    for (auto& [type, fd] : ns.join) {
+        // pid_for_children: the runtime joins, so the clone below is born inside.
+        if (type == "pid") join_namespace(type, fd.get());
+    }
+    pid_t pid = clone_init(ns.clone_flags);
+    if (pid == 0) {
+        parent_end.reset();
+        container_init(ctx);
+    }
+    guard.set_pid(pid);
+    child_end.reset();
+    fifo_fd.reset();
+    SyncChannel sync(parent_end.get());
+
+    if (ns.new_user) {
+        write_id_map(pid, "uid_map", b.config.linux->uidMappings);
+        write_id_map(pid, "gid_map", b.config.linux->gidMappings);
+    }
+    cgroup->add_process(pid);
+    std::string creating = state_json(id, "creating", pid, b);
+    sync.send(SyncType::go, creating);
+    for (;;) {
+        SyncMessage m = sync.receive();
+        if (m.type == SyncType::error) throw Error(m.payload, m.err);
+        if (m.type == SyncType::ready) break;
+        if (m.type == SyncType::run_hooks) {
+            run_hooks(b.config.hooks->prestart, "prestart", creating);
+            run_hooks(b.config.hooks->createRuntime, "createRuntime", creating);
+            sync.send(SyncType::hooks_done);
+        }
+    }
+
+    spec::ContainerRecord record;
+    record.state.ociVersion = kOciVersion;
+    record.state.id = id;
+    record.state.status = "created";
+    record.state.pid = pid;
+    record.state.bundle = b.dir;
+    record.state.annotations = b.config.annotations;
+    record.pid_start_time = read_proc_stat(pid).start_time;
+    record.created = now_rfc3339();
+    record.rootfs = b.rootfs;
+    record.owner = ::getuid();
+    record.cgroup_paths = cgroup->paths();
+    record.systemd_cgroup = options_.systemd_cgroup;
+    for (const auto& type : ns.types)
+        if (type != "user" && type != "mount")
+            record.namespace_paths[type] =
+                "/proc/" + std::to_string(pid) + "/ns/" + namespace_proc_name(type);
+    write_hooks_file(dir, b.config);
+    dir.write(record);
+    if (!options.pid_file.empty())
+        write_file_atomic(options.pid_file, std::to_string(pid), 0644);
+    guard.commit();
+    return pid;
+}
+
+}  // namespace myrt

@@ -1,0 +1,195 @@
+#include "runtime/init.hpp"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <linux/keyctl.h>
+
+#include <algorithm>
+
+#include "runtime/error.hpp"
+#include "runtime/hooks.hpp"
+#include "runtime/process.hpp"
+#include "runtime/proc.hpp"
+#include "runtime/rootfs.hpp"
+#include "runtime/safe_path.hpp"
+#include "runtime/sync.hpp"
+#include "spec/state.hpp"
+
+namespace myrt {
+
+namespace {
+
+void become_root_in_userns() {
+    if (::setresgid(0, 0, 0) < 0) throw_errno("setgid 0 in the user namespace");
+    if (::setresuid(0, 0, 0) < 0) throw_errno("setuid 0 in the user namespace");
+}
+
+void enter_time_namespace(const spec::Linux& linux) {
+    if (::unshare(CLONE_NEWTIME) < 0) throw_errno("create time namespace");
+    std::string offsets;
+    for (const auto& [clock, off] : linux.timeOffsets)
+        offsets += clock + " " + std::to_string(off.secs) + " " + std::to_string(off.nanosecs) + "\n";
+    // Offsets can only be written before a process enters the namespace; init then enters
+    // it itself, so the container's pid 1 sees the shifted clocks too.
+    if (!offsets.empty()) write_file("/proc/self/timens_offsets", offsets);
+    UniqueFd ns(::open("/proc/self/ns/time_for_children", O_RDONLY | O_CLOEXEC));
+    if (!ns || ::setns(ns.get(), CLONE_NEWTIME) < 0) throw_errno("enter time namespace");
+}
+
+void set_identity(const spec::Config& config, const NamespacePlan& ns) {
+    if (config.hostname && ns.has("uts") &&
+        ::sethostname(config.hostname->data(), config.hostname->size()) < 0)
+        throw_errno("sethostname");
+    if (config.domainname && ns.has("uts") &&
+        ::setdomainname(config.domainname->data(), config.domainname->size()) < 0)
+        throw_errno("setdomainname");
+}
+
+void join_session_keyring(const std::string& id) {
+    std::string name = "_ses." + id;
+    // EPERM/ENOSYS: keyrings are not available (e.g. some user namespaces); runc goes on too.
+    if (::syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, name.c_str()) < 0 && errno != ENOSYS &&
+        errno != EPERM && errno != EACCES)
+        throw_errno("join session keyring");
+}
+
+void setup_namespaces(InitContext& ctx, const SyncChannel& sync) {
+    const spec::Config& cfg = *ctx.config;
+    NamespacePlan& ns = *ctx.namespaces;
+    if (ns.new_user) become_root_in_userns();
+    for (auto& [type, fd] : ns.join) {
+        join_namespace(type, fd.get());
+        if (type == "user") become_root_in_userns();
+        fd.reset();
+    }
+    if (ns.new_time) enter_time_namespace(*cfg.linux);
+    // Unshared only now: the runtime has moved init into the container's cgroup, which must
+    // become the root of the new cgroup namespace.
+    if (ns.new_cgroup && ::unshare(CLONE_NEWCGROUP) < 0) throw_errno("create cgroup namespace");
+    set_identity(cfg, ns);
+    (void)sync;
+}
+
+void setup_rootfs(InitContext& ctx, const SyncChannel& sync, const std::string& state) {
+    const spec::Config& cfg = *ctx.config;
+    RootfsOptions ro{ctx.rootfs, ctx.no_pivot, ctx.namespaces->new_cgroup,
+                     ctx.namespaces->new_user || ctx.namespaces->has("user")};
+    prepare_rootfs(cfg, ro);
+    if (cfg.process) {
+        UniqueFd root(::open(ctx.rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+        if (!root) throw_errno("open rootfs");
+        mkdir_all_in_root(root.get(), cfg.process->cwd, 0755);
+    }
+    if (cfg.hooks && (!cfg.hooks->prestart.empty() || !cfg.hooks->createRuntime.empty())) {
+        sync.send(SyncType::run_hooks);
+        sync.expect(SyncType::hooks_done);
+    }
+    if (cfg.hooks) run_hooks(cfg.hooks->createContainer, "createContainer", state);
+    enter_rootfs(ro);
+    finalize_rootfs(cfg);
+}
+
+void wait_for_start(int fifo_fd) {
+    char byte;
+    ssize_t n;
+    do n = ::read(fifo_fd, &byte, 1);
+    while (n < 0 && errno == EINTR);
+    if (n != 1) throw_errno("wait for start on exec.fifo", n == 0 ? EPIPE : errno);
+    // fifo_fd stays open until exec closes it: `start` waits for that to run poststart.
+}
+
+// init starts with a copy of every descriptor the runtime had open, among them the state
+// directory whose flock `start` and `delete` wait for. Keep only what init needs.
+void close_inherited_fds(const InitContext& ctx) {
+    std::vector<int> keep{ctx.sync_fd, ctx.fifo_fd};
+    for (const auto& [type, fd] : ctx.namespaces->join) keep.push_back(fd.get());
+    std::sort(keep.begin(), keep.end());
+    unsigned next = 3u + static_cast<unsigned>(ctx.preserve_fds);
+    for (int fd : keep) {
+        if (fd < 0 || static_cast<unsigned>(fd) < next) continue;
+        if (static_cast<unsigned>(fd) > next) ::syscall(SYS_close_range, next, fd - 1, 0);
+        next = static_cast<unsigned>(fd) + 1;
+    }
+    ::syscall(SYS_close_range, next, ~0u, 0);
+}
+
+void reset_signals() {
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    for (int sig = 1; sig < NSIG; ++sig)
+        if (sig != SIGKILL && sig != SIGSTOP) ::signal(sig, SIG_DFL);
+}
+
+// After `start`: from here on a failure can only be reported on the container's stderr.
+[[noreturn]] void finish_and_exec(InitContext& ctx, const std::string& path,
+                                  const std::vector<std::string>& env, const std::string& state) {
+    const spec::Config& cfg = *ctx.config;
+    const spec::Process& proc = *cfg.process;
+    if (cfg.hooks && !cfg.hooks->startContainer.empty()) {
+        spec::State s = spec::parse_state(state);
+        s.status = "created";
+        run_hooks(cfg.hooks->startContainer, "startContainer", spec::to_json(s, false));
+    }
+    switch_user(proc.user, ctx.capabilities ? &*ctx.capabilities : nullptr);
+    // The cwd is resolved as the container's user, inside the container's root, and never
+    // through a magic link: a "/proc/self/fd/N" cwd cannot reach a host directory.
+    UniqueFd root(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
+    UniqueFd cwd = open_in_root(root.get(), proc.cwd, O_PATH | O_DIRECTORY);
+    if (::fchdir(cwd.get()) < 0) throw_errno("chdir \"" + proc.cwd + "\"");
+    if (proc.noNewPrivileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+        throw_errno("prctl(PR_SET_NO_NEW_PRIVS)");
+    close_descriptors_on_exec(ctx.preserve_fds);
+    reset_signals();
+    if (ctx.seccomp) load_seccomp(*ctx.seccomp);
+    exec_process(path, proc, env);
+}
+
+}  // namespace
+
+void container_init(InitContext& ctx) {
+    SyncChannel sync(ctx.sync_fd);
+    bool started = false;
+    try {
+        // Until exec, init holds the runtime's memory image: nobody may ptrace or read it.
+        if (::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) throw_errno("prctl(PR_SET_DUMPABLE)");
+        close_inherited_fds(ctx);
+        std::string state = sync.expect(SyncType::go).payload;
+        setup_namespaces(ctx, sync);
+        const spec::Config& cfg = *ctx.config;
+        if (cfg.process && cfg.process->oomScoreAdj)
+            write_file("/proc/self/oom_score_adj", std::to_string(*cfg.process->oomScoreAdj));
+        if (!ctx.no_new_keyring) join_session_keyring(ctx.id);
+        setup_rootfs(ctx, sync, state);
+        const spec::Process& proc = *cfg.process;
+        apply_rlimits(proc.rlimits);
+        ::umask(proc.user.umask.value_or(022));
+        std::string path = find_executable(proc);
+        std::vector<std::string> env = process_environment(proc);
+        sync.send(SyncType::ready);
+        ::close(ctx.sync_fd);
+        started = true;
+        wait_for_start(ctx.fifo_fd);
+        finish_and_exec(ctx, path, env, state);
+    } catch (const std::exception& e) {
+        int err = 0;
+        if (auto* me = dynamic_cast<const Error*>(&e)) err = me->code();
+        if (!started) {
+            try {
+                sync.send(SyncType::error, e.what(), err);
+            } catch (...) {
+            }
+        } else {
+            dprintf(STDERR_FILENO, "myrt: %s\n", e.what());
+        }
+        ::_exit(started ? 127 : 1);
+    }
+}
+
+}  // namespace myrt

@@ -1,0 +1,32 @@
+// The container's init, from clone() to exec: everything that runs inside the namespaces.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "runtime/capabilities.hpp"
+#include "runtime/namespaces.hpp"
+#include "runtime/seccomp.hpp"
+#include "spec/config.hpp"
+
+namespace myrt {
+
+// Everything init needs, prepared by the runtime before clone so that init does no parsing,
+// no library loading and nothing that could fail for a reason the runtime could have seen.
+struct InitContext {
+    const spec::Config* config = nullptr;
+    std::string id;
+    std::string rootfs;
+    NamespacePlan* namespaces = nullptr;
+    std::optional<CapabilitySets> capabilities;
+    std::optional<SeccompProgram> seccomp;
+    int sync_fd = -1;
+    int fifo_fd = -1;  // exec.fifo opened O_RDWR: one byte from `start` releases init
+    bool no_pivot = false;
+    bool no_new_keyring = false;
+    int preserve_fds = 0;
+};
+
+[[noreturn]] void container_init(InitContext& ctx);
+
+}  // namespace myrt

@@ -1,0 +1,149 @@
+#include "runtime/proc.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <array>
+#include <cctype>
+#include <charconv>
+#include <cstring>
+
+#include "runtime/error.hpp"
+#include "runtime/fd.hpp"
+
+namespace myrt {
+
+namespace {
+
+struct SignalName {
+    const char* name;
+    int number;
+};
+
+constexpr std::array<SignalName, 31> kSignals{{
+    {"HUP", SIGHUP},     {"INT", SIGINT},       {"QUIT", SIGQUIT},   {"ILL", SIGILL},
+    {"TRAP", SIGTRAP},   {"ABRT", SIGABRT},     {"IOT", SIGIOT},     {"BUS", SIGBUS},
+    {"FPE", SIGFPE},     {"KILL", SIGKILL},     {"USR1", SIGUSR1},   {"SEGV", SIGSEGV},
+    {"USR2", SIGUSR2},   {"PIPE", SIGPIPE},     {"ALRM", SIGALRM},   {"TERM", SIGTERM},
+    {"STKFLT", SIGSTKFLT}, {"CHLD", SIGCHLD},   {"CONT", SIGCONT},   {"STOP", SIGSTOP},
+    {"TSTP", SIGTSTP},   {"TTIN", SIGTTIN},     {"TTOU", SIGTTOU},   {"URG", SIGURG},
+    {"XCPU", SIGXCPU},   {"XFSZ", SIGXFSZ},     {"VTALRM", SIGVTALRM}, {"PROF", SIGPROF},
+    {"WINCH", SIGWINCH}, {"IO", SIGIO},         {"SYS", SIGSYS},
+}};
+
+bool parse_int(std::string_view s, int& out) {
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+    return ec == std::errc() && p == s.data() + s.size();
+}
+
+int parse_realtime(std::string_view s) {
+    // RTMIN, RTMIN+3, RTMAX-2
+    int base = s.starts_with("RTMIN") ? SIGRTMIN : SIGRTMAX;
+    std::string_view rest = s.substr(5);
+    if (rest.empty()) return base;
+    int off = 0;
+    if (rest.size() < 2 || !parse_int(rest.substr(1), off)) return 0;
+    int sig = rest[0] == '+' ? base + off : rest[0] == '-' ? base - off : 0;
+    return sig >= SIGRTMIN && sig <= SIGRTMAX ? sig : 0;
+}
+
+}  // namespace
+
+ProcStat read_proc_stat(pid_t pid) {
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/stat", pid);
+    UniqueFd fd(::open(path, O_RDONLY | O_CLOEXEC));
+    if (!fd) return {};
+    char buf[1024];
+    ssize_t n = ::read(fd.get(), buf, sizeof buf - 1);
+    if (n <= 0) return {};
+    buf[n] = '\0';
+    // comm may contain spaces and parentheses: fields start after the last ')'.
+    char* p = strrchr(buf, ')');
+    if (!p || p[1] == '\0') return {};
+    ProcStat st;
+    st.state = p[2];
+    p += 2;
+    for (int field = 3; field < 22 && p; ++field) {
+        p = strchr(p, ' ');
+        if (p) ++p;
+    }
+    if (p) st.start_time = strtoull(p, nullptr, 10);
+    return st;
+}
+
+bool process_alive(pid_t pid, uint64_t start_time) {
+    if (pid <= 0) return false;
+    ProcStat st = read_proc_stat(pid);
+    if (st.state == 0 || st.state == 'Z' || st.state == 'X') return false;
+    return start_time == 0 || st.start_time == start_time;
+}
+
+int parse_signal(std::string_view name) {
+    int number = 0;
+    if (parse_int(name, number)) {
+        if (number > 0 && number <= SIGRTMAX) return number;
+        throw Error("unknown signal \"" + std::string(name) + "\"");
+    }
+    std::string upper;
+    for (char c : name) upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    std::string_view bare = upper;
+    if (bare.starts_with("SIG")) bare.remove_prefix(3);
+    for (const auto& s : kSignals)
+        if (bare == s.name) return s.number;
+    if (bare.starts_with("RTMIN") || bare.starts_with("RTMAX")) {
+        if (int sig = parse_realtime(bare)) return sig;
+    }
+    throw Error("unknown signal \"" + std::string(name) + "\"");
+}
+
+std::string read_file(const std::string& path) {
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) throw_errno("open " + path);
+    std::string out;
+    char buf[8192];
+    for (;;) {
+        ssize_t n = ::read(fd.get(), buf, sizeof buf);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            throw_errno("read " + path);
+        }
+        if (n == 0) break;
+        out.append(buf, static_cast<size_t>(n));
+    }
+    return out;
+}
+
+static void write_all_or_throw(int fd, std::string_view data, const std::string& path) {
+    while (!data.empty()) {
+        ssize_t n = ::write(fd, data.data(), data.size());
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            throw_errno("write " + path);
+        }
+        data.remove_prefix(static_cast<size_t>(n));
+    }
+}
+
+void write_file_atomic(const std::string& path, std::string_view data, mode_t mode) {
+    std::string tmp = path + ".tmp";
+    {
+        UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode));
+        if (!fd) throw_errno("open " + tmp);
+        write_all_or_throw(fd.get(), data, tmp);
+    }
+    if (::rename(tmp.c_str(), path.c_str()) < 0) {
+        int err = errno;
+        ::unlink(tmp.c_str());
+        throw_errno("rename " + tmp, err);
+    }
+}
+
+void write_file(const std::string& path, std::string_view data) {
+    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+    if (!fd) throw_errno("open " + path);
+    write_all_or_throw(fd.get(), data, path);
+}
+
+}  // namespace myrt

@@ -1,0 +1,33 @@
+// Facts about host processes read from /proc, and signal names.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace myrt {
+
+struct ProcStat {
+    char state = 0;           // R S D Z T ...; 0 when the process does not exist
+    uint64_t start_time = 0;  // clock ticks after boot (field 22)
+};
+
+ProcStat read_proc_stat(pid_t pid);
+
+// True when pid is alive (not a zombie) and is the same process that started at start_time.
+bool process_alive(pid_t pid, uint64_t start_time);
+
+// "TERM", "SIGTERM", "term", "15" -> 15. Throws Error("unknown signal \"X\"").
+int parse_signal(std::string_view name);
+
+// Reads a whole small file; throws Error on failure.
+std::string read_file(const std::string& path);
+// Writes atomically: <path>.tmp then rename, so readers never see half a file.
+void write_file_atomic(const std::string& path, std::string_view data, mode_t mode = 0644);
+// Writes a small file in place (e.g. /proc and cgroup knobs); throws Error naming the path.
+void write_file(const std::string& path, std::string_view data);
+
+}  // namespace myrt

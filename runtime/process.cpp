@@ -1,0 +1,166 @@
+#include "runtime/process.hpp"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/close_range.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <cstring>
+
+#include "runtime/error.hpp"
+
+namespace myrt {
+
+namespace {
+
+struct RlimitName {
+    const char* name;
+    int resource;
+};
+
+constexpr std::array<RlimitName, 16> kRlimits{{
+    {"RLIMIT_CPU", RLIMIT_CPU},         {"RLIMIT_FSIZE", RLIMIT_FSIZE},
+    {"RLIMIT_DATA", RLIMIT_DATA},       {"RLIMIT_STACK", RLIMIT_STACK},
+    {"RLIMIT_CORE", RLIMIT_CORE},       {"RLIMIT_RSS", RLIMIT_RSS},
+    {"RLIMIT_NPROC", RLIMIT_NPROC},     {"RLIMIT_NOFILE", RLIMIT_NOFILE},
+    {"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK}, {"RLIMIT_AS", RLIMIT_AS},
+    {"RLIMIT_LOCKS", RLIMIT_LOCKS},     {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING},
+    {"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE}, {"RLIMIT_NICE", RLIMIT_NICE},
+    {"RLIMIT_RTPRIO", RLIMIT_RTPRIO},   {"RLIMIT_RTTIME", RLIMIT_RTTIME},
+}};
+
+constexpr const char* kDefaultPath =
+    "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+std::string env_value(const std::vector<std::string>& env, std::string_view key) {
+    for (const auto& e : env)
+        if (e.size() > key.size() && e.compare(0, key.size(), key) == 0 && e[key.size()] == '=')
+            return e.substr(key.size() + 1);
+    return {};
+}
+
+bool is_executable_file(const std::string& path, int* err) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) < 0) {
+        *err = errno;
+        return false;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        *err = EISDIR;
+        return false;
+    }
+    if (!(st.st_mode & 0111)) {
+        *err = EACCES;
+        return false;
+    }
+    return true;
+}
+
+std::string home_of(uint32_t uid) {
+    FILE* f = fopen("/etc/passwd", "re");
+    if (!f) return "/";
+    char line[1024];
+    std::string home = "/";
+    while (fgets(line, sizeof line, f)) {
+        // name:pw:uid:gid:gecos:home:shell
+        char* fields[7] = {};
+        int n = 0;
+        for (char *p = line, *tok; n < 7 && (tok = strsep(&p, ":")); ++n) fields[n] = tok;
+        if (n >= 6 && strtoul(fields[2], nullptr, 10) == uid && fields[2][0] != '\0') {
+            home = fields[5];
+            break;
+        }
+    }
+    fclose(f);
+    return home;
+}
+
+}  // namespace
+
+void apply_rlimits(const std::vector<spec::Rlimit>& rlimits) {
+    for (const auto& r : rlimits) {
+        int resource = -1;
+        for (const auto& k : kRlimits)
+            if (r.type == k.name) resource = k.resource;
+        if (resource < 0) throw Error("process.rlimits: unknown type \"" + r.type + "\"");
+        rlimit lim{static_cast<rlim_t>(r.soft), static_cast<rlim_t>(r.hard)};
+        if (::setrlimit(resource, &lim) < 0)
+            throw_errno("setrlimit " + r.type + " soft " + std::to_string(r.soft) + " hard " +
+                        std::to_string(r.hard));
+    }
+}
+
+std::string find_executable(const spec::Process& process) {
+    if (process.args.empty()) throw Error("process.args: must not be empty");
+    const std::string& name = process.args[0];
+    int err = 0;
+    if (name.find('/') != std::string::npos) {
+        if (is_executable_file(name, &err)) return name;
+        throw Error("exec \"" + name + "\": " + errno_text(err), err);
+    }
+    std::string path = env_value(process.env, "PATH");
+    if (path.empty()) path = kDefaultPath;
+    size_t pos = 0;
+    int first_err = ENOENT;
+    while (pos <= path.size()) {
+        size_t end = path.find(':', pos);
+        if (end == std::string::npos) end = path.size();
+        std::string dir = path.substr(pos, end - pos);
+        pos = end + 1;
+        std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
+        if (is_executable_file(candidate, &err)) return candidate;
+        if (err == EACCES) first_err = EACCES;
+    }
+    if (first_err == EACCES) throw Error("exec \"" + name + "\": permission denied", EACCES);
+    throw Error("exec \"" + name + "\": executable file not found in $PATH", ENOENT);
+}
+
+std::vector<std::string> process_environment(const spec::Process& process) {
+    std::vector<std::string> env = process.env;
+    if (env_value(env, "HOME").empty()) env.push_back("HOME=" + home_of(process.user.uid));
+    return env;
+}
+
+void switch_user(const spec::User& user, const CapabilitySets* caps) {
+    if (caps) apply_bounding_set(*caps);
+    // Keep the permitted set across the uid change; the final sets are applied just after.
+    if (::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) throw_errno("prctl(PR_SET_KEEPCAPS)");
+    std::vector<gid_t> groups(user.additionalGids.begin(), user.additionalGids.end());
+    if (::setgroups(groups.size(), groups.data()) < 0 && !(errno == EPERM && groups.empty()))
+        throw_errno("setgroups");
+    if (::setresgid(user.gid, user.gid, user.gid) < 0)
+        throw_errno("setgid " + std::to_string(user.gid));
+    if (::setresuid(user.uid, user.uid, user.uid) < 0)
+        throw_errno("setuid " + std::to_string(user.uid));
+    if (::prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0) throw_errno("prctl(PR_SET_KEEPCAPS)");
+    if (caps) apply_capability_sets(*caps);
+}
+
+void close_descriptors_on_exec(int preserve_fds) {
+    unsigned first = 3u + static_cast<unsigned>(preserve_fds);
+    for (unsigned fd = 3; fd < first; ++fd) ::fcntl(static_cast<int>(fd), F_SETFD, 0);
+    if (::syscall(SYS_close_range, first, ~0u, CLOSE_RANGE_CLOEXEC) < 0)
+        throw_errno("close_range");
+}
+
+void exec_process(const std::string& path, const spec::Process& process,
+                  const std::vector<std::string>& env) {
+    std::vector<char*> argv, envp;
+    for (const auto& a : process.args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    for (const auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
+    envp.push_back(nullptr);
+    ::execve(path.c_str(), argv.data(), envp.data());
+    int err = errno;
+    dprintf(STDERR_FILENO, "myrt: exec \"%s\": %s\n", process.args[0].c_str(),
+            errno_text(err).c_str());
+    ::_exit(err == ENOENT ? 127 : 126);
+}
+
+}  // namespace myrt

@@ -1,0 +1,30 @@
+// The container process itself: its limits, user, capabilities and the final exec.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "runtime/capabilities.hpp"
+#include "spec/config.hpp"
+
+namespace myrt {
+
+void apply_rlimits(const std::vector<spec::Rlimit>& rlimits);
+
+// Resolves args[0] inside the (already entered) container root using the process's PATH.
+// Throws Error("exec \"x\": no such file or directory") or "executable file not found in $PATH".
+std::string find_executable(const spec::Process& process);
+
+// process.env plus HOME (from the container's /etc/passwd) when the config has none.
+std::vector<std::string> process_environment(const spec::Process& process);
+
+// setgroups/setresgid/setresuid to process.user keeping the capabilities the config grants.
+void switch_user(const spec::User& user, const CapabilitySets* caps);
+
+// Marks every descriptor from 3 + preserve_fds up close-on-exec; 3..3+n-1 are kept open.
+void close_descriptors_on_exec(int preserve_fds);
+
+[[noreturn]] void exec_process(const std::string& path, const spec::Process& process,
+                               const std::vector<std::string>& env);
+
+}  // namespace myrt

@@ -1,0 +1,171 @@
+#include "runtime/rootfs.hpp"
+
+#include <fcntl.h>
+#include <linux/mount.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "runtime/devices.hpp"
+#include "runtime/error.hpp"
+#include "runtime/mounts.hpp"
+#include "runtime/proc.hpp"
+#include "runtime/safe_path.hpp"
+
+namespace myrt {
+
+namespace {
+
+unsigned long root_propagation(const spec::Config& config) {
+    if (config.linux && config.linux->rootfsPropagation)
+        return propagation_flags(*config.linux->rootfsPropagation);
+    return 0;
+}
+
+bool dev_is_mounted(const spec::Config& config) {
+    for (const auto& m : config.mounts) {
+        std::string d = m.destination;
+        while (d.size() > 1 && d.back() == '/') d.pop_back();
+        if (d == "/dev") return true;
+    }
+    return false;
+}
+
+bool dev_is_bind(const spec::Config& config) {
+    for (const auto& m : config.mounts) {
+        if (m.destination != "/dev") continue;
+        if (m.type == "bind") return true;
+        for (const auto& o : m.options)
+            if (o == "bind" || o == "rbind") return true;
+    }
+    return false;
+}
+
+void setattr_path(const char* path, uint64_t set, const std::string& what) {
+    mount_attr attr{};
+    attr.attr_set = set;
+    if (::syscall(SYS_mount_setattr, AT_FDCWD, path, 0, &attr, sizeof attr) < 0)
+        throw_errno(what);
+}
+
+void write_sysctls(const spec::StringMap& sysctls) {
+    for (const auto& [key, value] : sysctls) {
+        std::string path = "/proc/sys/";
+        for (char c : key) path += c == '.' ? '/' : c;
+        if (key.find("..") != std::string::npos || key.find('/') != std::string::npos)
+            throw Error("linux.sysctl \"" + key + "\": invalid name");
+        try {
+            write_file(path, value);
+        } catch (const Error& e) {
+            throw Error("linux.sysctl \"" + key + "\": " + e.what(), e.code());
+        }
+    }
+}
+
+// After pivot_root "/" is the container's root, so resolving in "/" keeps every lookup inside;
+// magic links (/proc/self/root and friends) are still refused.
+UniqueFd open_container_path(const std::string& path, int* err) {
+    UniqueFd root(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
+    try {
+        return open_in_root(root.get(), path, O_PATH | O_NOFOLLOW);
+    } catch (const Error& e) {
+        *err = e.code();
+        return UniqueFd();
+    }
+}
+
+void make_readonly(const std::string& path) {
+    int err = 0;
+    UniqueFd fd = open_container_path(path, &err);
+    if (!fd) {
+        if (err == ENOENT) return;
+        throw_errno("readonly path " + path, err);
+    }
+    UniqueFd tree(static_cast<int>(::syscall(SYS_open_tree, fd.get(), "",
+                                            OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE |
+                                                AT_EMPTY_PATH)));
+    if (!tree) throw_errno("readonly path " + path);
+    mount_attr attr{};
+    attr.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
+    if (::syscall(SYS_mount_setattr, tree.get(), "", AT_EMPTY_PATH | AT_RECURSIVE, &attr,
+                  sizeof attr) < 0)
+        throw_errno("readonly path " + path);
+    if (::syscall(SYS_move_mount, tree.get(), "", fd.get(), "",
+                  MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+        throw_errno("readonly path " + path);
+}
+
+void mask_path(const std::string& path) {
+    int err = 0;
+    UniqueFd fd = open_container_path(path, &err);
+    if (!fd) {
+        if (err == ENOENT) return;
+        throw_errno("masked path " + path, err);
+    }
+    struct stat st {};
+    if (::fstat(fd.get(), &st) < 0) throw_errno("masked path " + path);
+    std::string target = fd_path(fd.get());
+    int rc = S_ISDIR(st.st_mode)
+                 ? ::mount("tmpfs", target.c_str(), "tmpfs", MS_RDONLY, "size=0,mode=755")
+                 : ::mount("/dev/null", target.c_str(), nullptr, MS_BIND, nullptr);
+    if (rc < 0) throw_errno("masked path " + path);
+}
+
+}  // namespace
+
+void prepare_rootfs(const spec::Config& config, const RootfsOptions& options) {
+    // Nothing done in here may propagate back to the host's mounts.
+    unsigned long prop = root_propagation(config);
+    if (!prop || (prop & MS_SHARED)) prop = MS_SLAVE | MS_REC;
+    if (::mount(nullptr, "/", nullptr, prop, nullptr) < 0) throw_errno("make / " "slave");
+
+    // pivot_root needs the new root to be a mount point.
+    if (::mount(options.rootfs.c_str(), options.rootfs.c_str(), nullptr, MS_BIND | MS_REC,
+                nullptr) < 0)
+        throw_errno("bind rootfs \"" + options.rootfs + "\"");
+    if (::mount(nullptr, options.rootfs.c_str(), nullptr, MS_PRIVATE, nullptr) < 0)
+        throw_errno("make rootfs private");
+
+    UniqueFd root(::open(options.rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!root) throw_errno("open rootfs \"" + options.rootfs + "\"");
+    MountContext ctx{root.get(), options.new_cgroupns, options.in_userns};
+    for (size_t i = 0; i < config.mounts.size(); ++i) do_mount(ctx, config.mounts[i], i);
+
+    bool defaults = dev_is_mounted(config) && !dev_is_bind(config);
+    static const std::vector<spec::Device> none;
+    create_devices(root.get(), config.linux ? config.linux->devices : none, options.in_userns,
+                   defaults);
+}
+
+void enter_rootfs(const RootfsOptions& options) {
+    if (::chdir(options.rootfs.c_str()) < 0) throw_errno("chdir to rootfs");
+    if (options.no_pivot) {
+        if (::mount(options.rootfs.c_str(), "/", nullptr, MS_MOVE, nullptr) < 0)
+            throw_errno("move rootfs to /");
+        if (::chroot(".") < 0) throw_errno("chroot");
+    } else {
+        if (::syscall(SYS_pivot_root, ".", ".") < 0) throw_errno("pivot_root");
+        // The old root is now stacked under "."; detach it without touching the host's
+        // mounts, which rslave guarantees.
+        if (::mount(nullptr, ".", nullptr, MS_SLAVE | MS_REC, nullptr) < 0)
+            throw_errno("make old root slave");
+        if (::umount2(".", MNT_DETACH) < 0) throw_errno("detach old root");
+    }
+    if (::chdir("/") < 0) throw_errno("chdir /");
+}
+
+void finalize_rootfs(const spec::Config& config) {
+    if (config.linux) {
+        write_sysctls(config.linux->sysctl);
+        for (const auto& p : config.linux->readonlyPaths) make_readonly(p);
+        for (const auto& p : config.linux->maskedPaths) mask_path(p);
+    }
+    if (config.root && config.root->readonly)
+        setattr_path("/", MOUNT_ATTR_RDONLY, "make the root read-only");
+    if (unsigned long prop = root_propagation(config))
+        if (::mount(nullptr, "/", nullptr, prop, nullptr) < 0)
+            throw_errno("set rootfsPropagation");
+}
+
+}  // namespace myrt

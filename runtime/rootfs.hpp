@@ -1,0 +1,28 @@
+// The container's root filesystem: made a mount point, populated with the config's mounts
+// and devices, pivoted into, then masked and made read-only where asked.
+#pragma once
+
+#include <string>
+
+#include "spec/config.hpp"
+
+namespace myrt {
+
+struct RootfsOptions {
+    std::string rootfs;        // absolute host path
+    bool no_pivot = false;
+    bool new_cgroupns = false;
+    bool in_userns = false;
+};
+
+// In the new mount namespace, before pivot_root: propagation, rootfs bind, mounts, devices.
+// Returns with the rootfs ready to be pivoted into.
+void prepare_rootfs(const spec::Config& config, const RootfsOptions& options);
+
+// pivot_root into the rootfs (or move + chroot with --no-pivot) and drop the old root.
+void enter_rootfs(const RootfsOptions& options);
+
+// After pivot_root: sysctls, readonly and masked paths, read-only root, root propagation.
+void finalize_rootfs(const spec::Config& config);
+
+}  // namespace myrt

@@ -1,0 +1,162 @@
+#include "spec/json.hpp"
+
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <system_error>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <rapidjson/error/en.h>
+
+namespace myrt::spec::json {
+
+std::string quote(std::string_view s) {
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(s.size() + 2);
+    out += '"';
+    for (char c : s) {
+        auto u = static_cast<unsigned char>(c);
+        switch (c) {
+            case '"':
+                out += "\\\"";
+                break;
+            case '\\':
+                out += "\\\\";
+                break;
+            case '\n':
+                out += "\\n";
+                break;
+            case '\r':
+                out += "\\r";
+                break;
+            case '\t':
+                out += "\\t";
+                break;
+            default:
+                if (u < 0x20 || u == 0x7f) {
+                    out += "\\x";
+                    out += hex[u >> 4];
+                    out += hex[u & 0xf];
+                } else {
+                    out += c;
+                }
+        }
+    }
+    out += '"';
+    return out;
+}
+
+void Path::append_to(std::string& out) const {
+    switch (kind_) {
+        case Kind::root:
+            out += text_;
+            return;
+        case Kind::member:
+            if (parent_->kind_ != Kind::root) {
+                parent_->append_to(out);
+                out += '.';
+            }
+            out += text_;
+            return;
+        case Kind::index:
+            parent_->append_to(out);
+            out += '[';
+            out += std::to_string(index_);
+            out += ']';
+            return;
+        case Kind::key:
+            parent_->append_to(out);
+            out += '[';
+            out += quote(text_);
+            out += ']';
+            return;
+    }
+}
+
+std::string Path::str() const {
+    std::string out;
+    append_to(out);
+    return out;
+}
+
+void Path::fail(std::string_view message) const {
+    std::string text = str();
+    text += ": ";
+    text += message;
+    throw ParseError(text);
+}
+
+void fail_range(const Path& path, std::int64_t min, std::uint64_t max) {
+    path.fail("expected integer in " + std::to_string(min) + ".." + std::to_string(max));
+}
+
+void fail_integer(const Value& v, const Path& path, std::int64_t min, std::uint64_t max) {
+    // An integral double is a number too large for 64 bits (RapidJSON keeps anything that fits
+    // as an integer): report it as out of range rather than as "not an integer".
+    if (v.IsDouble()) {
+        double d = v.GetDouble();
+        if (std::isfinite(d) && std::trunc(d) == d && std::fabs(d) >= 9223372036854775808.0)
+            fail_range(path, min, max);
+    }
+    path.fail("expected integer");
+}
+
+namespace {
+
+[[noreturn]] void fail_syntax(const rapidjson::Document& doc, std::string_view label) {
+    std::string text(label);
+    text += ": invalid JSON at offset ";
+    text += std::to_string(doc.GetErrorOffset());
+    text += ": ";
+    text += rapidjson::GetParseError_En(doc.GetParseError());
+    throw ParseError(text);
+}
+
+[[noreturn]] void fail_errno(const char* op, const std::string& path, int err) {
+    std::string message = std::generic_category().message(err);
+    if (!message.empty() && message[0] >= 'A' && message[0] <= 'Z') message[0] += 'a' - 'A';
+    throw ParseError(std::string(op) + " " + path + ": " + message);
+}
+
+}  // namespace
+
+void parse_document(rapidjson::Document& doc, std::string_view text, std::string_view label) {
+    doc.Parse(text.data(), text.size());
+    if (doc.HasParseError()) fail_syntax(doc, label);
+}
+
+void parse_document_insitu(rapidjson::Document& doc, char* text, std::string_view label) {
+    doc.ParseInsitu(text);
+    if (doc.HasParseError()) fail_syntax(doc, label);
+}
+
+std::string read_file(const std::string& path) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) fail_errno("open", path, errno);
+    std::string data;
+    struct stat st {};
+    if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
+        data.resize(static_cast<std::size_t>(st.st_size) + 1);  // +1: EOF without regrowing
+    std::size_t used = 0;
+    for (;;) {
+        if (used == data.size()) data.resize(data.size() < 4096 ? 4096 : data.size() * 2);
+        ssize_t n = ::read(fd, data.data() + used, data.size() - used);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            int err = errno;
+            ::close(fd);
+            fail_errno("read", path, err);
+        }
+        if (n == 0) break;
+        used += static_cast<std::size_t>(n);
+    }
+    ::close(fd);
+    data.resize(used);
+    return data;
+}
+
+}  // namespace myrt::spec::json

@@ -1,0 +1,48 @@
+// The state document of runtime.md, and the record myrt keeps per container.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config.hpp"
+
+namespace myrt::spec {
+
+// What `myrt state` prints (runtime.md "State"). status: creating|created|running|stopped
+// (and "paused", which runc and crun report and callers understand).
+struct State {
+    std::string ociVersion;
+    std::string id;
+    std::string status;
+    int pid = 0;  // 0 = absent (stopped)
+    std::string bundle;
+    StringMap annotations;
+};
+
+// What myrt stores in <root>/<id>/state.json: the OCI state plus what later commands need
+// without the bundle (the bundle may be gone by the time `delete` runs poststop hooks).
+struct ContainerRecord {
+    State state;                     // status stored here is only a hint; it is recomputed
+    uint64_t pid_start_time = 0;     // field 22 of /proc/<pid>/stat: tells a reused pid apart
+    std::string created;             // RFC 3339, UTC
+    std::string rootfs;              // absolute host path
+    uint32_t owner = 0;              // uid that created it
+    std::map<std::string, std::string> cgroup_paths;  // controller ("" for v2) -> absolute dir
+    std::vector<Hook> poststop;      // run by delete
+    std::map<std::string, std::string> namespace_paths;  // type -> path joined at create, for exec
+    std::vector<int> helper_pids;    // e.g. slirp4netns, ended by delete
+    bool systemd_cgroup = false;
+};
+
+std::string to_json(const State& state, bool pretty = true);
+State parse_state(std::string_view json);  // for tests and for reading hooks' stdin
+
+std::string to_json(const ContainerRecord& record);
+// Throws ParseError naming the path of a malformed member.
+ContainerRecord parse_record(std::string_view json);
+
+}  // namespace myrt::spec

@@ -1,0 +1,202 @@
+# shellcheck shell=bash
+# Process: args, env, cwd, user/groups, umask, rlimits, noNewPrivileges, capabilities,
+# oomScoreAdj.
+
+test_env() {
+	mk_bundle
+	cfg '.process.env = ["PATH=/bin:/usr/bin", "FOO=bar baz", "EMPTY=", "EQ=a=b", "MYRT_IT_TAG=" + $tag]' --arg tag "$TAG"
+	run_sh 'echo "FOO=[$FOO]"; echo "EMPTY=[${EMPTY-unset}]"; echo "EQ=[$EQ]"; echo "PATH=[$PATH]"; env | grep -c "^TERM=" || true'
+	assert_eq "FOO=[bar baz]
+EMPTY=[]
+EQ=[a=b]
+PATH=[/bin:/usr/bin]
+0" "$OUT" "environment inside"
+	# The caller's environment does not leak into the container.
+	export MYRT_IT_LEAK=leaked
+	run_sh 'echo "[${MYRT_IT_LEAK-}]"'
+	assert_eq "[]" "$OUT" "caller's environment inside"
+}
+
+test_args_passed_verbatim() {
+	mk_bundle
+	set_args sh -c 'for a in "$@"; do echo "<$a>"; done' argv0 'two words' '' '*' '$HOME' "quote'd"
+	run_ok "$(cid args)"
+	assert_eq "<two words>
+<>
+<*>
+<\$HOME>
+<quote'd>" "$OUT" "arguments inside"
+}
+
+test_args_path_lookup() {
+	mk_bundle
+	cfg '.process.env = ["PATH=/usr/bin:/bin", "MYRT_IT_TAG=" + $tag]' --arg tag "$TAG"
+	set_args basename /a/b/c
+	run_ok "$(cid lookup)"
+	assert_eq c "$OUT" "args[0] looked up in the container's PATH"
+}
+
+test_cwd() {
+	mk_bundle
+	cfg '.process.cwd = "/var/tmp"'
+	run_sh 'pwd; echo "$PWD"'
+	assert_eq "/var/tmp" "$(head -n 1 <<<"$OUT")" "cwd"
+}
+
+test_user_uid_gid_additional_gids() {
+	mk_bundle
+	cfg '.process.user = {"uid": 1000, "gid": 1001, "additionalGids": [10, 20, 4242]}'
+	run_sh 'id -u; id -g; id -G; grep -E "^(Uid|Gid|Groups):" /proc/self/status'
+	assert_eq 1000 "$(sed -n 1p <<<"$OUT")" "id -u"
+	assert_eq 1001 "$(sed -n 2p <<<"$OUT")" "id -g"
+	local groups
+	# id -G lists the primary gid too
+	groups=$(sed -n 3p <<<"$OUT" | tr ' ' '\n' | grep -vx 1001 | sort -n | tr '\n' ' ')
+	assert_eq "10 20 4242 " "$groups" "id -G without the primary gid"
+	assert_match "$(grep ^Uid: <<<"$OUT")" '^Uid:\s+1000\s+1000\s+1000\s+1000$' "real/effective/saved/fs uid"
+	assert_match "$(grep ^Gid: <<<"$OUT")" '^Gid:\s+1001\s+1001\s+1001\s+1001$' "real/effective/saved/fs gid"
+	assert_match "$(grep ^Groups: <<<"$OUT")" '^Groups:\s+10 20 4242\s*$' "supplementary groups"
+}
+
+test_user_root_has_no_supplementary_groups() {
+	mk_bundle
+	run_sh 'grep -E "^(Uid|Gid|Groups):" /proc/self/status'
+	assert_match "$(grep ^Uid: <<<"$OUT")" '^Uid:\s+0\s+0\s+0\s+0$' "uid"
+	assert_match "$(grep ^Groups: <<<"$OUT")" '^Groups:\s*$' "supplementary groups of root"
+}
+
+test_umask() {
+	mk_bundle
+	cfg '.process.user.umask = 23' # 0027
+	run_sh 'umask; touch /dev/shm/f; mkdir /dev/shm/d; stat -c %a /dev/shm/f /dev/shm/d'
+	assert_eq "0027
+640
+750" "$OUT" "umask and resulting modes"
+}
+
+test_rlimits() {
+	mk_bundle
+	cfg '.process.rlimits = [
+		{"type": "RLIMIT_NOFILE", "soft": 512, "hard": 2048},
+		{"type": "RLIMIT_NPROC", "soft": 300, "hard": 400},
+		{"type": "RLIMIT_CORE", "soft": 0, "hard": 0}]'
+	run_sh 'ulimit -n; ulimit -Hn; grep -E "^Max (open files|processes|core file size)" /proc/self/limits'
+	assert_eq 512 "$(sed -n 1p <<<"$OUT")" "ulimit -n"
+	assert_eq 2048 "$(sed -n 2p <<<"$OUT")" "ulimit -Hn"
+	assert_match "$(grep 'Max open files' <<<"$OUT")" 'Max open files +512 +2048 ' "/proc/self/limits"
+	assert_match "$(grep 'Max processes' <<<"$OUT")" 'Max processes +300 +400 ' "/proc/self/limits"
+	assert_match "$(grep 'Max core file size' <<<"$OUT")" 'Max core file size +0 +0 ' "/proc/self/limits"
+}
+
+test_rlimit_nofile_default_from_example() {
+	mk_bundle
+	run_sh 'ulimit -n; ulimit -Hn'
+	assert_eq "1024
+1024" "$OUT" "RLIMIT_NOFILE of the example config"
+}
+
+test_no_new_privileges() {
+	mk_bundle
+	run_sh 'grep ^NoNewPrivs: /proc/self/status'
+	assert_match "$OUT" '^NoNewPrivs:\s+1$' "noNewPrivileges true"
+	cfg '.process.noNewPrivileges = false'
+	run_sh 'grep ^NoNewPrivs: /proc/self/status'
+	assert_match "$OUT" '^NoNewPrivs:\s+0$' "noNewPrivileges false"
+}
+
+test_oom_score_adj() {
+	mk_bundle
+	cfg '.process.oomScoreAdj = 567'
+	run_sh 'cat /proc/self/oom_score_adj'
+	assert_eq 567 "$OUT" "oomScoreAdj"
+	local mine
+	mine=$(cat /proc/self/oom_score_adj)
+	cfg 'del(.process.oomScoreAdj)'
+	run_sh 'cat /proc/self/oom_score_adj'
+	assert_eq "$mine" "$OUT" "oom_score_adj without oomScoreAdj (inherited)"
+}
+
+# --- capabilities ----------------------------------------------------------------------
+
+declare -A CAPNUM=(
+	[CAP_CHOWN]=0 [CAP_DAC_OVERRIDE]=1 [CAP_DAC_READ_SEARCH]=2 [CAP_FOWNER]=3 [CAP_FSETID]=4
+	[CAP_KILL]=5 [CAP_SETGID]=6 [CAP_SETUID]=7 [CAP_SETPCAP]=8 [CAP_LINUX_IMMUTABLE]=9
+	[CAP_NET_BIND_SERVICE]=10 [CAP_NET_BROADCAST]=11 [CAP_NET_ADMIN]=12 [CAP_NET_RAW]=13
+	[CAP_IPC_LOCK]=14 [CAP_IPC_OWNER]=15 [CAP_SYS_MODULE]=16 [CAP_SYS_RAWIO]=17
+	[CAP_SYS_CHROOT]=18 [CAP_SYS_PTRACE]=19 [CAP_SYS_PACCT]=20 [CAP_SYS_ADMIN]=21
+	[CAP_SYS_BOOT]=22 [CAP_SYS_NICE]=23 [CAP_SYS_RESOURCE]=24 [CAP_SYS_TIME]=25
+	[CAP_SYS_TTY_CONFIG]=26 [CAP_MKNOD]=27 [CAP_LEASE]=28 [CAP_AUDIT_WRITE]=29
+	[CAP_AUDIT_CONTROL]=30 [CAP_SETFCAP]=31 [CAP_MAC_OVERRIDE]=32 [CAP_MAC_ADMIN]=33
+	[CAP_SYSLOG]=34 [CAP_WAKE_ALARM]=35 [CAP_BLOCK_SUSPEND]=36 [CAP_AUDIT_READ]=37
+	[CAP_PERFMON]=38 [CAP_BPF]=39 [CAP_CHECKPOINT_RESTORE]=40
+)
+
+capmask() { # CAP_NAME...: the /proc/PID/status hex mask
+	local m=0 c
+	for c in "$@"; do m=$((m | (1 << CAPNUM[$c]))); done
+	printf '%016x' "$m"
+}
+
+cap_field() { # FIELD: its value in $OUT
+	awk -v f="$1:" '$1 == f { print $2 }' <<<"$OUT"
+}
+
+check_caps() { # BND PRM EFF INH AMB (hex) [what]
+	assert_eq "$1" "$(cap_field CapBnd)" "CapBnd${6:+ ($6)}"
+	assert_eq "$2" "$(cap_field CapPrm)" "CapPrm${6:+ ($6)}"
+	assert_eq "$3" "$(cap_field CapEff)" "CapEff${6:+ ($6)}"
+	assert_eq "$4" "$(cap_field CapInh)" "CapInh${6:+ ($6)}"
+	assert_eq "$5" "$(cap_field CapAmb)" "CapAmb${6:+ ($6)}"
+}
+
+test_capabilities_root() {
+	# uid 0: execve gives root P' = bounding | inheritable, E' = P' (no SECBIT_NOROOT),
+	# and keeps ambient. So with permitted = effective = bounding, all equal the config.
+	local B=(CAP_CHOWN CAP_DAC_OVERRIDE CAP_KILL CAP_NET_BIND_SERVICE CAP_NET_RAW CAP_AUDIT_WRITE)
+	local I=(CAP_KILL CAP_NET_RAW) A=(CAP_KILL)
+	mk_bundle
+	cfg '.process.capabilities = {"bounding": $b, "permitted": $b, "effective": $b, "inheritable": $i, "ambient": $a}' \
+		--argjson b "$(json_array "${B[@]}")" --argjson i "$(json_array "${I[@]}")" --argjson a "$(json_array "${A[@]}")"
+	run_sh 'grep ^Cap /proc/self/status'
+	check_caps "$(capmask "${B[@]}")" "$(capmask "${B[@]}")" "$(capmask "${B[@]}")" \
+		"$(capmask "${I[@]}")" "$(capmask "${A[@]}")" "uid 0"
+}
+
+test_capabilities_non_root() {
+	# uid 1000: execve of a file without file caps gives P' = E' = ambient; bounding and
+	# inheritable stay as configured. Ambient must be within permitted and inheritable.
+	local B=(CAP_CHOWN CAP_KILL CAP_NET_RAW CAP_SETUID CAP_SYS_CHROOT)
+	local P=(CAP_CHOWN CAP_KILL CAP_NET_RAW CAP_SYS_CHROOT)
+	local E=(CAP_CHOWN CAP_KILL)
+	local I=(CAP_KILL CAP_NET_RAW CAP_SYS_CHROOT) A=(CAP_NET_RAW CAP_SYS_CHROOT)
+	mk_bundle
+	cfg '.process.user = {"uid": 1000, "gid": 1000}
+		| .process.capabilities = {"bounding": $b, "permitted": $p, "effective": $e, "inheritable": $i, "ambient": $a}' \
+		--argjson b "$(json_array "${B[@]}")" --argjson p "$(json_array "${P[@]}")" \
+		--argjson e "$(json_array "${E[@]}")" --argjson i "$(json_array "${I[@]}")" \
+		--argjson a "$(json_array "${A[@]}")"
+	run_sh 'grep ^Cap /proc/self/status; chroot / true && echo chroot-ok'
+	check_caps "$(capmask "${B[@]}")" "$(capmask "${A[@]}")" "$(capmask "${A[@]}")" \
+		"$(capmask "${I[@]}")" "$(capmask "${A[@]}")" "uid 1000"
+	assert_contains "$OUT" chroot-ok "ambient CAP_SYS_CHROOT usable by uid 1000"
+}
+
+test_capabilities_example_defaults() {
+	# The example config (as `runc spec`): three caps, no inheritable, so ambient can't be
+	# raised and stays empty.
+	mk_bundle
+	run_sh 'grep ^Cap /proc/self/status'
+	local D=(CAP_AUDIT_WRITE CAP_KILL CAP_NET_BIND_SERVICE)
+	check_caps "$(capmask "${D[@]}")" "$(capmask "${D[@]}")" "$(capmask "${D[@]}")" \
+		0000000000000000 0000000000000000 "example config"
+}
+
+test_capabilities_enforced() {
+	# Without CAP_CHOWN, root cannot chown; with it, it can.
+	mk_bundle
+	run_sh 'touch /dev/shm/f; chown 123 /dev/shm/f 2>/dev/null && echo chown-ok || echo chown-denied'
+	assert_eq chown-denied "$OUT" "chown without CAP_CHOWN"
+	cfg '.process.capabilities |= with_entries(.value += ["CAP_CHOWN"])'
+	run_sh 'touch /dev/shm/f; chown 123 /dev/shm/f 2>/dev/null && echo chown-ok || echo chown-denied'
+	assert_eq chown-ok "$OUT" "chown with CAP_CHOWN"
+}
