@@ -86,6 +86,30 @@ int print_list(Runtime& rt, const std::string& format, bool quiet) {
     return 0;
 }
 
+int print_ps(const std::vector<pid_t>& pids, const std::string& format) {
+    std::string out;
+    if (format == "json") {
+        out = "[";
+        for (size_t i = 0; i < pids.size(); ++i) out += (i ? "," : "") + std::to_string(pids[i]);
+        out += "]\n";
+    } else {
+        out = "PID     CMD\n";
+        for (pid_t pid : pids) {
+            std::string cmd;
+            try {
+                cmd = read_file("/proc/" + std::to_string(pid) + "/cmdline");
+            } catch (const Error&) {
+                continue;  // exited meanwhile
+            }
+            for (char& c : cmd) if (c == '\0') c = ' ';
+            while (!cmd.empty() && cmd.back() == ' ') cmd.pop_back();
+            out += pad(std::to_string(pid), 8) + cmd + "\n";
+        }
+    }
+    fwrite(out.data(), 1, out.size(), stdout);
+    return 0;
+}
+
 int write_spec(const std::string& bundle, bool rootless) {
     std::string path = (bundle.empty() ? "." : bundle) + "/config.json";
     if (::access(path.c_str(), F_OK) == 0) throw Error("File " + path + " exists. Remove it first");
@@ -196,6 +220,52 @@ Registry register_commands(CLI::App& app, Globals& g) {
         sub->add_option("-b,--bundle", *bundle, "directory to write config.json into");
         sub->add_flag("--rootless", *rootless, "a config for an unprivileged user");
         sub->callback([=] { *action = [=] { return write_spec(*bundle, *rootless); }; });
+    }
+    {
+        auto o = opts<ExecOptions>();
+        auto id = opts<std::string>();
+        auto* sub = app.add_subcommand("exec", "run a process in a running container");
+        sub->add_option("-p,--process", o->process_file, "process.json with the whole process");
+        sub->add_flag("-t,--tty", o->tty, "allocate a terminal");
+        sub->add_option("--console-socket", o->console_socket,
+                        "unix socket that receives the terminal's master fd");
+        sub->add_flag("-d,--detach", o->detach, "do not wait for the process");
+        sub->add_option("--pid-file", o->pid_file, "write the process's pid here");
+        sub->add_option("--cwd", o->cwd, "working directory in the container");
+        sub->add_option("-e,--env", o->env, "KEY=VALUE to set (repeatable)")->allow_extra_args(false);
+        sub->add_option("-u,--user", o->user, "UID[:GID]");
+        sub->add_option("-c,--cap", o->caps, "add a capability (repeatable)")->allow_extra_args(false);
+        sub->add_flag("--no-new-privs", o->no_new_privs, "set no_new_privs");
+        sub->add_option("--preserve-fds", o->preserve_fds, "pass N extra fds (from 3)");
+        sub->add_flag("--ignore-paused", o->ignore_paused, "exec even into a paused container");
+        sub->add_option("--apparmor,--process-label", g.ignored, "accepted, ignored");
+        sub->add_option("id", *id, "container id")->required();
+        sub->add_option("command", o->args, "command and arguments");
+        sub->positionals_at_end();
+        sub->prefix_command(false);
+        sub->callback([=] {
+            *action = [=] {
+                try {
+                    return runtime().exec(*id, *o);
+                } catch (const std::exception& e) {
+                    // exec's own failures are 255, apart from any status of the process.
+                    log::error(e.what());
+                    return 255;
+                }
+            };
+        });
+    }
+    {
+        auto id = opts<std::string>();
+        auto format = opts<std::string>();
+        *format = "table";
+        auto* sub = app.add_subcommand("ps", "list the processes of a container");
+        sub->add_option("-f,--format", *format, "table or json")
+            ->check(CLI::IsMember({"table", "json"}));
+        sub->add_option("id", *id, "container id")->required();
+        sub->callback([=] {
+            *action = [=] { return print_ps(runtime().pids(*id), *format); };
+        });
     }
     return reg;
 }

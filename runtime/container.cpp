@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -15,6 +16,7 @@
 #include "runtime/hooks.hpp"
 #include "runtime/log.hpp"
 #include "runtime/proc.hpp"
+#include "runtime/terminal.hpp"
 #include "spec/parse_error.hpp"
 
 namespace myrt {
@@ -46,6 +48,16 @@ UniqueFd open_init(const spec::ContainerRecord& r) {
 void wait_exit(int pidfd) {
     pollfd p{pidfd, POLLIN, 0};
     while (::poll(&p, 1, 10'000) < 0 && errno == EINTR) {
+    }
+}
+
+// Only `run` asks before create: whether it must proxy a terminal itself.
+bool config_wants_terminal(const std::string& bundle) {
+    try {
+        auto c = spec::load_config((bundle.empty() ? std::string(".") : bundle) + "/config.json");
+        return c.process && c.process->terminal;
+    } catch (const spec::ParseError&) {
+        return false;  // create reports the problem properly
     }
 }
 
@@ -217,7 +229,53 @@ int wait_forwarding(pid_t pid, int signal_fd) {
 
 }  // namespace
 
+int run_forwarding_signals(pid_t pid) {
+    sigset_t set, old;
+    sigemptyset(&set);
+    for (int sig : kForwarded) sigaddset(&set, sig);
+    ::sigprocmask(SIG_BLOCK, &set, &old);
+    UniqueFd sfd(::signalfd(-1, &set, SFD_CLOEXEC));
+    int code = wait_forwarding(pid, sfd.get());
+    ::sigprocmask(SIG_SETMASK, &old, nullptr);
+    return code;
+}
+
+std::vector<pid_t> Runtime::pids(const std::string& id) {
+    ContainerDir dir = store_.open(id, false);
+    spec::ContainerRecord r = dir.read();
+    auto cg = cgroup_from_paths(r.cgroup_paths);
+    return cg ? cg->pids() : std::vector<pid_t>{};
+}
+
+// run with process.terminal and no console socket: myrt itself receives the master and
+// proxies the caller's terminal to it.
+int Runtime::run_with_terminal(const std::string& id, CreateOptions options) {
+    int sv[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) throw_errno("socketpair");
+    UniqueFd ours(sv[0]), theirs(sv[1]);
+    options.console_fd = theirs.get();
+    pid_t pid = create(id, options);
+    theirs.reset();
+    int code;
+    try {
+        UniqueFd master = receive_fd(ours.get());
+        start(id);
+        code = proxy_terminal(master.get(), pid);
+    } catch (...) {
+        try {
+            remove(id, true);
+        } catch (...) {
+        }
+        throw;
+    }
+    remove(id, true);
+    return code;
+}
+
 int Runtime::run(const std::string& id, const CreateOptions& options, bool detach) {
+    if (!detach && options.console_socket.empty() && options.console_fd < 0 &&
+        config_wants_terminal(options.bundle))
+        return run_with_terminal(id, options);
     pid_t pid = create(id, options);
     if (detach) {
         start(id);

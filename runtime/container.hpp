@@ -26,6 +26,23 @@ struct CreateOptions {
     bool no_pivot = false;
     bool no_new_keyring = false;
     int preserve_fds = 0;
+    int console_fd = -1;  // instead of console_socket: an already connected socket (run)
+};
+
+struct ExecOptions {
+    std::string process_file;  // a process JSON (runtime-spec "process") replacing the rest
+    bool tty = false;
+    std::string console_socket;
+    bool detach = false;
+    std::string pid_file;
+    std::string cwd;
+    std::vector<std::string> env;
+    std::string user;  // UID[:GID]
+    std::vector<std::string> caps;
+    bool no_new_privs = false;
+    int preserve_fds = 0;
+    bool ignore_paused = false;
+    std::vector<std::string> args;
 };
 
 struct ContainerInfo {
@@ -46,11 +63,16 @@ public:
     // create + start; unless detached waits, forwarding signals, deletes the container and
     // returns its exit status (128+n when killed by signal n).
     int run(const std::string& id, const CreateOptions& options, bool detach);
+    // Runs a process inside a running container; unless detached, waits and returns its
+    // exit status.
+    int exec(const std::string& id, const ExecOptions& options);
     std::vector<ContainerInfo> list();
+    std::vector<pid_t> pids(const std::string& id);
     void pause(const std::string& id);
     void resume(const std::string& id);
 
 private:
+    int run_with_terminal(const std::string& id, CreateOptions options);
     std::string live_status(const ContainerDir* dir, const spec::ContainerRecord& record) const;
     void destroy(ContainerDir& dir, const spec::ContainerRecord& record, bool kill_first);
 

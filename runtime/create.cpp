@@ -18,6 +18,7 @@
 #include "runtime/init.hpp"
 #include "runtime/proc.hpp"
 #include "runtime/sync.hpp"
+#include "runtime/terminal.hpp"
 #include "spec/parse_error.hpp"
 
 namespace myrt {
@@ -167,7 +168,7 @@ pid_t Runtime::create(const std::string& id, const CreateOptions& options) {
     if (options.preserve_fds < 0) throw Error("--preserve-fds must not be negative");
     Bundle b = load_bundle(options);
     const spec::Process& proc = *b.config.process;
-    if (proc.terminal && options.console_socket.empty())
+    if (proc.terminal && options.console_socket.empty() && options.console_fd < 0)
         throw Error("process.terminal is true but no --console-socket was given", EINVAL);
     static const std::vector<spec::Namespace> no_namespaces;
     NamespacePlan ns = plan_namespaces(b.config.linux ? b.config.linux->namespaces : no_namespaces);
@@ -186,6 +187,12 @@ pid_t Runtime::create(const std::string& id, const CreateOptions& options) {
     ctx.no_pivot = options.no_pivot;
     ctx.no_new_keyring = options.no_new_keyring;
     ctx.preserve_fds = options.preserve_fds;
+
+    UniqueFd console;
+    if (proc.terminal)
+        ctx.console_fd = options.console_fd >= 0
+                             ? options.console_fd
+                             : (console = connect_console_socket(options.console_socket)).get();
 
     ContainerDir dir = store_.create(id);
     CreateGuard guard(dir, cgroup.get());
@@ -254,6 +261,9 @@ pid_t Runtime::create(const std::string& id, const CreateOptions& options) {
             record.namespace_paths[type] =
                 "/proc/" + std::to_string(pid) + "/ns/" + namespace_proc_name(type);
     write_hooks_file(dir, b.config);
+    // exec needs the container's process settings (user, capabilities, seccomp...) even
+    // when the bundle is gone.
+    write_file_atomic(dir.file("config.json"), read_file(b.dir + "/config.json"), 0600);
     dir.write(record);
     if (!options.pid_file.empty())
         write_file_atomic(options.pid_file, std::to_string(pid), 0644);

@@ -19,6 +19,7 @@
 #include "runtime/rootfs.hpp"
 #include "runtime/safe_path.hpp"
 #include "runtime/sync.hpp"
+#include "runtime/terminal.hpp"
 #include "spec/state.hpp"
 
 namespace myrt {
@@ -93,6 +94,11 @@ void setup_rootfs(InitContext& ctx, const SyncChannel& sync, const std::string& 
     if (cfg.hooks) run_hooks(cfg.hooks->createContainer, "createContainer", state);
     enter_rootfs(ro);
     finalize_rootfs(cfg);
+    if (cfg.process && cfg.process->terminal) {
+        const spec::User& u = cfg.process->user;
+        setup_container_terminal(ctx.console_fd, cfg.process->consoleSize, u.uid, u.gid, true);
+        ::close(ctx.console_fd);
+    }
 }
 
 void wait_for_start(int fifo_fd) {
@@ -107,7 +113,7 @@ void wait_for_start(int fifo_fd) {
 // init starts with a copy of every descriptor the runtime had open, among them the state
 // directory whose flock `start` and `delete` wait for. Keep only what init needs.
 void close_inherited_fds(const InitContext& ctx) {
-    std::vector<int> keep{ctx.sync_fd, ctx.fifo_fd};
+    std::vector<int> keep{ctx.sync_fd, ctx.fifo_fd, ctx.console_fd};
     for (const auto& [type, fd] : ctx.namespaces->join) keep.push_back(fd.get());
     std::sort(keep.begin(), keep.end());
     unsigned next = 3u + static_cast<unsigned>(ctx.preserve_fds);

@@ -1,11 +1,34 @@
 // linux.seccomp: compiled to BPF by the runtime before the container is cloned (libseccomp
-// never runs inside the container), loaded by init as the very last step before exec.
+// never runs inside the container), loaded by init with seccomp(2) as late as it can be.
+//
+// When init loads the filter (see finish_and_exec and container_init in runtime/init.cpp):
+// - no_new_privs set: the very last step before execve, so that the profile restricts
+//   nothing of init's own work but the execve itself;
+// - no_new_privs not set: the kernel then wants CAP_SYS_ADMIN, so the filter goes in
+//   before init switches to the container's user and capabilities (as runc does); the
+//   profile then also applies to those few calls (setgroups, setres[ug]id, capset, prctl,
+//   open/fchdir of the cwd, close_range, rt_sigprocmask/rt_sigaction) and to execve;
+// - SCMP_ACT_NOTIFY used: during create, before init reports ready (it still has all its
+//   capabilities then), because the listener fd must reach listenerPath on the host, which
+//   init, already inside the container's root, can no longer see. The handoff:
+//     1. init loads the filter with SECCOMP_FILTER_FLAG_NEW_LISTENER and sends the fd to
+//        the runtime over the sync socket (SyncType::seccomp_listener, SCM_RIGHTS), then
+//        closes its own copy (the container never holds its listener);
+//     2. `create` connects to listenerPath and sends the containerProcessState
+//        (config-linux.md) with the fd (send_seccomp_listener), before it waits for ready;
+//     3. init goes on: its remaining syscalls (close, sendmsg of ready, reading exec.fifo,
+//        startContainer hooks, switching user, execve) are subject to the filter, and any
+//        it notifies are answered by the agent, which has the fd by then.
+//   init's sendmsg of step 1 runs before anyone can answer a notification, so a profile
+//   that notifies sendmsg (or notifies by default) is refused at compile time, like runc
+//   refuses notifying write(2).
 #pragma once
 
 #include <linux/filter.h>
+#include <sys/types.h>
 
-#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "spec/config.hpp"
@@ -14,16 +37,25 @@ namespace myrt {
 
 struct SeccompProgram {
     std::vector<sock_filter> bpf;
-    unsigned int flags = 0;  // SECCOMP_FILTER_FLAG_*
+    unsigned int flags = 0;  // SECCOMP_FILTER_FLAG_*, checked against the running kernel
     bool notify = false;     // has SCMP_ACT_NOTIFY rules: the listener fd goes to listenerPath
     std::string listener_path;
     std::string listener_metadata;
 };
 
-// Throws Error naming the offending field (e.g. an unknown action or architecture).
+// Throws Error naming the offending field, e.g.
+// `linux.seccomp.syscalls[3].action: unknown action "X"`. Syscall names unknown to
+// libseccomp are skipped (logged at debug level), as runc does.
 SeccompProgram compile_seccomp(const spec::Seccomp& seccomp);
 
-// Loads the filter into the calling process; returns the notify listener fd or -1.
+// Loads the filter into the calling process (seccomp(2), no libseccomp); returns the notify
+// listener fd (close-on-exec) when program.notify, else -1. Throws Error on failure.
 int load_seccomp(const SeccompProgram& program);
+
+// Runtime side of SCMP_ACT_NOTIFY: connects to program.listener_path and sends, on that one
+// connection, the containerProcessState JSON (pid, listenerMetadata, `state`: the container
+// state JSON) with `listener` as its "seccompFd" (SCM_RIGHTS), then closes it.
+void send_seccomp_listener(const SeccompProgram& program, int listener, pid_t pid,
+                           std::string_view state_json);
 
 }  // namespace myrt

@@ -17,30 +17,63 @@ struct Header {
 constexpr size_t kMaxPayload = 64 * 1024;
 }  // namespace
 
-void SyncChannel::send(SyncType type, std::string_view payload, int err) const {
+long send_with_fd(int sock, const iovec* iov, size_t iovlen, int fd) {
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+    msghdr msg{};
+    msg.msg_iov = const_cast<iovec*>(iov);
+    msg.msg_iovlen = iovlen;
+    if (fd >= 0) {
+        msg.msg_control = control;
+        msg.msg_controllen = sizeof control;
+        cmsghdr* c = CMSG_FIRSTHDR(&msg);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(c), &fd, sizeof fd);
+    }
+    ssize_t n;
+    do n = ::sendmsg(sock, &msg, MSG_NOSIGNAL);
+    while (n < 0 && errno == EINTR);
+    return n;
+}
+
+void SyncChannel::send(SyncType type, std::string_view payload, int err, int fd) const {
     Header h{static_cast<uint32_t>(type), err};
     if (payload.size() > kMaxPayload) payload = payload.substr(0, kMaxPayload);
     iovec iov[2] = {{&h, sizeof h}, {const_cast<char*>(payload.data()), payload.size()}};
-    msghdr msg{};
-    msg.msg_iov = iov;
-    msg.msg_iovlen = 2;
-    ssize_t n;
-    do n = ::sendmsg(fd_, &msg, MSG_NOSIGNAL);
-    while (n < 0 && errno == EINTR);
-    if (n < 0) throw_errno("sync: send");
+    if (send_with_fd(fd_, iov, 2, fd) < 0) throw_errno("sync: send");
 }
 
 SyncMessage SyncChannel::receive() const {
     std::string buf(sizeof(Header) + kMaxPayload, '\0');
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+    iovec iov{buf.data(), buf.size()};
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
     ssize_t n;
-    do n = ::recv(fd_, buf.data(), buf.size(), 0);
+    do n = ::recvmsg(fd_, &msg, MSG_CMSG_CLOEXEC);
     while (n < 0 && errno == EINTR);
     if (n < 0) throw_errno("sync: receive");
+    // Owned from here, so that a descriptor nobody asked for is closed, not leaked.
+    UniqueFd passed;
+    for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS ||
+            c->cmsg_len < CMSG_LEN(sizeof(int)))
+            continue;
+        int fd;
+        memcpy(&fd, CMSG_DATA(c), sizeof fd);
+        passed.reset(fd);
+    }
     if (n == 0) throw Error("container init exited during setup", ECHILD);
+    if (msg.msg_flags & MSG_CTRUNC) throw Error("sync: descriptors truncated");
     if (static_cast<size_t>(n) < sizeof(Header)) throw Error("sync: short message");
     Header h;
     memcpy(&h, buf.data(), sizeof h);
-    return {static_cast<SyncType>(h.type), h.err, buf.substr(sizeof h, n - sizeof h)};
+    return {static_cast<SyncType>(h.type), h.err, buf.substr(sizeof h, n - sizeof h),
+            std::move(passed)};
 }
 
 SyncMessage SyncChannel::expect(SyncType type) const {

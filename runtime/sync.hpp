@@ -6,6 +6,10 @@
 #include <string>
 #include <string_view>
 
+#include "runtime/fd.hpp"
+
+struct iovec;
+
 namespace myrt {
 
 enum class SyncType : uint32_t {
@@ -14,18 +18,23 @@ enum class SyncType : uint32_t {
     hooks_done = 3,    // parent -> init
     ready = 4,         // init -> parent: set up, waiting for start
     error = 5,         // init -> parent: payload is the message, err the errno
+    // init -> parent: the SCMP_ACT_NOTIFY listener fd rides along (see runtime/seccomp.hpp)
+    seccomp_listener = 6,
 };
 
 struct SyncMessage {
     SyncType type{};
     int32_t err = 0;
     std::string payload;
+    UniqueFd fd;  // a descriptor passed with the message (SCM_RIGHTS), if any
 };
 
 class SyncChannel {
 public:
     explicit SyncChannel(int fd) : fd_(fd) {}
-    void send(SyncType type, std::string_view payload = {}, int err = 0) const;
+    // fd >= 0: passed along with the message (SCM_RIGHTS); the peer finds it in
+    // SyncMessage::fd.
+    void send(SyncType type, std::string_view payload = {}, int err = 0, int fd = -1) const;
     // Throws Error when the peer is gone (EOF) or the message is malformed.
     SyncMessage receive() const;
     // Receives and checks the type; an `error` message is rethrown as Error.
@@ -34,5 +43,9 @@ public:
 private:
     int fd_;
 };
+
+// One sendmsg(2) of iov with `fd` attached as SCM_RIGHTS (none when fd < 0), retried on
+// EINTR, without SIGPIPE. Returns what sendmsg returned (-1 with errno set on failure).
+long send_with_fd(int sock, const iovec* iov, size_t iovlen, int fd);
 
 }  // namespace myrt

@@ -1,0 +1,261 @@
+// `exec`: a new process inside a running container, joined to all of its namespaces and its
+// cgroup, with the container's (or the process file's) security settings.
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <charconv>
+
+#include "runtime/capabilities.hpp"
+#include "runtime/cgroup.hpp"
+#include "runtime/container.hpp"
+#include "runtime/error.hpp"
+#include "runtime/process.hpp"
+#include "runtime/proc.hpp"
+#include "runtime/safe_path.hpp"
+#include "runtime/seccomp.hpp"
+#include "runtime/sync.hpp"
+#include "runtime/terminal.hpp"
+#include "spec/parse_error.hpp"
+
+namespace myrt {
+
+namespace {
+
+constexpr std::pair<const char*, int> kNamespaces[] = {
+    {"user", CLONE_NEWUSER}, {"mnt", CLONE_NEWNS},     {"pid", CLONE_NEWPID},
+    {"net", CLONE_NEWNET},   {"ipc", CLONE_NEWIPC},    {"uts", CLONE_NEWUTS},
+    {"cgroup", CLONE_NEWCGROUP}, {"time", CLONE_NEWTIME},
+};
+
+// The namespaces of `pid` that differ from ours: setns() refuses to "join" the user
+// namespace we are already in, and joining the others again would be a no-op anyway.
+int namespaces_to_join(pid_t pid) {
+    int flags = 0;
+    for (const auto& [name, flag] : kNamespaces) {
+        struct stat mine {}, theirs {};
+        std::string self = std::string("/proc/self/ns/") + name;
+        std::string other = "/proc/" + std::to_string(pid) + "/ns/" + name;
+        if (::stat(other.c_str(), &theirs) < 0) continue;  // kernel without this namespace
+        if (::stat(self.c_str(), &mine) < 0 || mine.st_ino != theirs.st_ino ||
+            mine.st_dev != theirs.st_dev)
+            flags |= flag;
+    }
+    return flags;
+}
+
+spec::Process parse_process_file(const std::string& path) {
+    std::string json;
+    try {
+        json = "{\"ociVersion\":\"1.3.0\",\"process\":" + read_file(path) + "}";
+        spec::Config c = spec::parse_config(json);
+        if (!c.process) throw spec::ParseError("process: required");
+        return *c.process;
+    } catch (const spec::ParseError& e) {
+        throw Error("--process " + path + ": " + e.what(), EINVAL);
+    }
+}
+
+void parse_user(const std::string& text, spec::User& user) {
+    auto parse = [&](std::string_view s, uint32_t& out) {
+        auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+        if (ec != std::errc() || p != s.data() + s.size() || s.empty())
+            throw Error("--user \"" + text + "\": expected UID[:GID]", EINVAL);
+    };
+    std::string_view v = text;
+    auto colon = v.find(':');
+    parse(v.substr(0, colon), user.uid);
+    if (colon != std::string_view::npos) parse(v.substr(colon + 1), user.gid);
+    user.additionalGids.clear();
+}
+
+void add_caps(std::optional<std::vector<std::string>>& set, const std::vector<std::string>& caps) {
+    if (!set) set.emplace();
+    for (const auto& c : caps) set->push_back(c.starts_with("CAP_") ? c : "CAP_" + c);
+}
+
+spec::Process exec_process(const spec::Config& config, const ExecOptions& o) {
+    if (!o.process_file.empty()) return parse_process_file(o.process_file);
+    spec::Process p = config.process.value_or(spec::Process{});
+    if (o.args.empty()) throw Error("exec: no command given", EINVAL);
+    p.args = o.args;
+    p.terminal = o.tty;
+    if (!o.cwd.empty()) p.cwd = o.cwd;
+    for (const auto& kv : o.env) {
+        auto eq = kv.find('=');
+        std::string key = kv.substr(0, eq);
+        std::erase_if(p.env, [&](const std::string& e) { return e.compare(0, key.size() + 1, key + "=") == 0; });
+        p.env.push_back(kv);
+    }
+    if (!o.user.empty()) parse_user(o.user, p.user);
+    if (!o.caps.empty()) {
+        if (!p.capabilities) p.capabilities.emplace();
+        auto& c = *p.capabilities;
+        for (auto* set : {&c.bounding, &c.effective, &c.permitted, &c.ambient}) add_caps(*set, o.caps);
+    }
+    if (o.no_new_privs) p.noNewPrivileges = true;
+    return p;
+}
+
+struct ExecChild {
+    const spec::Process* process;
+    std::optional<CapabilitySets> caps;
+    std::optional<SeccompProgram> seccomp;
+    int pidfd;
+    int join_flags;
+    int sync_fd;
+    int console_fd;
+    int preserve_fds;
+};
+
+[[noreturn]] void exec_child(ExecChild& c) {
+    SyncChannel sync(c.sync_fd);
+    try {
+        if (::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) throw_errno("prctl(PR_SET_DUMPABLE)");
+        sync.expect(SyncType::go);
+        // One setns() on the pidfd enters every namespace at once, user namespace first, and
+        // cannot be fooled by a recycled pid. It also moves us to the container's root.
+        if (c.join_flags && ::setns(c.pidfd, c.join_flags) < 0)
+            throw_errno("join the container's namespaces");
+        ::close(c.pidfd);
+        const spec::Process& p = *c.process;
+        apply_rlimits(p.rlimits);
+        if (p.terminal) {
+            setup_container_terminal(c.console_fd, p.consoleSize, p.user.uid, p.user.gid, false);
+            ::close(c.console_fd);
+        }
+        ::umask(p.user.umask.value_or(022));
+        std::string path = find_executable(p);
+        std::vector<std::string> env = process_environment(p);
+        switch_user(p.user, c.caps ? &*c.caps : nullptr);
+        UniqueFd root(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
+        UniqueFd cwd = open_in_root(root.get(), p.cwd.empty() ? "/" : p.cwd, O_PATH | O_DIRECTORY);
+        if (::fchdir(cwd.get()) < 0) throw_errno("chdir \"" + p.cwd + "\"");
+        cwd.reset();
+        root.reset();
+        if (p.noNewPrivileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+            throw_errno("prctl(PR_SET_NO_NEW_PRIVS)");
+        sigset_t none;
+        sigemptyset(&none);
+        ::sigprocmask(SIG_SETMASK, &none, nullptr);
+        close_descriptors_on_exec(c.preserve_fds);
+        if (c.seccomp) load_seccomp(*c.seccomp);
+        // From here the sync socket closes at exec: EOF tells the runtime we made it.
+        std::vector<char*> argv, envp;
+        for (const auto& a : p.args) argv.push_back(const_cast<char*>(a.c_str()));
+        argv.push_back(nullptr);
+        for (const auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
+        envp.push_back(nullptr);
+        ::execve(path.c_str(), argv.data(), envp.data());
+        throw_errno("exec \"" + p.args[0] + "\"");
+    } catch (const std::exception& e) {
+        int err = 0;
+        if (auto* me = dynamic_cast<const Error*>(&e)) err = me->code();
+        try {
+            sync.send(SyncType::error, e.what(), err);
+        } catch (...) {
+        }
+        ::_exit(255);
+    }
+}
+
+int wait_exit_code(pid_t pid) {
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR) throw_errno("wait for exec process");
+    if (WIFEXITED(status)) return WEXITSTATUS(status);
+    if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+    return 255;
+}
+
+}  // namespace
+
+int run_forwarding_signals(pid_t pid);  // container.cpp
+
+int Runtime::exec(const std::string& id, const ExecOptions& o) {
+    ContainerDir dir = store_.open(id, false);
+    spec::ContainerRecord r = dir.read();
+    std::string status = live_status(&dir, r);
+    if (status == "stopped") throw Error("cannot exec in a stopped container", ESRCH);
+    if (status == "paused" && !o.ignore_paused) throw Error("cannot exec in a paused container");
+    spec::Config config;
+    try {
+        config = spec::load_config(dir.file("config.json"));
+    } catch (const spec::ParseError& e) {
+        throw Error(dir.file("config.json") + ": " + e.what());
+    }
+    spec::Process proc = exec_process(config, o);
+    if (proc.args.empty()) throw Error("process.args: must not be empty", EINVAL);
+    if (proc.terminal && o.console_socket.empty() && o.detach)
+        throw Error("--tty with --detach needs --console-socket", EINVAL);
+
+    UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, r.state.pid, 0)));
+    if (!pidfd || !process_alive(r.state.pid, r.pid_start_time))
+        throw Error("container not running", ESRCH);
+    ExecChild child{&proc, std::nullopt, std::nullopt, pidfd.get(), namespaces_to_join(r.state.pid),
+                    -1, -1, o.preserve_fds};
+    if (proc.capabilities) child.caps = resolve_capabilities(*proc.capabilities);
+    if (config.linux && config.linux->seccomp) child.seccomp = compile_seccomp(*config.linux->seccomp);
+
+    UniqueFd console, console_peer;
+    if (proc.terminal) {
+        if (!o.console_socket.empty()) {
+            console = connect_console_socket(o.console_socket);
+        } else {
+            int sv[2];
+            if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) throw_errno("socketpair");
+            console.reset(sv[0]);
+            console_peer.reset(sv[1]);
+        }
+        child.console_fd = console.get();
+    }
+    int sv[2];
+    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) throw_errno("socketpair");
+    UniqueFd parent_end(sv[0]), child_end(sv[1]);
+    child.sync_fd = child_end.get();
+    // pid_for_children: the process forked next is born in the container's pid namespace.
+    if ((child.join_flags & CLONE_NEWPID) && ::setns(pidfd.get(), CLONE_NEWPID) < 0)
+        throw_errno("join the container's pid namespace");
+    child.join_flags &= ~CLONE_NEWPID;
+
+    pid_t pid = ::fork();
+    if (pid < 0) throw_errno("fork");
+    if (pid == 0) {
+        parent_end.reset();
+        exec_child(child);
+    }
+    child_end.reset();
+    console.reset();
+    SyncChannel sync(parent_end.get());
+    try {
+        if (auto cg = cgroup_from_paths(r.cgroup_paths)) cg->add_process(pid);
+        sync.send(SyncType::go);
+        SyncMessage m;
+        try {
+            m = sync.receive();
+        } catch (const Error& e) {
+            if (e.code() != ECHILD) throw;  // EOF: the exec succeeded
+            m.type = SyncType::ready;
+        }
+        if (m.type == SyncType::error) throw Error(m.payload, m.err);
+    } catch (...) {
+        ::kill(pid, SIGKILL);
+        wait_exit_code(pid);
+        throw;
+    }
+    if (!o.pid_file.empty()) write_file_atomic(o.pid_file, std::to_string(pid), 0644);
+    if (o.detach) return 0;
+    if (console_peer) {
+        UniqueFd master = receive_fd(console_peer.get());
+        return proxy_terminal(master.get(), pid);
+    }
+    return run_forwarding_signals(pid);
+}
+
+}  // namespace myrt

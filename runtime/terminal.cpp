@@ -1,0 +1,192 @@
+#include "runtime/terminal.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "runtime/error.hpp"
+#include "runtime/safe_path.hpp"
+
+namespace myrt {
+
+UniqueFd connect_console_socket(const std::string& path) {
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    if (path.size() >= sizeof addr.sun_path)
+        throw Error("--console-socket \"" + path + "\": path too long");
+    memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+    UniqueFd sock(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (!sock) throw_errno("socket");
+    if (::connect(sock.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0)
+        throw_errno("connect to --console-socket \"" + path + "\"");
+    return sock;
+}
+
+void send_fd(int sock, int fd, const std::string& name) {
+    char control[CMSG_SPACE(sizeof(int))] = {};
+    iovec iov{const_cast<char*>(name.data()), name.size()};
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(c), &fd, sizeof fd);
+    ssize_t n;
+    do n = ::sendmsg(sock, &msg, MSG_NOSIGNAL);
+    while (n < 0 && errno == EINTR);
+    if (n < 0) throw_errno("send terminal to the console socket");
+}
+
+UniqueFd receive_fd(int sock) {
+    char control[CMSG_SPACE(sizeof(int))] = {};
+    char buf[256];
+    iovec iov{buf, sizeof buf};
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    ssize_t n;
+    do n = ::recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+    while (n < 0 && errno == EINTR);
+    if (n < 0) throw_errno("receive terminal");
+    cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    if (!c || c->cmsg_type != SCM_RIGHTS) throw Error("receive terminal: no descriptor");
+    int fd;
+    memcpy(&fd, CMSG_DATA(c), sizeof fd);
+    return UniqueFd(fd);
+}
+
+void setup_container_terminal(int console_sock, const std::optional<spec::ConsoleSize>& size,
+                              uint32_t uid, uint32_t gid, bool bind_console) {
+    UniqueFd master(::open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC));
+    if (!master) throw_errno("open /dev/ptmx in the container");
+    if (::unlockpt(master.get()) < 0) throw_errno("unlockpt");
+    // TIOCGPTPEER opens the slave through the master, never by a path the container owns.
+    UniqueFd slave(::ioctl(master.get(), TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC));
+    if (!slave) throw_errno("open the terminal's slave");
+    if (size) {
+        winsize ws{static_cast<unsigned short>(size->height),
+                   static_cast<unsigned short>(size->width), 0, 0};
+        ::ioctl(slave.get(), TIOCSWINSZ, &ws);
+    }
+    if (::fchown(slave.get(), uid, gid) < 0 && errno != EINVAL && errno != EPERM)
+        throw_errno("chown the terminal");
+    if (bind_console) {
+        UniqueFd root(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
+        UniqueFd target = make_mount_target(root.get(), "/dev/console", false);
+        if (::mount(fd_path(slave.get()).c_str(), fd_path(target.get()).c_str(), nullptr, MS_BIND,
+                    nullptr) < 0)
+            throw_errno("bind the terminal to /dev/console");
+    }
+    send_fd(console_sock, master.get(), "/dev/ptmx");
+    master.reset();
+    if (::setsid() < 0) throw_errno("setsid");
+    if (::ioctl(slave.get(), TIOCSCTTY, 0) < 0) throw_errno("make the terminal controlling");
+    for (int fd = 0; fd < 3; ++fd)
+        if (::dup2(slave.get(), fd) < 0) throw_errno("dup2 terminal");
+}
+
+namespace {
+
+// Restores the caller's terminal however proxy_terminal ends.
+class RawMode {
+public:
+    explicit RawMode(int fd) : fd_(fd) {
+        if (!::isatty(fd) || ::tcgetattr(fd, &saved_) < 0) return;
+        termios raw = saved_;
+        ::cfmakeraw(&raw);
+        active_ = ::tcsetattr(fd, TCSANOW, &raw) == 0;
+    }
+    ~RawMode() {
+        if (active_) ::tcsetattr(fd_, TCSANOW, &saved_);
+    }
+
+private:
+    int fd_;
+    termios saved_{};
+    bool active_ = false;
+};
+
+void copy_winsize(int from, int to) {
+    winsize ws{};
+    if (::ioctl(from, TIOCGWINSZ, &ws) == 0) ::ioctl(to, TIOCSWINSZ, &ws);
+}
+
+bool pump(int from, int to) {
+    char buf[16384];
+    ssize_t n = ::read(from, buf, sizeof buf);
+    if (n <= 0) return n < 0 && (errno == EINTR || errno == EAGAIN);
+    for (ssize_t off = 0; off < n;) {
+        ssize_t w = ::write(to, buf + off, static_cast<size_t>(n - off));
+        if (w < 0) {
+            if (errno == EINTR || errno == EAGAIN) continue;
+            return false;
+        }
+        off += w;
+    }
+    return true;
+}
+
+int status_code(int status) {
+    if (WIFEXITED(status)) return WEXITSTATUS(status);
+    if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+    return 255;
+}
+
+}  // namespace
+
+int proxy_terminal(int master, pid_t pid) {
+    sigset_t set, old;
+    sigemptyset(&set);
+    for (int sig : {SIGWINCH, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGCHLD})
+        sigaddset(&set, sig);
+    ::sigprocmask(SIG_BLOCK, &set, &old);
+    UniqueFd sfd(::signalfd(-1, &set, SFD_CLOEXEC));
+    RawMode raw(STDIN_FILENO);
+    if (::isatty(STDIN_FILENO)) copy_winsize(STDIN_FILENO, master);
+    bool stdin_open = true, master_open = true;
+    int status = 0;
+    bool exited = false;
+    while (!exited || master_open) {
+        pollfd fds[3] = {{sfd.get(), POLLIN, 0},
+                         {stdin_open ? STDIN_FILENO : -1, POLLIN, 0},
+                         {master_open ? master : -1, POLLIN, 0}};
+        // Once init is gone, drain what the terminal still holds, then stop.
+        int timeout = exited ? 100 : -1;
+        int r = ::poll(fds, 3, timeout);
+        if (r < 0 && errno != EINTR) break;
+        if (r == 0) break;
+        if (fds[0].revents & POLLIN) {
+            signalfd_siginfo info{};
+            if (::read(sfd.get(), &info, sizeof info) == sizeof info) {
+                if (info.ssi_signo == SIGWINCH) copy_winsize(STDIN_FILENO, master);
+                else if (info.ssi_signo != SIGCHLD) ::kill(pid, static_cast<int>(info.ssi_signo));
+            }
+        }
+        if (fds[1].revents & (POLLIN | POLLHUP | POLLERR)) stdin_open = pump(STDIN_FILENO, master);
+        if (fds[2].revents & (POLLIN | POLLHUP | POLLERR)) master_open = pump(master, STDOUT_FILENO);
+        if (!exited && ::waitpid(pid, &status, WNOHANG) == pid) exited = true;
+    }
+    if (!exited) ::waitpid(pid, &status, 0);
+    ::sigprocmask(SIG_SETMASK, &old, nullptr);
+    return status_code(status);
+}
+
+}  // namespace myrt
