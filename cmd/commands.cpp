@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "runtime/default_spec.hpp"
+#include "runtime/features.hpp"
 #include "runtime/error.hpp"
 #include "runtime/log.hpp"
 #include "runtime/proc.hpp"
@@ -265,6 +266,16 @@ Registry register_commands(CLI::App& app, Globals& g) {
         sub->add_option("id", *id, "container id")->required();
         sub->callback([=] {
             *action = [=] { return print_ps(runtime().pids(*id), *format); };
+        });
+    }
+    {
+        auto* sub = app.add_subcommand("features", "print what this build implements as JSON");
+        sub->callback([=] {
+            *action = [] {
+                std::string s = features_json() + "\n";
+                fwrite(s.data(), 1, s.size(), stdout);
+                return 0;
+            };
         });
     }
     return reg;

@@ -1,4 +1,5 @@
 // The myrt program: command-line parsing and error reporting over the runtime library.
+#include <fcntl.h>
 #include <pwd.h>
 #include <unistd.h>
 
@@ -29,6 +30,10 @@ std::string version_text() {
 }  // namespace
 
 int main(int argc, char** argv) {
+    // A caller that closed stdin/stdout/stderr would otherwise see our pipes, sockets and
+    // log file land on 0-2 and be handed to hooks and containers as their stdio.
+    for (int fd = 0; fd < 3; ++fd)
+        if (::fcntl(fd, F_GETFD) < 0 && ::open("/dev/null", O_RDWR) < 0) return 255;
     CLI::App app{"myrt: an OCI container runtime", "myrt"};
     app.require_subcommand(1);
     app.set_version_flag("-v,--version", version_text);

@@ -236,6 +236,8 @@ pid_t Runtime::create(const std::string& id, const CreateOptions& options) {
         SyncMessage m = sync.receive();
         if (m.type == SyncType::error) throw Error(m.payload, m.err);
         if (m.type == SyncType::ready) break;
+        if (m.type == SyncType::seccomp_listener && ctx.seccomp)  // see runtime/seccomp.hpp
+            send_seccomp_listener(*ctx.seccomp, m.fd.get(), pid, creating);
         if (m.type == SyncType::run_hooks) {
             run_hooks(b.config.hooks->prestart, "prestart", creating);
             run_hooks(b.config.hooks->createRuntime, "createRuntime", creating);

@@ -25,10 +25,22 @@ std::vector<char*> c_strings(const std::vector<std::string>& v) {
     return out;
 }
 
+// dup2 onto itself keeps close-on-exec set: such a descriptor is moved out of the way first.
+void move_to(int fd, int target) {
+    if (fd == target) {
+        ::fcntl(fd, F_SETFD, 0);
+        return;
+    }
+    ::dup2(fd, target);
+}
+
 [[noreturn]] void exec_hook(const spec::Hook& hook, int stdin_fd, int out_fd) {
-    ::dup2(stdin_fd, STDIN_FILENO);
-    ::dup2(out_fd, STDOUT_FILENO);
-    ::dup2(out_fd, STDERR_FILENO);
+    if (stdin_fd <= STDERR_FILENO && stdin_fd != STDIN_FILENO)
+        stdin_fd = ::fcntl(stdin_fd, F_DUPFD_CLOEXEC, 3);
+    if (out_fd <= STDERR_FILENO) out_fd = ::fcntl(out_fd, F_DUPFD_CLOEXEC, 3);
+    move_to(stdin_fd, STDIN_FILENO);
+    move_to(out_fd, STDOUT_FILENO);
+    move_to(out_fd, STDERR_FILENO);
     sigset_t none;
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -41,48 +53,52 @@ std::vector<char*> c_strings(const std::vector<std::string>& v) {
     ::_exit(127);
 }
 
-// Feeds the state to the hook. A hook that exits or closes stdin early makes write fail with
-// EPIPE; SIGPIPE is blocked here and the pending one discarded so it cannot kill myrt.
-void feed_stdin(int fd, std::string_view data) {
+int remaining_ms(const timespec& deadline) {
+    timespec now{};
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    long ms = (deadline.tv_sec - now.tv_sec) * 1000 + (deadline.tv_nsec - now.tv_nsec) / 1000000;
+    return ms < 0 ? 0 : static_cast<int>(ms);
+}
+
+// Feeds the state to the hook and waits for it, all under one deadline: a hook that neither
+// reads its stdin nor exits is killed on time. Writes never raise SIGPIPE (MSG-less pipes:
+// the signal is blocked and the pending one discarded), so a hook that exits without
+// reading cannot kill myrt. Returns the wait status, or -1 after a timeout kill.
+int feed_and_wait(pid_t pid, UniqueFd wr, std::string_view data, std::optional<int64_t> timeout) {
+    UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+    timespec deadline{};
+    clock_gettime(CLOCK_MONOTONIC, &deadline);
+    bool limited = timeout && *timeout > 0;
+    if (limited) deadline.tv_sec += *timeout > 86400 ? 86400 : *timeout;
+    ::fcntl(wr.get(), F_SETFL, O_NONBLOCK);
     sigset_t pipe_set, old;
     sigemptyset(&pipe_set);
     sigaddset(&pipe_set, SIGPIPE);
     ::sigprocmask(SIG_BLOCK, &pipe_set, &old);
-    while (!data.empty()) {
-        ssize_t n = ::write(fd, data.data(), data.size());
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            break;
+    bool exited = false, timed_out = false;
+    while (!exited && !timed_out) {
+        pollfd fds[2] = {{pidfd.get(), POLLIN, 0}, {wr ? wr.get() : -1, POLLOUT, 0}};
+        int r = ::poll(fds, 2, limited ? remaining_ms(deadline) : -1);
+        if (r < 0 && errno != EINTR) break;
+        if (r == 0) timed_out = true;
+        if (fds[0].revents & POLLIN) exited = true;
+        if (wr && (fds[1].revents & (POLLOUT | POLLERR | POLLHUP))) {
+            ssize_t n = ::write(wr.get(), data.data(), data.size());
+            if (n > 0) data.remove_prefix(static_cast<size_t>(n));
+            if ((n < 0 && errno != EAGAIN && errno != EINTR) || data.empty()) wr.reset();
         }
-        data.remove_prefix(static_cast<size_t>(n));
     }
+    wr.reset();
     timespec zero{0, 0};
     while (::sigtimedwait(&pipe_set, nullptr, &zero) == SIGPIPE) {
     }
     ::sigprocmask(SIG_SETMASK, &old, nullptr);
-}
-
-// Waits for the hook; returns its wait status, or -1 after killing it on timeout.
-int wait_hook(pid_t pid, std::optional<int64_t> timeout) {
-    UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
-    if (pidfd && timeout && *timeout > 0) {
-        pollfd p{pidfd.get(), POLLIN, 0};
-        int ms = *timeout > 86400 ? 86400 * 1000 : static_cast<int>(*timeout * 1000);
-        int r;
-        do r = ::poll(&p, 1, ms);
-        while (r < 0 && errno == EINTR);
-        if (r == 0) {
-            ::kill(pid, SIGKILL);
-            int status;
-            ::waitpid(pid, &status, 0);
-            return -1;
-        }
-    }
+    if (timed_out) ::kill(pid, SIGKILL);
     int status = 0;
     while (::waitpid(pid, &status, 0) < 0) {
         if (errno != EINTR) throw_errno("wait for hook");
     }
-    return status;
+    return timed_out ? -1 : status;
 }
 
 std::string read_output(int fd) {
@@ -110,9 +126,7 @@ void run_hook(const spec::Hook& hook, std::string_view kind, std::string_view st
     if (pid < 0) throw_errno(name + ": fork");
     if (pid == 0) exec_hook(hook, rd.get(), out.get());
     rd.reset();
-    feed_stdin(wr.get(), state_json);
-    wr.reset();
-    int status = wait_hook(pid, hook.timeout);
+    int status = feed_and_wait(pid, std::move(wr), state_json, hook.timeout);
     if (status == -1)
         throw Error(name + ": timed out after " + std::to_string(*hook.timeout) + "s");
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return;

@@ -143,6 +143,10 @@ void reset_signals() {
         s.status = "created";
         run_hooks(cfg.hooks->startContainer, "startContainer", spec::to_json(s, false));
     }
+    // seccomp: without no_new_privs loading needs CAP_SYS_ADMIN, so before switch_user;
+    // with it, last before execve. A notify filter is in already. See runtime/seccomp.hpp.
+    bool seccomp_last = ctx.seccomp && !ctx.seccomp->notify && proc.noNewPrivileges;
+    if (ctx.seccomp && !ctx.seccomp->notify && !seccomp_last) load_seccomp(*ctx.seccomp);
     switch_user(proc.user, ctx.capabilities ? &*ctx.capabilities : nullptr);
     // The cwd is resolved as the container's user, inside the container's root, and never
     // through a magic link: a "/proc/self/fd/N" cwd cannot reach a host directory.
@@ -153,7 +157,7 @@ void reset_signals() {
         throw_errno("prctl(PR_SET_NO_NEW_PRIVS)");
     close_descriptors_on_exec(ctx.preserve_fds);
     reset_signals();
-    if (ctx.seccomp) load_seccomp(*ctx.seccomp);
+    if (seccomp_last) load_seccomp(*ctx.seccomp);
     exec_process(path, proc, env);
 }
 
@@ -178,6 +182,12 @@ void container_init(InitContext& ctx) {
         ::umask(proc.user.umask.value_or(022));
         std::string path = find_executable(proc);
         std::vector<std::string> env = process_environment(proc);
+        if (ctx.seccomp && ctx.seccomp->notify) {
+            // SCMP_ACT_NOTIFY: the filter goes in now and its listener to the runtime, which
+            // passes it on to listenerPath (runtime/seccomp.hpp). init keeps no copy.
+            UniqueFd listener(load_seccomp(*ctx.seccomp));
+            sync.send(SyncType::seccomp_listener, {}, 0, listener.get());
+        }
         sync.send(SyncType::ready);
         ::close(ctx.sync_fd);
         started = true;

@@ -21,7 +21,7 @@ struct SignalName {
     int number;
 };
 
-constexpr std::array<SignalName, 31> kSignals{{
+constexpr std::array<SignalName, 34> kSignals{{
     {"HUP", SIGHUP},     {"INT", SIGINT},       {"QUIT", SIGQUIT},   {"ILL", SIGILL},
     {"TRAP", SIGTRAP},   {"ABRT", SIGABRT},     {"IOT", SIGIOT},     {"BUS", SIGBUS},
     {"FPE", SIGFPE},     {"KILL", SIGKILL},     {"USR1", SIGUSR1},   {"SEGV", SIGSEGV},
@@ -29,7 +29,8 @@ constexpr std::array<SignalName, 31> kSignals{{
     {"STKFLT", SIGSTKFLT}, {"CHLD", SIGCHLD},   {"CONT", SIGCONT},   {"STOP", SIGSTOP},
     {"TSTP", SIGTSTP},   {"TTIN", SIGTTIN},     {"TTOU", SIGTTOU},   {"URG", SIGURG},
     {"XCPU", SIGXCPU},   {"XFSZ", SIGXFSZ},     {"VTALRM", SIGVTALRM}, {"PROF", SIGPROF},
-    {"WINCH", SIGWINCH}, {"IO", SIGIO},         {"SYS", SIGSYS},
+    {"WINCH", SIGWINCH}, {"IO", SIGIO},         {"SYS", SIGSYS},     {"PWR", SIGPWR},
+    {"POLL", SIGPOLL},   {"CLD", SIGCHLD},
 }};
 
 bool parse_int(std::string_view s, int& out) {
@@ -129,7 +130,9 @@ static void write_all_or_throw(int fd, std::string_view data, const std::string&
 void write_file_atomic(const std::string& path, std::string_view data, mode_t mode) {
     std::string tmp = path + ".tmp";
     {
-        UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode));
+        // A leftover temporary (or a symlink planted there) is never reused or followed.
+        if (::unlink(tmp.c_str()) < 0 && errno != ENOENT) throw_errno("remove " + tmp);
+        UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode));
         if (!fd) throw_errno("open " + tmp);
         write_all_or_throw(fd.get(), data, tmp);
     }

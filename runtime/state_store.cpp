@@ -6,6 +6,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdio>
+
 #include "runtime/error.hpp"
 #include "runtime/proc.hpp"
 #include "spec/parse_error.hpp"
@@ -29,7 +31,16 @@ void mkdir_p(const std::string& path, mode_t mode) {
 
 void validate_id(std::string_view id) {
     auto bad = [&](const char* why) {
-        std::string shown(id.substr(0, 64));
+        std::string shown;
+        for (unsigned char c : id.substr(0, 64)) {
+            if (c >= 0x20 && c < 0x7f) {
+                shown += static_cast<char>(c);
+            } else {
+                char hex[8];
+                snprintf(hex, sizeof hex, "\\x%02x", c);
+                shown += hex;
+            }
+        }
         if (id.size() > 64) shown += "...";
         throw Error("invalid container id \"" + shown + "\": " + why);
     };
@@ -95,7 +106,8 @@ std::vector<std::string> StateStore::list_ids() const {
         throw_errno("open " + root_);
     }
     while (dirent* entry = ::readdir(dir)) {
-        if (entry->d_name[0] == '.') continue;
+        std::string_view name = entry->d_name;
+        if (name == "." || name == ".." || name.ends_with(".tmp")) continue;
         if (entry->d_type != DT_DIR && entry->d_type != DT_UNKNOWN) continue;
         ids.emplace_back(entry->d_name);
     }

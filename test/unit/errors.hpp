@@ -1,4 +1,4 @@
-// Helpers shared by the unit tests: checking ParseError messages exactly.
+// Helpers shared by the unit tests: checking error messages exactly.
 #pragma once
 
 #include <string>
@@ -10,12 +10,14 @@
 
 namespace myrt::test {
 
-// The message of the spec::ParseError that f() throws, or "<no error>".
-template <class F>
+// The message of the exception of type E (spec::ParseError unless given, e.g.
+// error_of<myrt::Error>(...)) that f() throws, or "<no error>". Any other exception fails the
+// test case.
+template <class E = spec::ParseError, class F>
 std::string error_of(F&& f) {
     try {
         f();
-    } catch (const spec::ParseError& e) {
+    } catch (const E& e) {
         return e.what();
     }
     return "<no error>";
