@@ -149,7 +149,28 @@ private:
     std::vector<Hierarchy> hs_;
 };
 
+// The devices every container needs whatever its rules say (runc and crun add the same):
+// mknod of any node (opening it is what the rules guard), null, zero, full, random,
+// urandom, tty, console, ptmx and the pts slaves.
+const char* const kDefaultDeviceRules[] = {
+    "c *:* m",   "b *:* m",   "c 1:3 rwm", "c 1:5 rwm", "c 1:7 rwm", "c 1:8 rwm", "c 1:9 rwm",
+    "c 5:0 rwm", "c 5:1 rwm", "c 5:2 rwm", "c 136:* rwm",
+};
+
+std::string device_rule(const spec::DeviceCgroup& d) {
+    std::string type = d.type.value_or("a");
+    auto number = [](const std::optional<int64_t>& n) {
+        return n && *n >= 0 ? std::to_string(*n) : std::string("*");
+    };
+    return type + " " + number(d.major) + ":" + number(d.minor) + " " + d.access.value_or("rwm");
+}
+
 void CgroupV1::apply(const spec::Resources& r) {
+    // Rules apply in spec order: a later rule refines an earlier one.
+    for (const auto& d : r.devices)
+        set("devices", d.allow ? "devices.allow" : "devices.deny", device_rule(d));
+    if (!r.devices.empty())
+        for (const char* rule : kDefaultDeviceRules) set("devices", "devices.allow", rule);
     if (r.memory) {
         const auto& m = *r.memory;
         if (m.limit) set("memory", "memory.limit_in_bytes", std::to_string(*m.limit));
