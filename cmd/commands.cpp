@@ -14,6 +14,7 @@
 #include "runtime/error.hpp"
 #include "runtime/log.hpp"
 #include "runtime/proc.hpp"
+#include "runtime/rootless.hpp"
 
 namespace myrt::cmd {
 
@@ -123,7 +124,11 @@ int write_spec(const std::string& bundle, bool rootless) {
 Registry register_commands(CLI::App& app, Globals& g) {
     Registry reg;
     auto action = reg.action;
-    auto runtime = [&g] { return Runtime(g.runtime); };
+    auto runtime = [&g] {
+        RuntimeOptions o = g.runtime;
+        o.rootless = resolve_rootless(g.rootless);
+        return Runtime(o);
+    };
 
     {
         auto o = opts<CreateOptions>();

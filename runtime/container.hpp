@@ -17,6 +17,7 @@ inline constexpr const char* kOciVersion = "1.3.0";
 struct RuntimeOptions {
     std::string root = "/run/myrt";
     bool systemd_cgroup = false;
+    bool rootless = false;
 };
 
 struct CreateOptions {

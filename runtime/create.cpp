@@ -17,6 +17,7 @@
 #include "runtime/hooks.hpp"
 #include "runtime/init.hpp"
 #include "runtime/proc.hpp"
+#include "runtime/rootless.hpp"
 #include "runtime/sync.hpp"
 #include "runtime/terminal.hpp"
 #include "spec/parse_error.hpp"
@@ -77,27 +78,10 @@ std::string now_rfc3339() {
     return buf;
 }
 
-void write_id_map(pid_t pid, const char* file, const std::vector<spec::IDMapping>& maps) {
-    if (maps.empty()) return;
-    std::string text;
-    for (const auto& m : maps)
-        text += std::to_string(m.containerID) + " " + std::to_string(m.hostID) + " " +
-                std::to_string(m.size) + "\n";
-    std::string path = "/proc/" + std::to_string(pid) + "/" + file;
-    try {
-        write_file(path, text);
-    } catch (const Error& e) {
-        throw Error(std::string("write ") + file + " (linux." +
-                        (file[0] == 'u' ? "uidMappings" : "gidMappings") + "): " +
-                        errno_text(e.code()),
-                    e.code());
-    }
-}
-
 // Undoes a create that did not finish: nothing of it may survive.
 class CreateGuard {
 public:
-    CreateGuard(ContainerDir& dir, Cgroup* cgroup) : dir_(dir), cgroup_(cgroup) {}
+    CreateGuard(ContainerDir& dir, std::unique_ptr<Cgroup>& cgroup) : dir_(dir), cgroup_(cgroup) {}
     ~CreateGuard() {
         if (committed_) return;
         if (pid_ > 0) {
@@ -123,7 +107,7 @@ public:
 
 private:
     ContainerDir& dir_;
-    Cgroup* cgroup_;
+    std::unique_ptr<Cgroup>& cgroup_;
     pid_t pid_ = -1;
     bool cgroup_created_ = false;
     bool committed_ = false;
@@ -173,10 +157,14 @@ pid_t Runtime::create(const std::string& id, const CreateOptions& options) {
     static const std::vector<spec::Namespace> no_namespaces;
     NamespacePlan ns = plan_namespaces(b.config.linux ? b.config.linux->namespaces : no_namespaces);
     if (!ns.has("mount")) throw Error("linux.namespaces: a mount namespace is required", EINVAL);
+    if (options_.rootless && !ns.has("user"))
+        throw Error("linux.namespaces: running without root needs a user namespace "
+                    "(see myrt spec --rootless)", EPERM);
     std::unique_ptr<Cgroup> cgroup =
         cgroup_for(b.config.linux ? b.config.linux->cgroupsPath : std::nullopt, id);
 
     InitContext ctx;
+    ctx.rootless = options_.rootless;
     ctx.config = &b.config;
     ctx.id = id;
     ctx.rootfs = b.rootfs;
@@ -195,7 +183,7 @@ pid_t Runtime::create(const std::string& id, const CreateOptions& options) {
                              : (console = connect_console_socket(options.console_socket)).get();
 
     ContainerDir dir = store_.create(id);
-    CreateGuard guard(dir, cgroup.get());
+    CreateGuard guard(dir, cgroup);
     std::string fifo = dir.file("exec.fifo");
     if (::mkfifo(fifo.c_str(), 0600) < 0) throw_errno("mkfifo " + fifo);
     UniqueFd fifo_fd(::open(fifo.c_str(), O_RDWR | O_CLOEXEC));
@@ -203,8 +191,10 @@ pid_t Runtime::create(const std::string& id, const CreateOptions& options) {
     ctx.fifo_fd = fifo_fd.get();
 
     guard.cgroup_created();
-    cgroup->create();
-    if (b.config.linux && b.config.linux->resources) cgroup->apply(*b.config.linux->resources);
+    static const std::optional<spec::Resources> no_resources;
+    if (!prepare_cgroup(*cgroup, b.config.linux ? b.config.linux->resources : no_resources,
+                        options_.rootless))
+        cgroup.reset();
 
     int sv[2];
     if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) throw_errno("socketpair");
@@ -225,11 +215,8 @@ pid_t Runtime::create(const std::string& id, const CreateOptions& options) {
     fifo_fd.reset();
     SyncChannel sync(parent_end.get());
 
-    if (ns.new_user) {
-        write_id_map(pid, "uid_map", b.config.linux->uidMappings);
-        write_id_map(pid, "gid_map", b.config.linux->gidMappings);
-    }
-    cgroup->add_process(pid);
+    if (ns.new_user) write_id_mappings(pid, *b.config.linux, options_.rootless);
+    if (cgroup) cgroup->add_process(pid);
     std::string creating = state_json(id, "creating", pid, b);
     sync.send(SyncType::go, creating);
     for (;;) {
@@ -256,7 +243,7 @@ pid_t Runtime::create(const std::string& id, const CreateOptions& options) {
     record.created = now_rfc3339();
     record.rootfs = b.rootfs;
     record.owner = ::getuid();
-    record.cgroup_paths = cgroup->paths();
+    if (cgroup) record.cgroup_paths = cgroup->paths();
     record.systemd_cgroup = options_.systemd_cgroup;
     for (const auto& type : ns.types)
         if (type != "user" && type != "mount")

@@ -173,8 +173,14 @@ void container_init(InitContext& ctx) {
         std::string state = sync.expect(SyncType::go).payload;
         setup_namespaces(ctx, sync);
         const spec::Config& cfg = *ctx.config;
-        if (cfg.process && cfg.process->oomScoreAdj)
-            write_file("/proc/self/oom_score_adj", std::to_string(*cfg.process->oomScoreAdj));
+        if (cfg.process && cfg.process->oomScoreAdj) {
+            try {
+                write_file("/proc/self/oom_score_adj", std::to_string(*cfg.process->oomScoreAdj));
+            } catch (const Error& e) {
+                // Only root may lower it; a rootless container keeps the caller's score.
+                if (!ctx.rootless || (e.code() != EACCES && e.code() != EPERM)) throw;
+            }
+        }
         if (!ctx.no_new_keyring) join_session_keyring(ctx.id);
         setup_rootfs(ctx, sync, state);
         const spec::Process& proc = *cfg.process;
@@ -182,12 +188,9 @@ void container_init(InitContext& ctx) {
         ::umask(proc.user.umask.value_or(022));
         std::string path = find_executable(proc);
         std::vector<std::string> env = process_environment(proc);
-        if (ctx.seccomp && ctx.seccomp->notify) {
-            // SCMP_ACT_NOTIFY: the filter goes in now and its listener to the runtime, which
-            // passes it on to listenerPath (runtime/seccomp.hpp). init keeps no copy.
-            UniqueFd listener(load_seccomp(*ctx.seccomp));
-            sync.send(SyncType::seccomp_listener, {}, 0, listener.get());
-        }
+        // SCMP_ACT_NOTIFY: the filter goes in now and its listener to the runtime, which
+        // passes it on to listenerPath (runtime/seccomp.hpp).
+        if (ctx.seccomp && ctx.seccomp->notify) load_seccomp_notify(*ctx.seccomp, sync);
         sync.send(SyncType::ready);
         ::close(ctx.sync_fd);
         started = true;

@@ -24,6 +24,7 @@ struct InitContext {
     int fifo_fd = -1;  // exec.fifo opened O_RDWR: one byte from `start` releases init
     int console_fd = -1;  // connected console socket when process.terminal is true
     bool no_pivot = false;
+    bool rootless = false;
     bool no_new_keyring = false;
     int preserve_fds = 0;
 };
