@@ -256,7 +256,7 @@ test_hook_timeout() {
 	rt create --bundle "$BUNDLE" "$id" >"$T/out" 2>"$T/err" </dev/null || RC=$?
 	elapsed=$((($(now) - t0) / 1000))
 	assert_nonzero "create with a hook exceeding its timeout"
-	((elapsed < 10000)) || fail "create took ${elapsed}ms with a 1s hook timeout"
+	((elapsed < 20000)) || fail "create took ${elapsed}ms with a 1s hook timeout"
 	((elapsed >= 900)) || fail "create failed after ${elapsed}ms, before the 1s hook timeout"
 	local hp
 	hp=$(cat "$CTL/hook.pid" 2>/dev/null)
@@ -279,4 +279,17 @@ test_hook_without_args() {
 	set_args true
 	run_ok "$(cid hookargs)"
 	assert_eq "argv0=$CTL/hook.sh nargs=0" "$(cat "$CTL/noargs")" "hook without args"
+}
+
+test_hook_missing_path() {
+	mk_bundle
+	set_hook createRuntime '{"path": "/nonexistent/hook"}'
+	set_args sh -c 'echo SHOULD-NOT-RUN'
+	local id
+	id=$(cid hookmissing)
+	RC=0
+	rt create --bundle "$BUNDLE" "$id" >"$T/out" 2>"$T/err" </dev/null || RC=$?
+	assert_nonzero "create with a hook whose path does not exist"
+	assert_not_contains "$(cat "$T/out")" SHOULD-NOT-RUN "container process ran"
+	assert_no_leftovers "$id"
 }

@@ -173,8 +173,8 @@ test_list_formats() {
 	assert_contains "$header" PID "list table header"
 	assert_contains "$header" STATUS "list table header"
 	assert_contains "$header" BUNDLE "list table header"
-	assert_match "$(grep -F "$a" <<<"$tbl")" "^$a[[:space:]]+[0-9]+[[:space:]]+created[[:space:]]+$BUNDLE" "list row of $a"
-	assert_match "$(grep -F "$b" <<<"$tbl")" "^$b[[:space:]]+[0-9]+[[:space:]]+running[[:space:]]+$BUNDLE" "list row of $b"
+	assert_match "$(grep -F "$a" <<<"$tbl")" "^${a}[[:space:]]+[0-9]+[[:space:]]+created[[:space:]]+$BUNDLE" "list row of $a"
+	assert_match "$(grep -F "$b" <<<"$tbl")" "^${b}[[:space:]]+[0-9]+[[:space:]]+running[[:space:]]+$BUNDLE" "list row of $b"
 
 	# An empty root lists nothing (JSON: an empty array or null).
 	js=$(timeout 10 "$RUNTIME" --root "$T/empty-root" list --format json 2>"$T/err") ||
@@ -225,4 +225,65 @@ test_version_and_spec() {
 	RC=0
 	"$RUNTIME" spec --bundle "$T/spec" >"$T/out" 2>"$T/err" || RC=$?
 	assert_nonzero "spec over an existing config.json"
+}
+
+test_start_stopped_fails() {
+	mk_bundle
+	set_args true
+	local id
+	id=$(cid startstopped)
+	create_ok "$id"
+	start_ok "$id"
+	wait_for_status "$id" stopped
+	RC=0
+	rt start "$id" >/dev/null 2>"$T/err" || RC=$?
+	assert_nonzero "start of a stopped container"
+	assert_eq stopped "$(state_field "$id" status)"
+}
+
+test_run_stdin() {
+	# The container's stdio is run's: stdin included.
+	mk_bundle
+	set_args sh -c 'read line; echo "got [$line]"; cat'
+	local id
+	id=$(cid stdin)
+	RC=0
+	printf 'first line\nrest\n' | rt run --bundle "$BUNDLE" "$id" >"$T/out" 2>"$T/err" || RC=$?
+	assert_rc 0 "run with stdin from a pipe"
+	assert_eq "got [first line]
+rest" "$(cat "$T/out")" "container output of its stdin"
+}
+
+test_run_forwards_signals() {
+	# Like runc and crun, a foreground `run` passes the signals it gets to the container.
+	mk_bundle
+	set_args sh -c 'trap "echo got-USR1" USR1; trap "echo got-TERM; exit 9" TERM; echo ready; while :; do sleep 0.05; done'
+	local id
+	id=$(cid fwd)
+	MYRT_IT_RT=$TAG "$RUNTIME" --root "$ROOT" run --bundle "$BUNDLE" "$id" >"$T/out" 2>"$T/err" </dev/null &
+	local job=$!
+	echo "$id" >>"$T/.ids"
+	wait_file_contains "$T/out" ready
+	kill -USR1 "$job"
+	wait_file_contains "$T/out" got-USR1
+	kill -TERM "$job"
+	wait_file_contains "$T/out" got-TERM
+	RC=0
+	wait "$job" || RC=$?
+	assert_rc 9 "exit status of run after the container handled TERM"
+	assert_no_leftovers "$id"
+}
+
+test_pid_file_relative() {
+	# A relative --pid-file is relative to the caller's working directory (runc).
+	[[ $RUNTIME_KIND == crun ]] && skip "crun 1.8 resolves a relative --pid-file against the bundle"
+	mk_bundle
+	set_args sleep 1000
+	mkdir -p "$T/cwd"
+	local id
+	id=$(cid relpid)
+	(cd "$T/cwd" && rt create --bundle "$BUNDLE" --pid-file rel.pid "$id" >"$T/out" 2>"$T/err" </dev/null) ||
+		fail "create --pid-file rel.pid failed: $(cat "$T/err")"
+	[[ -s $T/cwd/rel.pid ]] || fail "no pid file at \$PWD/rel.pid"
+	assert_eq "$(state_field "$id" pid)" "$(tr -d '\n' <"$T/cwd/rel.pid")" "relative pid file content"
 }

@@ -200,3 +200,26 @@ test_capabilities_enforced() {
 	run_sh 'touch /dev/shm/f; chown 123 /dev/shm/f 2>/dev/null && echo chown-ok || echo chown-denied'
 	assert_eq chown-ok "$OUT" "chown with CAP_CHOWN"
 }
+
+test_seccomp_errno() {
+	mk_bundle
+	cfg '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW",
+		"syscalls": [
+			{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1},
+			{"names": ["uname"], "action": "SCMP_ACT_ERRNO", "errnoRet": 38}]}'
+	run_sh 'grep "^Seccomp:" /proc/self/status; mkdir /dev/shm/x 2>&1; echo "rc=$?"; touch /dev/shm/f && echo touch-ok; echo "uname=[$(uname -n 2>/dev/null)]"'
+	assert_match "$(grep ^Seccomp: <<<"$OUT")" '^Seccomp:\s+2$' "seccomp mode in /proc/self/status (2 = filter)"
+	assert_contains "$OUT" "Operation not permitted" "mkdir under a seccomp ERRNO(EPERM) rule"
+	assert_match "$(grep ^rc= <<<"$OUT")" '^rc=[1-9]' "mkdir under a seccomp ERRNO(EPERM) rule"
+	assert_contains "$OUT" touch-ok "a syscall the filter allows"
+	assert_eq "uname=[]" "$(grep ^uname= <<<"$OUT")" "uname under a seccomp ERRNO(ENOSYS) rule"
+}
+
+test_seccomp_kill_process() {
+	mk_bundle
+	cfg '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW",
+		"syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_KILL_PROCESS"}]}'
+	run_sh 'sh -c "mkdir /dev/shm/x"; echo "child-rc=$?"'
+	# The child dies of SIGSYS (31): its shell exit status is 128+31.
+	assert_eq "child-rc=159" "$OUT" "mkdir under SCMP_ACT_KILL_PROCESS"
+}

@@ -12,7 +12,8 @@
 #   T       the test's private temp dir (removed afterwards)
 #   ROOT    the runtime's --root (state dir), $T/state/root
 #   TAG     unique tag; every container process made by mk_bundle has MYRT_IT_TAG=$TAG in
-#           its environment, which is how leftover processes are found (and only ours)
+#           its environment and rt runs the runtime with MYRT_IT_RT=$TAG: that is how
+#           leftover processes are found (and only ours: see leftover_pids)
 #   BUNDLE  the current bundle dir (set by mk_bundle)
 #
 # Conventions: a container id is always the LAST argument of rt create/run; ids come from
@@ -82,18 +83,18 @@ wait_for() {
 	done
 }
 
-# wait_for_status ID STATUS [SECONDS=10]
+# wait_for_status ID STATUS [SECONDS=20]
 wait_for_status() {
-	local id=$1 want=$2 secs=${3:-10}
+	local id=$1 want=$2 secs=${3:-20}
 	_status_is() { [[ $(state_field "$1" status) == "$2" ]]; }
 	wait_for "$secs" _status_is "$id" "$want" ||
 		fail "container $id: status '$(state_field "$id" status)' after ${secs}s, wanted '$want'"
 }
 
-# wait_file_contains FILE TEXT [SECONDS=10]
+# wait_file_contains FILE TEXT [SECONDS=20]
 wait_file_contains() {
 	_fc() { grep -qF -- "$2" "$1" 2>/dev/null; }
-	wait_for "${3:-10}" _fc "$1" "$2" ||
+	wait_for "${3:-20}" _fc "$1" "$2" ||
 		fail "timed out waiting for '$2' in $1 (has: $(head -c 300 "$1" 2>/dev/null))"
 }
 
@@ -105,8 +106,8 @@ pid_alive() { # PID: exists and is not a zombie
 }
 pid_gone() { ! pid_alive "$1"; }
 
-wait_pid_gone() { # PID [SECONDS=10]
-	wait_for "${2:-10}" pid_gone "$1" || fail "process $1 still alive after ${2:-10}s"
+wait_pid_gone() { # PID [SECONDS=20]
+	wait_for "${2:-20}" pid_gone "$1" || fail "process $1 still alive after ${2:-20}s"
 }
 
 # ---------------------------------------------------------------------------------------
@@ -186,9 +187,11 @@ run_ok() {
 }
 
 # run_sh SCRIPT: run `sh -c SCRIPT` in a fresh container from $BUNDLE, must exit 0; sets OUT
+_run_seq=0
 run_sh() {
 	set_args sh -c "$1"
-	run_ok "$(cid "run$((++_run_seq))")"
+	_run_seq=$((_run_seq + 1))
+	run_ok "$(cid "run$_run_seq")"
 }
 
 # ---------------------------------------------------------------------------------------
@@ -293,7 +296,7 @@ assert_no_leftovers() {
 		c=$(cgroup_dirs_named "$id")
 		[[ -z $c ]] || fail "leftover cgroup dir(s): $c"
 	done
-	wait_for 5 _no_leftover_pids || fail "leftover processes: $(_pids_desc $(leftover_pids))"
+	wait_for 10 _no_leftover_pids || fail "leftover processes: $(_pids_desc $(leftover_pids))"
 	m=$(our_host_mounts)
 	[[ -z $m ]] || fail "leftover mounts on the host: $m"
 }
@@ -356,7 +359,7 @@ it_cleanup() {
 	done < <(sort -u "$T/.ids" 2>/dev/null)
 	cp "$T/.reason" "$IT_RESULT_FILE" 2>/dev/null
 	cd /
-	if [[ -z ${IT_KEEP:-} ]]; then
+	if [[ -z ${IT_KEEP:-} && ( -z ${IT_KEEP_FAILED:-} || $rc == 0 || $rc == 77 ) ]]; then
 		rm -rf --one-file-system "$T"
 	else
 		echo "kept $T" >&2

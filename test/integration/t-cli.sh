@@ -1,0 +1,149 @@
+# shellcheck shell=bash
+# Other command-line features: --preserve-fds, --no-pivot, --console-socket, --debug,
+# spec --rootless, state after an outside kill.
+
+test_preserve_fds() {
+	mk_bundle
+	echo three >"$T/f3"
+	echo four >"$T/f4"
+	echo five >"$T/f5"
+	set_args sh -c 'cat <&3; cat <&4; [ -e /proc/self/fd/5 ] && echo FD5-LEAKED; echo end'
+	local id
+	id=$(cid fds)
+	RC=0
+	rt run --bundle "$BUNDLE" --preserve-fds 2 "$id" >"$T/out" 2>"$T/err" </dev/null 3<"$T/f3" 4<"$T/f4" 5<"$T/f5" || RC=$?
+	assert_rc 0 "run --preserve-fds 2"
+	assert_eq "three
+four
+end" "$(cat "$T/out")" "preserved fds 3 and 4 (and not 5)"
+}
+
+test_no_preserved_fds_by_default() {
+	mk_bundle
+	set_args sh -c 'ls /proc/self/fd | sort -n | tr "\n" " "'
+	local id
+	id=$(cid nofds)
+	RC=0
+	rt run --bundle "$BUNDLE" "$id" >"$T/out" 2>"$T/err" </dev/null 3<"$T/out" 7<"$T/out" || RC=$?
+	assert_rc 0 "run"
+	# 0 1 2, and 3 for the directory ls reads
+	assert_match "$(cat "$T/out")" '^0 1 2 (3 )?$' "fds inside without --preserve-fds"
+}
+
+test_no_pivot() {
+	mk_bundle --copy-rootfs
+	echo "marker-$TAG" >"$BUNDLE/rootfs/marker"
+	set_args sh -c 'cat /marker; [ -e /etc/debian_version ] && echo HOST-VISIBLE; echo "pid=$$"'
+	local id
+	id=$(cid nopivot)
+	RC=0
+	rt run --bundle "$BUNDLE" --no-pivot "$id" >"$T/out" 2>"$T/err" </dev/null || RC=$?
+	assert_rc 0 "run --no-pivot"
+	assert_eq "marker-$TAG
+pid=1" "$(cat "$T/out")" "run --no-pivot output"
+	assert_no_leftovers "$id"
+}
+
+test_debug_flag() {
+	mk_bundle
+	set_args echo only-this
+	local id
+	id=$(cid debug)
+	RC=0
+	rt --debug run --bundle "$BUNDLE" "$id" >"$T/out" 2>"$T/err" </dev/null || RC=$?
+	assert_rc 0 "--debug run"
+	assert_eq only-this "$(cat "$T/out")" "stdout of --debug run (debug output belongs on stderr or the log)"
+}
+
+test_console_socket() {
+	local py
+	py=$(command -v /usr/bin/python3 python3 | head -n 1)
+	[[ -n $py ]] || skip "no python3 for the console socket receiver"
+	mk_bundle
+	cfg '.process.terminal = true | .process.consoleSize = {"height": 31, "width": 101}'
+	set_args sh -c 'tty; stty size; echo term-ok'
+	local sock=$T/console.sock
+	cat >"$T/recv.py" <<-'EOF'
+		import array, os, socket, sys
+		path, out = sys.argv[1], sys.argv[2]
+		s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+		s.bind(path)
+		s.listen(1)
+		s.settimeout(30)
+		c, _ = s.accept()
+		fds = array.array("i")
+		msg, anc, flags, addr = c.recvmsg(4096, socket.CMSG_SPACE(fds.itemsize))
+		for level, typ, data in anc:
+		    if level == socket.SOL_SOCKET and typ == socket.SCM_RIGHTS:
+		        fds.frombytes(data[: len(data) - (len(data) % fds.itemsize)])
+		if not fds:
+		    sys.exit("no fd received")
+		with open(out, "wb") as f:
+		    while True:
+		        try:
+		            d = os.read(fds[0], 4096)
+		        except OSError:
+		            break
+		        if not d:
+		            break
+		        f.write(d)
+		        f.flush()
+	EOF
+	timeout 40 "$py" "$T/recv.py" "$sock" "$T/console.out" >"$T/recv.log" 2>&1 &
+	local recv=$!
+	wait_for 20 test -S "$sock" || fail "console socket receiver did not start: $(cat "$T/recv.log")"
+	local id
+	id=$(cid console)
+	create_ok "$id" --console-socket "$sock"
+	start_ok "$id"
+	wait_for_status "$id" stopped
+	wait "$recv" || fail "console receiver failed: $(cat "$T/recv.log")"
+	local out
+	out=$(tr -d '\r' <"$T/console.out")
+	assert_match "$out" '(^|
+)/dev/pts/[0-9]+
+' "tty inside"
+	assert_contains "$out" "31 101" "stty size (consoleSize)"
+	assert_contains "$out" term-ok "output through the console"
+	delete_ok "$id"
+	assert_no_leftovers "$id"
+}
+
+test_state_after_outside_kill() {
+	mk_bundle
+	set_args sleep 1000
+	local id pid
+	id=$(cid outside)
+	create_ok "$id"
+	start_ok "$id"
+	pid=$(init_pid "$id") || exit 1
+	kill -9 "$pid"
+	wait_for_status "$id" stopped
+	delete_ok "$id"
+	assert_no_leftovers "$id"
+}
+
+test_spec_rootless() {
+	mkdir -p "$T/spec"
+	RC=0
+	"$RUNTIME" spec --rootless --bundle "$T/spec" >"$T/out" 2>"$T/err" || RC=$?
+	assert_rc 0 "spec --rootless"
+	jq -e '.linux.namespaces | map(.type) | index("user")' "$T/spec/config.json" >/dev/null ||
+		fail "spec --rootless: no user namespace"
+	# crun leaves the mappings out (it fills them in at create).
+	[[ $RUNTIME_KIND == crun ]] ||
+		jq -e '(.linux.uidMappings | length > 0) and (.linux.gidMappings | length > 0)' "$T/spec/config.json" >/dev/null ||
+		fail "spec --rootless: no uidMappings/gidMappings"
+}
+
+test_spec_default_runs() {
+	# The config from `spec` works as is with our rootfs (args changed, no terminal).
+	mkdir -p "$T/spec"
+	"$RUNTIME" spec --bundle "$T/spec" >"$T/out" 2>"$T/err" || fail "spec failed: $(cat "$T/err")"
+	BUNDLE=$T/spec
+	cfg '.root.path = $r | .process.terminal = false | .process.env += ["MYRT_IT_TAG=" + $tag]' \
+		--arg r "$EXAMPLE_ROOTFS" --arg tag "$TAG"
+	set_args sh -c 'echo spec-ok; hostname'
+	run_ok "$(cid spec)"
+	assert_eq spec-ok "$(head -n 1 <<<"$OUT")" "output of a container from the spec config"
+}
