@@ -7,9 +7,12 @@
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <array>
+#include <atomic>
 #include <cstring>
 #include <memory>
 #include <optional>
@@ -205,7 +208,7 @@ unsigned kernel_flags(unsigned flags, bool notify) {
     constexpr unsigned kWaitKillable = SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV;
     if ((flags & kWaitKillable) && !notify) {
         // The kernel takes it only together with a listener; without one it means nothing.
-        log::debug("seccomp: SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV ignored: no SCMP_ACT_NOTIFY rule");
+        log::debug("seccomp: SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV ignored: no listener");
         flags &= ~kWaitKillable;
     }
     // TSYNC with a listener: the return value is the fd, so a failed sync must be ESRCH.
@@ -297,9 +300,6 @@ SeccompProgram compile_seccomp(const spec::Seccomp& s) {
     const std::string top = "linux.seccomp";
     uint32_t default_action = resolve_action(s.defaultAction, s.defaultErrnoRet,
                                              top + ".defaultAction", top + ".defaultErrnoRet");
-    // See seccomp.hpp: init's own sendmsg of the listener could never be answered.
-    if (is_notify(default_action))
-        fail(top + ".defaultAction", "SCMP_ACT_NOTIFY cannot be the default action");
     unsigned flags = resolve_flags(s.flags);
 
     Filter f(seccomp_init(default_action));
@@ -311,18 +311,13 @@ SeccompProgram compile_seccomp(const spec::Seccomp& s) {
         log::debug("seccomp: libseccomp has no binary tree optimization");
 
     SeccompProgram program;
+    program.notify = is_notify(default_action);
     for (std::size_t i = 0; i < s.syscalls.size(); ++i) {
         const spec::Syscall& sc = s.syscalls[i];
         std::string where = top + ".syscalls[" + std::to_string(i) + "]";
         if (sc.names.empty()) fail(where + ".names", "must contain at least one entry");
         uint32_t action =
             resolve_action(sc.action, sc.errnoRet, where + ".action", where + ".errnoRet");
-        if (is_notify(action)) {
-            for (const auto& name : sc.names)
-                if (name == "sendmsg")
-                    fail(where, "SCMP_ACT_NOTIFY cannot be used for \"sendmsg\": init needs "
-                                "it to hand the listener over");
-        }
         if (action == default_action) {
             // libseccomp refuses rules that repeat the default (EACCES); they change nothing.
             log::debug("seccomp: " + where + " has the default action, skipped");
@@ -346,6 +341,22 @@ SeccompProgram compile_seccomp(const spec::Seccomp& s) {
     return program;
 }
 
+SeccompFeatures seccomp_features() {
+    SeccompFeatures f;
+    for (const auto& a : kActions) f.actions.emplace_back(a.name);
+    for (const auto& [name, op] : kOperators) f.operators.emplace_back(name);
+    for (const auto& [name, token] : kArchitectures)
+        if (token != 0) f.archs.emplace_back(name);
+    for (const auto& [name, bit] : kFlags) {
+        f.known_flags.emplace_back(name);
+        // WAIT_KILLABLE_RECV: only valid with a listener.
+        unsigned listener =
+            bit == SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0;
+        if (kernel_accepts_flags(bit | listener)) f.supported_flags.emplace_back(name);
+    }
+    return f;
+}
+
 int load_seccomp(const SeccompProgram& program) {
     if (program.bpf.empty()) throw Error("seccomp: empty filter", EINVAL);
     sock_fprog prog{static_cast<unsigned short>(program.bpf.size()),
@@ -358,6 +369,62 @@ int load_seccomp(const SeccompProgram& program) {
         throw Error("load the seccomp filter: thread " + std::to_string(rc) + " cannot sync",
                     ESRCH);
     return program.notify ? static_cast<int>(rc) : -1;
+}
+
+void load_seccomp_notify(const SeccompProgram& program, const SyncChannel& sync) {
+    // One word shared with the helper: MAP_SHARED memory stays shared across the clone.
+    constexpr int kPending = -1, kFailed = -2;
+    using Slot = std::atomic<int>;
+    static_assert(Slot::is_always_lock_free);
+    void* mem = ::mmap(nullptr, sizeof(Slot), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+                       -1, 0);
+    if (mem == MAP_FAILED) throw_errno("seccomp: mmap");
+    struct Unmap {
+        void* p;
+        ~Unmap() { ::munmap(p, sizeof(Slot)); }
+    } unmap{mem};
+    Slot* slot = new (mem) Slot(kPending);
+
+    // CLONE_FILES: the helper shares init's descriptor table, so it sees the listener
+    // without init sending it anywhere; being cloned before the filter, it is not filtered.
+    long helper = ::syscall(SYS_clone, CLONE_FILES | SIGCHLD, nullptr, nullptr, nullptr, nullptr);
+    if (helper < 0) throw_errno("seccomp: start the listener helper");
+    if (helper == 0) {
+        int fd;
+        while ((fd = slot->load()) == kPending) {
+            timespec pause{0, 50'000};
+            ::nanosleep(&pause, nullptr);
+        }
+        int rc = fd >= 0 ? 0 : 1;
+        try {
+            if (fd >= 0) sync.send(SyncType::seccomp_listener, {}, 0, fd);
+        } catch (...) {
+            rc = 1;
+        }
+        ::_exit(rc);
+    }
+    auto reap = [&] {
+        int status = 0;
+        while (::waitpid(static_cast<pid_t>(helper), &status, 0) < 0 && errno == EINTR) {
+        }
+        return status;
+    };
+    int listener;
+    try {
+        listener = load_seccomp(program);
+    } catch (...) {
+        slot->store(kFailed);
+        reap();
+        throw;
+    }
+    // No syscall between the load and this store: nothing can wait on the agent yet.
+    slot->store(listener);
+    // From here any syscall may be notified: the runtime passes the fd on as soon as the
+    // helper has sent it, and the agent answers.
+    int status = reap();
+    ::close(listener);  // the container keeps no handle on its own listener
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        throw Error("seccomp: could not hand the notify listener to the runtime");
 }
 
 void send_seccomp_listener(const SeccompProgram& program, int listener, pid_t pid,

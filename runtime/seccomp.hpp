@@ -11,17 +11,19 @@
 // - SCMP_ACT_NOTIFY used: during create, before init reports ready (it still has all its
 //   capabilities then), because the listener fd must reach listenerPath on the host, which
 //   init, already inside the container's root, can no longer see. The handoff:
-//     1. init loads the filter with SECCOMP_FILTER_FLAG_NEW_LISTENER and sends the fd to
-//        the runtime over the sync socket (SyncType::seccomp_listener, SCM_RIGHTS), then
-//        closes its own copy (the container never holds its listener);
-//     2. `create` connects to listenerPath and sends the containerProcessState
-//        (config-linux.md) with the fd (send_seccomp_listener), before it waits for ready;
-//     3. init goes on: its remaining syscalls (close, sendmsg of ready, reading exec.fifo,
-//        startContainer hooks, switching user, execve) are subject to the filter, and any
-//        it notifies are answered by the agent, which has the fd by then.
-//   init's sendmsg of step 1 runs before anyone can answer a notification, so a profile
-//   that notifies sendmsg (or notifies by default) is refused at compile time, like runc
-//   refuses notifying write(2).
+//     1. init clones a helper (CLONE_FILES: same descriptor table; not filtered, being
+//        cloned before the load), loads the filter with SECCOMP_FILTER_FLAG_NEW_LISTENER and
+//        stores the listener's number in memory shared with the helper: no syscall between
+//        the load and that store;
+//     2. the helper sends the fd to the runtime over the sync socket
+//        (SyncType::seccomp_listener, SCM_RIGHTS) and exits; init waits for it, then closes
+//        its own copy (the container never holds its listener) and reports ready;
+//     3. `create` connects to listenerPath and sends the containerProcessState
+//        (config-linux.md) with the fd (send_seccomp_listener) before it waits for ready.
+//   So every syscall init makes after the load (wait4, close, sendmsg, reading exec.fifo,
+//   startContainer hooks, switching user, execve) may be notified, sendmsg and write
+//   included (runc refuses notifying write, crun 1.5 hung on sendmsg), and so may the
+//   default action: by the time init can block on the agent, the agent has the fd.
 #pragma once
 
 #include <linux/filter.h>
@@ -34,6 +36,8 @@
 #include "spec/config.hpp"
 
 namespace myrt {
+
+class SyncChannel;
 
 struct SeccompProgram {
     std::vector<sock_filter> bpf;
@@ -48,9 +52,23 @@ struct SeccompProgram {
 // libseccomp are skipped (logged at debug level), as runc does.
 SeccompProgram compile_seccomp(const spec::Seccomp& seccomp);
 
+// What `features` reports (features-linux.md): the names compile_seccomp accepts, the
+// architectures this libseccomp knows, and the flags this kernel takes.
+struct SeccompFeatures {
+    std::vector<std::string> actions, operators, archs, known_flags, supported_flags;
+};
+SeccompFeatures seccomp_features();
+
 // Loads the filter into the calling process (seccomp(2), no libseccomp); returns the notify
 // listener fd (close-on-exec) when program.notify, else -1. Throws Error on failure.
 int load_seccomp(const SeccompProgram& program);
+
+// Init side of SCMP_ACT_NOTIFY (see above): loads the filter with a listener and hands the
+// listener to the runtime as a SyncType::seccomp_listener message on `sync`, keeping no copy.
+// Every syscall init makes after the load may be notified: the message is sent by a helper
+// process cloned beforehand (unfiltered, sharing init's descriptor table), which init tells
+// the fd number through shared memory, without a syscall. Throws Error on failure.
+void load_seccomp_notify(const SeccompProgram& program, const SyncChannel& sync);
 
 // Runtime side of SCMP_ACT_NOTIFY: connects to program.listener_path and sends, on that one
 // connection, the containerProcessState JSON (pid, listenerMetadata, `state`: the container
