@@ -133,6 +133,10 @@ struct ExecChild {
         ::umask(p.user.umask.value_or(022));
         std::string path = find_executable(p);
         std::vector<std::string> env = process_environment(p);
+        // seccomp: without no_new_privs loading needs CAP_SYS_ADMIN, so before switch_user
+        // drops it; with it, last before execve (as container init does).
+        bool seccomp_last = c.seccomp && p.noNewPrivileges;
+        if (c.seccomp && !seccomp_last) load_seccomp(*c.seccomp);
         switch_user(p.user, c.caps ? &*c.caps : nullptr);
         UniqueFd root(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
         UniqueFd cwd = open_in_root(root.get(), p.cwd.empty() ? "/" : p.cwd, O_PATH | O_DIRECTORY);
@@ -145,7 +149,7 @@ struct ExecChild {
         sigemptyset(&none);
         ::sigprocmask(SIG_SETMASK, &none, nullptr);
         close_descriptors_on_exec(c.preserve_fds);
-        if (c.seccomp) load_seccomp(*c.seccomp);
+        if (seccomp_last) load_seccomp(*c.seccomp);
         // From here the sync socket closes at exec: EOF tells the runtime we made it.
         std::vector<char*> argv, envp;
         for (const auto& a : p.args) argv.push_back(const_cast<char*>(a.c_str()));

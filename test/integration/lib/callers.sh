@@ -1,0 +1,462 @@
+# shellcheck shell=bash
+# Helpers for the caller tests (t-podman.sh, t-containerd.sh): real container engines
+# (podman + conmon, containerd + the runc v2 shim) driving the runtime under test.
+# Sourced by those files on top of lib/common.sh (whose T, TAG, fail, wait_for... they use).
+#
+# Everything an engine keeps lives under the test's $T: podman's --root/--runroot (vfs
+# storage), its tmp/static/volume/network-config dirs; containerd's root, state, sockets
+# and opt dir; the runtime's --root. What the engines put elsewhere, unavoidably:
+#   podman (default network): /run/netns/netns-* while a container runs, netavark's
+#     /run/containers/networks/ipam.db and its iptables chains (NETAVARK-*, left in place,
+#     as after any podman use); containers/image's /var/lib/containers/cache.
+#   containerd: the shim's socket under /run/containerd/s/ while a task exists (the
+#     dir stays), ctr's exec process specs /tmp/runc-process* while an exec starts.
+# Cgroups: podman's containers go under a private --cgroup-parent /myrt-it-$TAG (conmon
+# in .../conmon), containerd's under /myrt-it-$TAG (its namespace); both are removed at
+# the end.
+#
+# The engines call the runtime through an argv-logging wrapper ($WRAPPER): it appends
+# one line per call to $ARGV_LOG ("EPOCHREALTIME PID ARG..." with each ARG %q-quoted)
+# and execs $RUNTIME (after waiting up to 10 s for it to be executable: it is rebuilt at
+# times), adding `--root $RT_ROOT` when the caller gives no --root (podman never does,
+# and its --runtime-flag is not passed on to the `podman container cleanup` that conmon
+# runs). IT_KEEP=1 / IT_KEEP_FAILED=1 keep $T, with that log, for debugging.
+#
+# Cleanup (whether the test passed or not, before common.sh's): podman rm -af / ctr task
+# kill+delete and container delete, containerd stopped by its pid; then anything left is
+# killed by pid (conmon, shims, container processes, a created container's init), left
+# runtime state force-deleted, a killed shim's socket removed, and the cgroup trees removed.
+
+CALLERS_TIMEOUT=${CALLERS_TIMEOUT:-60}
+# Images are named like this in both engines.
+CALLERS_IMAGE=localhost/myrt-it:latest
+
+# ---------------------------------------------------------------------------------------
+# Generic
+
+# callers_need PKG CMD...: make sure CMDs exist, installing PKG with apt-get if needed;
+# skips the test when that is impossible.
+callers_need() {
+	local pkg=$1 c missing=0
+	shift
+	for c in "$@"; do command -v "$c" >/dev/null || missing=1; done
+	((missing)) || return 0
+	echo "installing $pkg" >&2
+	DEBIAN_FRONTEND=noninteractive timeout 600 apt-get install -y "$pkg" >"$T/apt.log" 2>&1 ||
+		{ timeout 300 apt-get update >>"$T/apt.log" 2>&1 &&
+			DEBIAN_FRONTEND=noninteractive timeout 600 apt-get install -y "$pkg" >>"$T/apt.log" 2>&1; } ||
+		skip "$pkg is not installed and apt-get install $pkg failed: $(tail -n 2 "$T/apt.log" | tr '\n' ' ')"
+	for c in "$@"; do
+		command -v "$c" >/dev/null || skip "$pkg installed but $c is still missing"
+	done
+}
+
+# callers_on_exit FUNC: run FUNC (the engine's cleanup) when the test ends, before
+# common.sh's it_cleanup, keeping the test's exit status.
+callers_on_exit() {
+	# shellcheck disable=SC2064
+	trap "_callers_rc=\$?; $1; (exit \$_callers_rc); it_cleanup" EXIT
+}
+
+# callers_wrapper DIR: writes DIR/myrt-wrapper; sets WRAPPER, ARGV_LOG, RT_ROOT.
+callers_wrapper() {
+	local dir=$1
+	WRAPPER=$dir/myrt-wrapper
+	ARGV_LOG=$dir/argv.log
+	RT_ROOT=$dir/rtroot
+	mkdir -p "$RT_ROOT"
+	: >"$ARGV_LOG"
+	cat >"$WRAPPER" <<EOF
+#!/bin/bash
+# argv-logging wrapper around the runtime under test (test/integration/lib/callers.sh)
+line="\$EPOCHREALTIME \$\$"
+for a in "\$@"; do printf -v q ' %q' "\$a"; line+=\$q; done
+printf '%s\n' "\$line" >>$(printf '%q' "$ARGV_LOG")
+# The binary is rebuilt at times (not executable while being linked): wait up to 10 s.
+for ((i = 0; i < 100; i++)); do [[ -x $(printf '%q' "$RUNTIME") ]] && break; sleep 0.1; done
+for a in "\$@"; do
+	case \$a in --root | --root=*) exec $(printf '%q' "$RUNTIME") "\$@" ;; esac
+done
+exec $(printf '%q' "$RUNTIME") --root $(printf '%q' "$RT_ROOT") "\$@"
+EOF
+	chmod 755 "$WRAPPER"
+}
+
+# argv_calls SUBCOMMAND: the wrapper's log lines for that runtime subcommand
+argv_calls() {
+	awk -v c="$1" '{ for (i = 3; i <= NF; i++) if ($i !~ /^-/ && $(i - 1) !~ /^--(root|log|log-format)$/) { if ($i == c) print; break } }' "$ARGV_LOG"
+}
+
+# callers_rootfs_tar OUT: the example rootfs as a tar (numeric owners)
+callers_rootfs_tar() {
+	tar --numeric-owner -C "$EXAMPLE_ROOTFS" -cf "$1" . || fail "tar of $EXAMPLE_ROOTFS failed"
+}
+
+# callers_oci_archive OUT: an OCI image layout archive (one uncompressed layer: the example
+# rootfs) named $CALLERS_IMAGE, as `ctr images import` takes it.
+callers_oci_archive() {
+	local out=$1 d=$T/oci-build
+	local ld ls cd cs md ms
+	rm -rf "$d"
+	mkdir -p "$d/blobs/sha256"
+	callers_rootfs_tar "$d/layer.tar"
+	ld=$(sha256sum <"$d/layer.tar" | cut -d' ' -f1)
+	ls=$(stat -c %s "$d/layer.tar")
+	mv "$d/layer.tar" "$d/blobs/sha256/$ld"
+	jq -nc --arg l "sha256:$ld" '{architecture: "amd64", os: "linux",
+		config: {Env: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"], Cmd: ["sh"]},
+		rootfs: {type: "layers", diff_ids: [$l]}}' >"$d/config.json"
+	cd=$(sha256sum <"$d/config.json" | cut -d' ' -f1)
+	cs=$(stat -c %s "$d/config.json")
+	mv "$d/config.json" "$d/blobs/sha256/$cd"
+	jq -nc --arg c "sha256:$cd" --argjson cs "$cs" --arg l "sha256:$ld" --argjson ls "$ls" \
+		'{schemaVersion: 2, mediaType: "application/vnd.oci.image.manifest.v1+json",
+		config: {mediaType: "application/vnd.oci.image.config.v1+json", digest: $c, size: $cs},
+		layers: [{mediaType: "application/vnd.oci.image.layer.v1.tar", digest: $l, size: $ls}]}' \
+		>"$d/manifest.json"
+	md=$(sha256sum <"$d/manifest.json" | cut -d' ' -f1)
+	ms=$(stat -c %s "$d/manifest.json")
+	mv "$d/manifest.json" "$d/blobs/sha256/$md"
+	jq -nc --arg m "sha256:$md" --argjson ms "$ms" --arg n "$CALLERS_IMAGE" \
+		'{schemaVersion: 2, manifests: [{mediaType: "application/vnd.oci.image.manifest.v1+json",
+		digest: $m, size: $ms, platform: {architecture: "amd64", os: "linux"},
+		annotations: {"io.containerd.image.name": $n, "org.opencontainers.image.ref.name": "latest"}}]}' \
+		>"$d/index.json"
+	echo '{"imageLayoutVersion":"1.0.0"}' >"$d/oci-layout"
+	tar -C "$d" -cf "$out" oci-layout index.json blobs || fail "tar of the OCI layout failed"
+	rm -rf "$d"
+}
+
+# pids_cmdline_has STRING: live processes whose command line contains STRING
+pids_cmdline_has() {
+	local f p
+	for f in $(grep -lsF -- "$1" /proc/[0-9]*/cmdline 2>/dev/null); do
+		p=${f#/proc/}
+		p=${p%/cmdline}
+		[[ $p == "$$" || $p == "$BASHPID" ]] && continue
+		pid_alive "$p" && echo "$p"
+	done
+	return 0
+}
+
+# cgroup_subdirs NAME: directories below /NAME in every cgroup hierarchy (deepest first)
+cgroup_subdirs() {
+	local h
+	for h in /sys/fs/cgroup/*/ /sys/fs/cgroup/; do
+		[[ -d $h$1 ]] && find "$h$1" -mindepth 1 -type d 2>/dev/null
+	done | sort -ru
+	return 0
+}
+
+# cgroup_rm_tree NAME: remove /NAME and what is below it in every hierarchy (empty ones)
+cgroup_rm_tree() {
+	local h d
+	for d in $(cgroup_subdirs "$1"); do rmdir "$d" 2>/dev/null; done
+	for h in /sys/fs/cgroup/*/ /sys/fs/cgroup/; do
+		[[ -d $h$1 ]] && rmdir "$h$1" 2>/dev/null
+	done
+	return 0
+}
+
+# kill_pids SIGNAL PID...: signal each pid (ours, found by the callers)
+kill_pids() {
+	local sig=$1 p
+	shift
+	for p in "$@"; do kill "-$sig" "$p" 2>/dev/null; done
+	return 0
+}
+
+# callers_kill_leftovers [PID...]: SIGKILL the given pids and every process with our
+# tags (common.sh's leftover_pids: container processes, and the runtime's own, e.g. the
+# init of a container that was created but never started), then wait for them to go.
+callers_kill_leftovers() {
+	local p all
+	all=$(printf '%s\n' "$@" $(leftover_pids) | sort -un)
+	[[ -n $all ]] || return 0
+	echo "cleanup: killing $(_pids_desc $all)" >&2
+	kill_pids KILL $all
+	_callers_all_gone() {
+		for p in $all; do pid_alive "$p" && return 1; done
+		return 0
+	}
+	wait_for 5 _callers_all_gone || echo "cleanup: still alive: $(_pids_desc $all)" >&2
+}
+
+# callers_rm_cgroups NAME: cgroup_rm_tree, retried for up to 5 s (dying processes)
+callers_rm_cgroups() {
+	_callers_cg_gone() {
+		cgroup_rm_tree "$1"
+		local h
+		for h in /sys/fs/cgroup/*/ /sys/fs/cgroup/; do [[ -d $h$1 ]] && return 1; done
+		return 0
+	}
+	wait_for 5 _callers_cg_gone "$1" || echo "cleanup: cgroup dirs left: $(cgroup_subdirs "$1")" >&2
+}
+
+# ---------------------------------------------------------------------------------------
+# podman
+
+# pm_setup [--json]: private podman (config, storage, image $CALLERS_IMAGE imported from
+# the example rootfs), the runtime registered as "myrt" through $WRAPPER. With --json,
+# myrt is listed in runtime_supports_json, so conmon passes --log-format=json --log FILE.
+# Sets PM (podman's dir), PM_CGROUP (cgroup parent name); registers the cleanup.
+pm_setup() {
+	callers_need podman podman conmon
+	PM=$T/podman
+	PM_CGROUP=myrt-it-$TAG
+	mkdir -p "$PM"/{root,runroot,tmp,static,volumes,netconf}
+	callers_wrapper "$PM"
+	local json=''
+	[[ ${1:-} == --json ]] && json='runtime_supports_json = ["myrt"]'
+	cat >"$PM/containers.conf" <<EOF
+[containers]
+default_ulimits = []
+
+[engine]
+runtime = "myrt"
+$json
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+events_logfile_path = "$PM/events.log"
+static_dir = "$PM/static"
+tmp_dir = "$PM/tmp"
+volume_path = "$PM/volumes"
+conmon_env_vars = ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "MYRT_IT_RT=$TAG"]
+
+[engine.runtimes]
+myrt = ["$WRAPPER"]
+
+[network]
+network_config_dir = "$PM/netconf"
+EOF
+	cat >"$PM/storage.conf" <<EOF
+[storage]
+driver = "vfs"
+graphroot = "$PM/root"
+runroot = "$PM/runroot"
+EOF
+	export CONTAINERS_CONF=$PM/containers.conf CONTAINERS_STORAGE_CONF=$PM/storage.conf
+	export CONTAINERS_REGISTRIES_CONF=$PM/registries.conf
+	: >"$PM/registries.conf"
+	callers_on_exit pm_cleanup
+	callers_rootfs_tar "$PM/rootfs.tar"
+	pm_cmd import "$PM/rootfs.tar" "$CALLERS_IMAGE"
+	[[ $RC == 0 ]] || fail "podman import failed (rc $RC): $ERR"
+	pm_cmd info --format '{{.Host.OCIRuntime.Path}}'
+	[[ $RC == 0 && $OUT == "$WRAPPER" ]] ||
+		fail "podman info: OCI runtime is '$OUT', wanted $WRAPPER (rc $RC): $ERR"
+}
+
+# pm ARGS...: podman with the private storage, under a timeout
+pm() {
+	MYRT_IT_RT=$TAG timeout -k 5 "$CALLERS_TIMEOUT" \
+		podman --root "$PM/root" --runroot "$PM/runroot" --storage-driver vfs "$@"
+}
+
+# pm_cmd ARGS...: pm; sets RC, OUT, ERR ($T/out, $T/err)
+pm_cmd() {
+	pm "$@" >"$T/out" 2>"$T/err" </dev/null
+	RC=$?
+	OUT=$(<"$T/out")
+	ERR=$(<"$T/err")
+	echo "podman $* -> rc $RC" >&2
+	[[ -z $ERR ]] || sed 's/^/  podman stderr: /' "$T/err" >&2
+}
+
+# pm_run ARGS...: pm_cmd run with our cgroup parent and MYRT_IT_TAG in the container's
+# env (CALLERS_PODMAN_NETWORK, when set, is passed as --network)
+pm_run() {
+	local net=()
+	[[ -n ${CALLERS_PODMAN_NETWORK:-} ]] && net=(--network "$CALLERS_PODMAN_NETWORK")
+	pm_cmd run --cgroup-parent "/$PM_CGROUP" -e "MYRT_IT_TAG=$TAG" "${net[@]}" "$@"
+}
+
+# pm_field CTR GO-TEMPLATE: podman inspect --format
+pm_field() {
+	pm inspect --format "$2" "$1" 2>/dev/null
+}
+
+# pm_assert_clean: no container known to podman, no runtime state, no conmon or cleanup
+# process, no container process, no container cgroup, no mount of a container's.
+pm_assert_clean() {
+	pm_cmd ps -a -q
+	[[ $RC == 0 && -z $OUT ]] || fail "podman ps -a after removal: rc $RC, '$OUT' $ERR"
+	_pm_no_state() { [[ -z $(ls -A "$RT_ROOT") ]]; }
+	wait_for 10 _pm_no_state || fail "runtime state left in $RT_ROOT: $(ls -A "$RT_ROOT")"
+	_pm_no_procs() { [[ -z $(pids_cmdline_has "$PM/") && -z $(tagged_pids) ]]; }
+	wait_for 10 _pm_no_procs ||
+		fail "processes left: $(_pids_desc $(pids_cmdline_has "$PM/") $(tagged_pids))"
+	local c
+	c=$(cgroup_subdirs "$PM_CGROUP" | grep -v '/conmon$')
+	[[ -z $c ]] || fail "cgroup dirs left: $c"
+	for c in $(cgroup_subdirs "$PM_CGROUP"); do
+		[[ ! -s $c/cgroup.procs ]] || fail "processes left in $c: $(tr '\n' ' ' <"$c/cgroup.procs")"
+	done
+	c=$(awk -v p="$PM/" 'index($5, p) == 1 { print $5 }' /proc/self/mountinfo)
+	[[ -z $c ]] || fail "mounts left: $c"
+}
+
+pm_cleanup() {
+	[[ -n ${PM:-} && -d $PM ]] || return 0
+	pm rm -a -f -t 0 >/dev/null 2>&1
+	local d
+	for d in "$RT_ROOT"/*; do
+		[[ -d $d ]] || continue
+		echo "cleanup: runtime state left: $d" >&2
+		timeout -k 2 10 "$RUNTIME" --root "$RT_ROOT" delete --force "${d##*/}" >/dev/null 2>&1
+	done
+	# conmon, `podman container cleanup`, container processes
+	callers_kill_leftovers $(pids_cmdline_has "$PM/")
+	# (mounts under $T, e.g. a container's shm, are common.sh's it_cleanup's)
+	callers_rm_cgroups "$PM_CGROUP"
+	return 0
+}
+
+# ---------------------------------------------------------------------------------------
+# containerd
+
+# cd_setup: a private containerd (root, state, sockets under $T/containerd, CRI off),
+# started now and stopped by the cleanup; the image $CALLERS_IMAGE imported into the
+# namespace $CD_NS. Sets CD, CD_SOCK, CD_NS, CD_PID, FIFO_DIR.
+cd_setup() {
+	callers_need containerd containerd ctr containerd-shim-runc-v2
+	CD=$T/containerd
+	CD_SOCK=$CD/containerd.sock
+	CD_NS=myrt-it-$TAG
+	FIFO_DIR=$CD/fifo
+	mkdir -p "$CD"/{root,state,opt,fifo}
+	callers_wrapper "$CD"
+	cat >"$CD/config.toml" <<EOF
+version = 2
+root = "$CD/root"
+state = "$CD/state"
+disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.btrfs",
+  "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper",
+  "io.containerd.snapshotter.v1.aufs", "io.containerd.internal.v1.tracing",
+  "io.containerd.tracing.processor.v1.otlp"]
+
+[grpc]
+  address = "$CD_SOCK"
+[ttrpc]
+  address = "$CD_SOCK.ttrpc"
+[debug]
+  address = "$CD/debug.sock"
+  level = "debug"
+[metrics]
+  address = ""
+[plugins."io.containerd.internal.v1.opt"]
+  path = "$CD/opt"
+EOF
+	callers_on_exit cd_cleanup
+	# MYRT_IT_RT: the shims inherit it, so that common.sh's cleanup finds them too.
+	MYRT_IT_RT=$TAG containerd --config "$CD/config.toml" >"$CD/containerd.log" 2>&1 </dev/null &
+	CD_PID=$!
+	_cd_up() { [[ -S $CD_SOCK ]] && ctr --address "$CD_SOCK" version >/dev/null 2>&1; }
+	wait_for 20 _cd_up ||
+		fail "containerd did not come up: $(grep -E 'level=(error|fatal)' "$CD/containerd.log" | tail -n 3)"
+	callers_oci_archive "$CD/image.tar"
+	ctr_cmd images import "$CD/image.tar"
+	[[ $RC == 0 ]] || fail "ctr images import failed (rc $RC): $ERR"
+	ctr_cmd images ls -q
+	[[ $OUT == *"$CALLERS_IMAGE"* ]] || fail "image $CALLERS_IMAGE not listed after import: $OUT"
+}
+
+# ctr_ ARGS...: ctr on our socket and namespace, under a timeout
+ctr_() {
+	timeout -k 5 "$CALLERS_TIMEOUT" ctr --address "$CD_SOCK" --namespace "$CD_NS" "$@"
+}
+
+# ctr_cmd ARGS...: ctr_; sets RC, OUT, ERR ($T/out, $T/err)
+ctr_cmd() {
+	ctr_ "$@" >"$T/out" 2>"$T/err" </dev/null
+	RC=$?
+	OUT=$(<"$T/out")
+	ERR=$(<"$T/err")
+	echo "ctr $* -> rc $RC" >&2
+	[[ -z $ERR ]] || sed 's/^/  ctr stderr: /' "$T/err" >&2
+}
+
+# ctr_run ARGS...: ctr_cmd run through the wrapper, with a private runc root and fifo dir
+# and MYRT_IT_TAG in the container's env
+ctr_run() {
+	ctr_cmd run --runc-binary "$WRAPPER" --runc-root "$RT_ROOT" --fifo-dir "$FIFO_DIR" \
+		--env "MYRT_IT_TAG=$TAG" "$@"
+}
+
+# ctr_task_field ID COLUMN: PID or STATUS from `ctr task ls`
+ctr_task_field() {
+	ctr_ task ls 2>/dev/null | awk -v id="$1" -v col="$2" '
+		NR == 1 { for (i = 1; i <= NF; i++) h[$i] = i; next }
+		$1 == id { print $h[col] }'
+}
+
+# cd_assert_clean: no container or task, no runtime state, no shim, no container
+# process, no cgroup, no mount
+cd_assert_clean() {
+	ctr_cmd containers ls -q
+	[[ $RC == 0 && -z $OUT ]] || fail "ctr containers ls after removal: rc $RC, '$OUT' $ERR"
+	ctr_cmd tasks ls -q
+	[[ $RC == 0 && -z $OUT ]] || fail "ctr tasks ls after removal: rc $RC, '$OUT' $ERR"
+	_cd_no_state() { [[ -z $(find "$RT_ROOT" -mindepth 2 -maxdepth 2 2>/dev/null) ]]; }
+	wait_for 10 _cd_no_state ||
+		fail "runtime state left: $(find "$RT_ROOT" -mindepth 2 -maxdepth 2)"
+	_cd_no_procs() { [[ -z $(_cd_shims) && -z $(tagged_pids) ]]; }
+	wait_for 10 _cd_no_procs || fail "processes left: $(_pids_desc $(_cd_shims) $(tagged_pids))"
+	local c
+	c=$(cgroup_subdirs "$CD_NS")
+	[[ -z $c ]] || fail "cgroup dirs left: $c"
+	c=$(awk -v p="$CD/state/" 'index($5, p) == 1 { print $5 }' /proc/self/mountinfo)
+	[[ -z $c ]] || fail "mounts left: $c"
+}
+
+_cd_shims() { pids_cmdline_has "$CD_SOCK"; }
+
+cd_cleanup() {
+	[[ -n ${CD:-} && -d $CD ]] || return 0
+	local id p d
+	if [[ -n ${CD_PID:-} ]] && pid_alive "$CD_PID"; then
+		for id in $(ctr_ tasks ls -q 2>/dev/null); do
+			ctr_ tasks kill -a -s SIGKILL "$id" >/dev/null 2>&1
+		done
+		for id in $(ctr_ tasks ls -q 2>/dev/null); do
+			ctr_ tasks delete -f "$id" >/dev/null 2>&1
+		done
+		for id in $(ctr_ containers ls -q 2>/dev/null); do
+			ctr_ containers delete "$id" >/dev/null 2>&1
+		done
+		ctr_ images rm "$CALLERS_IMAGE" >/dev/null 2>&1
+		kill -TERM "$CD_PID" 2>/dev/null
+		wait_for 10 pid_gone "$CD_PID" || kill -KILL "$CD_PID" 2>/dev/null
+		wait "$CD_PID" 2>/dev/null
+	fi
+	for d in "$RT_ROOT"/*/*; do
+		[[ -d $d ]] || continue
+		echo "cleanup: runtime state left: $d" >&2
+		timeout -k 2 10 "$RUNTIME" --root "${d%/*}" delete --force "${d##*/}" >/dev/null 2>&1
+	done
+	callers_kill_leftovers $(_cd_shims)
+	# A killed shim leaves its socket: /run/containerd/s/sha256(ADDRESS/NAMESPACE/ID).
+	for id in $(awk '{ print $NF }' "$ARGV_LOG" 2>/dev/null | sort -u); do
+		p=/run/containerd/s/$(printf '%s' "$CD_SOCK/$CD_NS/$id" | sha256sum | cut -d' ' -f1)
+		[[ -S $p ]] && echo "cleanup: removing shim socket $p" >&2 && rm -f "$p"
+	done
+	callers_rm_cgroups "$CD_NS"
+	return 0
+}
+
+# ---------------------------------------------------------------------------------------
+# freezer_of PID: frozen | thawed, from the freezer of PID's cgroup (v1 freezer.state or
+# v2 cgroup.freeze); '' when unknown
+freezer_of() {
+	local p v
+	p=$(awk -F: '$2 == "freezer" { print $3 }' "/proc/$1/cgroup" 2>/dev/null)
+	if [[ -n $p && -r /sys/fs/cgroup/freezer$p/freezer.state ]]; then
+		v=$(<"/sys/fs/cgroup/freezer$p/freezer.state")
+		case $v in FROZEN) echo frozen ;; THAWED) echo thawed ;; *) echo "$v" ;; esac
+		return
+	fi
+	p=$(awk -F: '$1 == "0" { print $3 }' "/proc/$1/cgroup" 2>/dev/null)
+	if [[ -n $p && -r /sys/fs/cgroup$p/cgroup.freeze ]]; then
+		[[ $(<"/sys/fs/cgroup$p/cgroup.freeze") == 1 ]] && echo frozen || echo thawed
+	fi
+}
