@@ -15,6 +15,7 @@
 #include "runtime/error.hpp"
 #include "runtime/hooks.hpp"
 #include "runtime/log.hpp"
+#include "runtime/network.hpp"
 #include "runtime/proc.hpp"
 #include "runtime/terminal.hpp"
 #include "spec/parse_error.hpp"
@@ -142,6 +143,7 @@ void Runtime::destroy(ContainerDir& dir, const spec::ContainerRecord& r, bool ki
             wait_exit(pidfd.get());
         }
     }
+    for (int helper : r.helper_pids) stop_helper(helper);
     if (cg) cg->destroy(true);
     auto hooks = stored_hooks(dir);
     spec::State state = r.state;

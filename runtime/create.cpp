@@ -16,6 +16,7 @@
 #include "runtime/error.hpp"
 #include "runtime/hooks.hpp"
 #include "runtime/init.hpp"
+#include "runtime/network.hpp"
 #include "runtime/proc.hpp"
 #include "runtime/rootless.hpp"
 #include "runtime/sync.hpp"
@@ -90,6 +91,7 @@ public:
             while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
             }
         }
+        stop_helper(helper_);
         if (cgroup_ && cgroup_created_) {
             try {
                 cgroup_->destroy(true);
@@ -102,6 +104,7 @@ public:
         }
     }
     void set_pid(pid_t pid) { pid_ = pid; }
+    void set_helper(pid_t pid) { helper_ = pid; }
     void cgroup_created() { cgroup_created_ = true; }
     void commit() { committed_ = true; }
 
@@ -109,6 +112,7 @@ private:
     ContainerDir& dir_;
     std::unique_ptr<Cgroup>& cgroup_;
     pid_t pid_ = -1;
+    pid_t helper_ = -1;
     bool cgroup_created_ = false;
     bool committed_ = false;
 };
@@ -160,11 +164,13 @@ pid_t Runtime::create(const std::string& id, const CreateOptions& options) {
     if (options_.rootless && !ns.has("user"))
         throw Error("linux.namespaces: running without root needs a user namespace "
                     "(see myrt spec --rootless)", EPERM);
+    NetworkRequest net = network_request(b.config);
     std::unique_ptr<Cgroup> cgroup =
         cgroup_for(b.config.linux ? b.config.linux->cgroupsPath : std::nullopt, id);
 
     InitContext ctx;
     ctx.rootless = options_.rootless;
+    ctx.send_namespaces = net.slirp;
     ctx.config = &b.config;
     ctx.id = id;
     ctx.rootfs = b.rootfs;
@@ -184,6 +190,7 @@ pid_t Runtime::create(const std::string& id, const CreateOptions& options) {
 
     ContainerDir dir = store_.create(id);
     CreateGuard guard(dir, cgroup);
+    if (net.slirp) add_slirp_resolv_conf(b.config, dir.path());
     std::string fifo = dir.file("exec.fifo");
     if (::mkfifo(fifo.c_str(), 0600) < 0) throw_errno("mkfifo " + fifo);
     UniqueFd fifo_fd(::open(fifo.c_str(), O_RDWR | O_CLOEXEC));
@@ -217,12 +224,19 @@ pid_t Runtime::create(const std::string& id, const CreateOptions& options) {
 
     if (ns.new_user) write_id_mappings(pid, *b.config.linux, options_.rootless);
     if (cgroup) cgroup->add_process(pid);
+    std::vector<int> helpers;
+    UniqueFd userns_fd;
     std::string creating = state_json(id, "creating", pid, b);
     sync.send(SyncType::go, creating);
     for (;;) {
         SyncMessage m = sync.receive();
         if (m.type == SyncType::error) throw Error(m.payload, m.err);
         if (m.type == SyncType::ready) break;
+        if (m.type == SyncType::namespace_fd && m.payload == "user") userns_fd = std::move(m.fd);
+        if (m.type == SyncType::namespace_fd && m.payload == "net" && net.slirp) {
+            helpers.push_back(start_slirp(net, dir.path(), m.fd.get(), userns_fd.get()));
+            guard.set_helper(helpers.back());
+        }
         if (m.type == SyncType::seccomp_listener && ctx.seccomp)  // see runtime/seccomp.hpp
             send_seccomp_listener(*ctx.seccomp, m.fd.get(), pid, creating);
         if (m.type == SyncType::run_hooks) {
@@ -244,6 +258,7 @@ pid_t Runtime::create(const std::string& id, const CreateOptions& options) {
     record.rootfs = b.rootfs;
     record.owner = ::getuid();
     if (cgroup) record.cgroup_paths = cgroup->paths();
+    record.helper_pids = helpers;
     record.systemd_cgroup = options_.systemd_cgroup;
     for (const auto& type : ns.types)
         if (type != "user" && type != "mount")

@@ -118,6 +118,9 @@ struct ExecChild {
     SyncChannel sync(c.sync_fd);
     try {
         if (::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) throw_errno("prctl(PR_SET_DUMPABLE)");
+        // Among the inherited descriptors is the state directory's flock: holding it while
+        // frozen in a paused container would block `resume` forever.
+        close_fds_except(c.preserve_fds, {c.sync_fd, c.pidfd, c.console_fd});
         sync.expect(SyncType::go);
         // One setns() on the pidfd enters every namespace at once, user namespace first, and
         // cannot be fooled by a recycled pid. It also moves us to the container's root.
@@ -183,16 +186,18 @@ int wait_exit_code(pid_t pid) {
 int run_forwarding_signals(pid_t pid);  // container.cpp
 
 int Runtime::exec(const std::string& id, const ExecOptions& o) {
-    ContainerDir dir = store_.open(id, false);
-    spec::ContainerRecord r = dir.read();
-    std::string status = live_status(&dir, r);
+    // The lock is held only until the process is in the container's cgroup: a long exec must
+    // not block pause, resume or delete (a paused container would never thaw).
+    std::optional<ContainerDir> dir(store_.open(id, false));
+    spec::ContainerRecord r = dir->read();
+    std::string status = live_status(&*dir, r);
     if (status == "stopped") throw Error("cannot exec in a stopped container", ESRCH);
     if (status == "paused" && !o.ignore_paused) throw Error("cannot exec in a paused container");
     spec::Config config;
     try {
-        config = spec::load_config(dir.file("config.json"));
+        config = spec::load_config(dir->file("config.json"));
     } catch (const spec::ParseError& e) {
-        throw Error(dir.file("config.json") + ": " + e.what());
+        throw Error(dir->file("config.json") + ": " + e.what());
     }
     spec::Process proc = exec_process(config, o);
     if (proc.args.empty()) throw Error("process.args: must not be empty", EINVAL);
@@ -239,6 +244,7 @@ int Runtime::exec(const std::string& id, const ExecOptions& o) {
     SyncChannel sync(parent_end.get());
     try {
         if (auto cg = cgroup_from_paths(r.cgroup_paths)) cg->add_process(pid);
+        dir.reset();
         sync.send(SyncType::go);
         SyncMessage m;
         try {

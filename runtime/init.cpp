@@ -14,6 +14,7 @@
 
 #include "runtime/error.hpp"
 #include "runtime/hooks.hpp"
+#include "runtime/network.hpp"
 #include "runtime/process.hpp"
 #include "runtime/proc.hpp"
 #include "runtime/rootfs.hpp"
@@ -69,12 +70,20 @@ void setup_namespaces(InitContext& ctx, const SyncChannel& sync) {
         if (type == "user") become_root_in_userns();
         fd.reset();
     }
+    if (ns.clone_flags & CLONE_NEWNET) bring_up_loopback();
     if (ns.new_time) enter_time_namespace(*cfg.linux);
     // Unshared only now: the runtime has moved init into the container's cgroup, which must
     // become the root of the new cgroup namespace.
     if (ns.new_cgroup && ::unshare(CLONE_NEWCGROUP) < 0) throw_errno("create cgroup namespace");
     set_identity(cfg, ns);
-    (void)sync;
+    if (ctx.send_namespaces) {
+        for (const char* type : {"user", "net"}) {
+            if (std::string_view(type) == "user" && !ns.new_user && !ns.has("user")) continue;
+            UniqueFd fd(::open((std::string("/proc/self/ns/") + type).c_str(), O_RDONLY | O_CLOEXEC));
+            if (!fd) throw_errno(std::string("open /proc/self/ns/") + type);
+            sync.send(SyncType::namespace_fd, type, 0, fd.get());
+        }
+    }
 }
 
 void setup_rootfs(InitContext& ctx, const SyncChannel& sync, const std::string& state) {
@@ -115,14 +124,7 @@ void wait_for_start(int fifo_fd) {
 void close_inherited_fds(const InitContext& ctx) {
     std::vector<int> keep{ctx.sync_fd, ctx.fifo_fd, ctx.console_fd};
     for (const auto& [type, fd] : ctx.namespaces->join) keep.push_back(fd.get());
-    std::sort(keep.begin(), keep.end());
-    unsigned next = 3u + static_cast<unsigned>(ctx.preserve_fds);
-    for (int fd : keep) {
-        if (fd < 0 || static_cast<unsigned>(fd) < next) continue;
-        if (static_cast<unsigned>(fd) > next) ::syscall(SYS_close_range, next, fd - 1, 0);
-        next = static_cast<unsigned>(fd) + 1;
-    }
-    ::syscall(SYS_close_range, next, ~0u, 0);
+    close_fds_except(ctx.preserve_fds, keep);
 }
 
 void reset_signals() {

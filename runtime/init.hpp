@@ -25,6 +25,7 @@ struct InitContext {
     int console_fd = -1;  // connected console socket when process.terminal is true
     bool no_pivot = false;
     bool rootless = false;
+    bool send_namespaces = false;  // hand "user" and "net" to the runtime (slirp4netns)
     bool no_new_keyring = false;
     int preserve_fds = 0;
 };

@@ -9,6 +9,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <cstring>
@@ -140,6 +141,17 @@ void switch_user(const spec::User& user, const CapabilitySets* caps) {
         throw_errno("setuid " + std::to_string(user.uid));
     if (::prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0) throw_errno("prctl(PR_SET_KEEPCAPS)");
     if (caps) apply_capability_sets(*caps);
+}
+
+void close_fds_except(int preserve_fds, std::vector<int> keep) {
+    std::sort(keep.begin(), keep.end());
+    unsigned next = 3u + static_cast<unsigned>(preserve_fds);
+    for (int fd : keep) {
+        if (fd < 0 || static_cast<unsigned>(fd) < next) continue;
+        if (static_cast<unsigned>(fd) > next) ::syscall(SYS_close_range, next, fd - 1, 0);
+        next = static_cast<unsigned>(fd) + 1;
+    }
+    ::syscall(SYS_close_range, next, ~0u, 0);
 }
 
 void close_descriptors_on_exec(int preserve_fds) {

@@ -21,6 +21,9 @@ std::vector<std::string> process_environment(const spec::Process& process);
 // setgroups/setresgid/setresuid to process.user keeping the capabilities the config grants.
 void switch_user(const spec::User& user, const CapabilitySets* caps);
 
+// Closes every descriptor from 3 + preserve_fds up except those in `keep`.
+void close_fds_except(int preserve_fds, std::vector<int> keep);
+
 // Marks every descriptor from 3 + preserve_fds up close-on-exec; 3..3+n-1 are kept open.
 void close_descriptors_on_exec(int preserve_fds);
 

@@ -42,7 +42,7 @@ class SyncChannel;
 struct SeccompProgram {
     std::vector<sock_filter> bpf;
     unsigned int flags = 0;  // SECCOMP_FILTER_FLAG_*, checked against the running kernel
-    bool notify = false;     // has SCMP_ACT_NOTIFY rules: the listener fd goes to listenerPath
+    bool notify = false;     // SCMP_ACT_NOTIFY used: the listener fd goes to listenerPath
     std::string listener_path;
     std::string listener_metadata;
 };

@@ -20,6 +20,9 @@ enum class SyncType : uint32_t {
     error = 5,         // init -> parent: payload is the message, err the errno
     // init -> parent: the SCMP_ACT_NOTIFY listener fd rides along (see runtime/seccomp.hpp)
     seccomp_listener = 6,
+    // init -> parent: one of init's namespaces ("user", "net") for a helper such as
+    // slirp4netns; init is not dumpable, so nobody else may open its /proc/<pid>/ns.
+    namespace_fd = 7,
 };
 
 struct SyncMessage {

@@ -1,0 +1,367 @@
+# shellcheck shell=bash
+# linux.seccomp: actions and their errno, argument rules (every operator, AND and OR of
+# several), default-deny allow-lists, unknown syscalls, flags, the order of loading without
+# no_new_privs, SCMP_ACT_NOTIFY with a listener (lib/seccomp-agent.c), and the errors.
+# The container observes the filter itself: the errno its commands print, the signal that
+# kills it, /proc/self/status.
+
+# set_seccomp JSON [JQ ARGS...]: linux.seccomp = JSON (a jq expression: $T etc. via args)
+set_seccomp() {
+	local expr=$1
+	shift
+	cfg ".linux.seccomp = ($expr)" "$@"
+}
+
+# allow_all_but NAMES-JSON ACTION [ERRNO]: default ALLOW, one rule for NAMES
+allow_all_but() {
+	local rule='{"names": $n, "action": $a}'
+	[[ -n ${3:-} ]] && rule='{"names": $n, "action": $a, "errnoRet": ($e | tonumber)}'
+	set_seccomp '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": ['"$rule"']}' \
+		--argjson n "$1" --arg a "$2" --arg e "${3:-0}"
+}
+
+# Sends signals 10, 12 and 14 to itself (pid 1, ignoring them) and prints for each
+# "N:ok" or "N:blocked": a rule on kill's argument 1 decides which get through.
+KILL_PROBE='trap "" 10 12 14
+for s in 10 12 14; do
+	if kill -$s 1 2>/dev/null; then printf "%s:ok " $s; else printf "%s:blocked " $s; fi
+done'
+
+# expect_create_fails WHAT TEXT...: create from $BUNDLE fails and leaves nothing behind; for
+# myrt stderr is one line "myrt: ..." containing every TEXT.
+expect_create_fails() {
+	local what=$1 id err
+	shift
+	id=$(cid "bad$((++_bad_seq))")
+	RC=0
+	rt create --bundle "$BUNDLE" "$id" >"$T/out" 2>"$T/err" </dev/null || RC=$?
+	assert_nonzero "$what"
+	assert_no_leftovers "$id"
+	is_myrt || return 0
+	err=$(<"$T/err")
+	[[ $(wc -l <"$T/err") == 1 && $err == "myrt: "* ]] ||
+		fail "$what: expected one line 'myrt: ...' on stderr, got: $err"
+	local s
+	for s in "$@"; do assert_contains "$err" "$s" "$what: stderr"; done
+}
+
+test_seccomp_errno_blocks_one_syscall() {
+	mk_bundle
+	allow_all_but '["mkdir", "mkdirat"]' SCMP_ACT_ERRNO 38
+	set_args sh -c 'grep "^Seccomp:" /proc/self/status
+		mkdir /dev/shm/d 2>&1; echo "mkdir=$?"
+		echo data > /dev/shm/f && cat /dev/shm/f
+		[ -e /dev/shm/d ] && echo "the directory exists"; true'
+	run_ok "$(cid enosys)"
+	assert_contains "$OUT" $'Seccomp:\t2' "the container runs under a filter"
+	assert_contains "$OUT" "Function not implemented" "mkdir with errnoRet 38 (ENOSYS)"
+	assert_contains "$OUT" "mkdir=1"
+	assert_contains "$OUT" $'\ndata' "other syscalls (open, write, read) still work"
+	assert_not_contains "$OUT" "the directory exists" "mkdir must not have run"
+}
+
+test_seccomp_errno_defaults_to_eperm() {
+	mk_bundle
+	allow_all_but '["mkdir", "mkdirat"]' SCMP_ACT_ERRNO
+	set_args sh -c 'mkdir /dev/shm/d 2>&1; echo "mkdir=$?"'
+	run_ok "$(cid eperm)"
+	assert_contains "$OUT" "Operation not permitted" "SCMP_ACT_ERRNO without errnoRet"
+	assert_contains "$OUT" "mkdir=1"
+}
+
+test_seccomp_arg_operators() {
+	mk_bundle
+	set_args sh -c "$KILL_PROBE"
+	# op value [valueTwo] -> which of the signals 10, 12, 14 the rule blocks
+	local cases=(
+		"SCMP_CMP_NE 12|10:blocked 12:ok 14:blocked"
+		"SCMP_CMP_LT 12|10:blocked 12:ok 14:ok"
+		"SCMP_CMP_LE 12|10:blocked 12:blocked 14:ok"
+		"SCMP_CMP_EQ 12|10:ok 12:blocked 14:ok"
+		"SCMP_CMP_GE 12|10:ok 12:blocked 14:blocked"
+		"SCMP_CMP_GT 12|10:ok 12:ok 14:blocked"
+		# (sig & 6) == 4: 10=0b1010 -> 2, 12=0b1100 -> 4, 14=0b1110 -> 6
+		"SCMP_CMP_MASKED_EQ 6 4|10:ok 12:blocked 14:ok"
+		# (sig & 2) == 2
+		"SCMP_CMP_MASKED_EQ 2 2|10:blocked 12:ok 14:blocked"
+	)
+	local c spec want op value two n=0
+	for c in "${cases[@]}"; do
+		spec=${c%%|*}
+		want=${c#*|}
+		read -r op value two <<<"$spec"
+		set_seccomp '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["kill"],
+			"action": "SCMP_ACT_ERRNO",
+			"args": [{"index": 1, "op": $op, "value": ($v | tonumber)}
+				+ (if $two == "" then {} else {"valueTwo": ($two | tonumber)} end)]}]}' \
+			--arg op "$op" --arg v "$value" --arg two "${two:-}"
+		run_ok "$(cid "op$((++n))")"
+		assert_eq "$want" "${OUT% }" "kill with a rule $spec on the signal"
+	done
+}
+
+test_seccomp_args_same_index_or_different_and() {
+	mk_bundle
+	# Two conditions on the same argument: either one matches (runc's semantics).
+	set_seccomp '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["kill"],
+		"action": "SCMP_ACT_ERRNO", "args": [
+			{"index": 1, "op": "SCMP_CMP_EQ", "value": 10},
+			{"index": 1, "op": "SCMP_CMP_EQ", "value": 14}]}]}'
+	set_args sh -c "$KILL_PROBE"
+	run_ok "$(cid or)"
+	assert_eq "10:blocked 12:ok 14:blocked" "${OUT% }" "conditions on one argument are OR'ed"
+
+	# Conditions on different arguments: all must match (pid 1 AND signal 12).
+	set_seccomp '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["kill"],
+		"action": "SCMP_ACT_ERRNO", "args": [
+			{"index": 0, "op": "SCMP_CMP_EQ", "value": 1},
+			{"index": 1, "op": "SCMP_CMP_EQ", "value": 12}]}]}'
+	set_args sh -c 'trap "" 10 12
+		sleep 1000 & p=$!
+		kill -10 1 2>/dev/null && printf "self10:ok " || printf "self10:blocked "
+		kill -12 1 2>/dev/null && printf "self12:ok " || printf "self12:blocked "
+		kill -12 $p 2>/dev/null && printf "child12:ok" || printf "child12:blocked"'
+	run_ok "$(cid and)"
+	assert_eq "self10:ok self12:blocked child12:ok" "$OUT" "conditions on two arguments are AND'ed"
+}
+
+# The syscalls busybox needs for `sh -c 'echo ...'` (and the reference runtimes need after
+# loading the filter); everything else fails with the default errno.
+ALLOW_LIST='["execve", "arch_prctl", "brk", "mmap", "munmap", "mprotect", "madvise",
+	"set_tid_address", "set_robust_list", "rseq", "prlimit64", "getrandom", "uname",
+	"readlink", "getpid", "getppid", "gettid", "getuid", "geteuid", "getgid", "getegid",
+	"rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "sigaltstack", "tgkill", "futex",
+	"nanosleep", "sched_yield", "epoll_pwait", "epoll_ctl", "prctl", "fcntl", "dup2", "dup3",
+	"openat", "newfstatat", "fstat", "read", "write", "close", "wait4", "clone", "exit",
+	"exit_group", "fstatfs", "getdents64"]'
+
+test_seccomp_default_errno_with_allow_list() {
+	mk_bundle
+	set_seccomp '{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [
+		{"names": $allow, "action": "SCMP_ACT_ALLOW"}]}' --argjson allow "$ALLOW_LIST"
+	set_args sh -c 'echo ok; mkdir /dev/shm/d'
+	run_ctr "$(cid allowlist)"
+	assert_contains "$OUT" "ok" "sh -c 'echo ok' under an allow-list"
+	assert_contains "$ERR" "Operation not permitted" "mkdir, not allowed: the default errno EPERM"
+
+	set_seccomp '{"defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 6, "syscalls": [
+		{"names": $allow, "action": "SCMP_ACT_ALLOW"}]}' --argjson allow "$ALLOW_LIST"
+	run_ctr "$(cid enxio)"
+	assert_contains "$OUT" "ok" "sh -c 'echo ok' under an allow-list with defaultErrnoRet"
+	assert_contains "$ERR" "No such device or address" "mkdir with defaultErrnoRet 6 (ENXIO)"
+}
+
+test_seccomp_unknown_syscalls_skipped() {
+	mk_bundle
+	set_seccomp '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [
+		{"names": ["no_such_syscall_xyz"], "action": "SCMP_ACT_KILL"},
+		{"names": ["mkdir", "not_a_syscall_either", "mkdirat"], "action": "SCMP_ACT_ERRNO",
+		 "errnoRet": 38}]}'
+	set_args sh -c 'echo started; mkdir /dev/shm/d 2>&1'
+	run_ctr "$(cid unknown)"
+	assert_rc 1 "the container (mkdir fails)"
+	assert_contains "$OUT" "started"
+	assert_contains "$OUT" "Function not implemented" "the known names of an entry with unknown ones"
+}
+
+test_seccomp_kill_trap_log_trace_actions() {
+	mk_bundle
+	local action
+	# The signal SIGSYS (31) ends the container: exit status 128+31.
+	for action in SCMP_ACT_KILL SCMP_ACT_KILL_PROCESS SCMP_ACT_KILL_THREAD SCMP_ACT_TRAP; do
+		allow_all_but '["mkdir", "mkdirat"]' "$action"
+		set_args mkdir /dev/shm/d
+		run_ctr "$(cid "${action,,}")"
+		assert_rc 159 "mkdir under $action"
+	done
+	# LOG allows (and logs).
+	allow_all_but '["mkdir", "mkdirat"]' SCMP_ACT_LOG
+	set_args sh -c 'mkdir /dev/shm/d && ls -d /dev/shm/d'
+	run_ok "$(cid log)"
+	assert_eq /dev/shm/d "$OUT" "mkdir under SCMP_ACT_LOG"
+	# TRACE without a tracer: the syscall fails with ENOSYS.
+	allow_all_but '["mkdir", "mkdirat"]' SCMP_ACT_TRACE
+	set_args sh -c 'mkdir /dev/shm/d 2>&1'
+	run_ctr "$(cid trace)"
+	assert_contains "$OUT" "Function not implemented" "mkdir under SCMP_ACT_TRACE without a tracer"
+}
+
+test_seccomp_without_no_new_privs() {
+	# Without no_new_privs loading the filter needs CAP_SYS_ADMIN, which the container's
+	# user (uid 1000, three harmless capabilities) does not have: the runtime must load it
+	# before dropping privileges, and it must still apply.
+	mk_bundle
+	cfg '.process.noNewPrivileges = false | .process.user = {"uid": 1000, "gid": 1000}'
+	allow_all_but '["mkdir", "mkdirat"]' SCMP_ACT_ERRNO 38
+	set_args sh -c 'grep -E "^(Uid|NoNewPrivs|Seccomp):" /proc/self/status; mkdir /dev/shm/d 2>&1'
+	run_ctr "$(cid nonnp)"
+	assert_rc 1 "the container (mkdir fails)"
+	assert_match "$OUT" $'Uid:\t1000\t' "runs as uid 1000"
+	assert_contains "$OUT" $'NoNewPrivs:\t0'
+	assert_contains "$OUT" $'Seccomp:\t2'
+	assert_contains "$OUT" "Function not implemented" "mkdir, blocked"
+}
+
+test_seccomp_flags() {
+	mk_bundle
+	[[ $RUNTIME_KIND == runc ]] && skip "runc 1.1 supports no linux.seccomp.flags"
+	local flags='["SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW"]'
+	# Without a notify rule the flag means nothing; myrt ignores it (runc 1.1 does not know it).
+	is_myrt && flags='["SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG",
+		"SECCOMP_FILTER_FLAG_SPEC_ALLOW", "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"]'
+	set_seccomp '{"defaultAction": "SCMP_ACT_ALLOW", "flags": $f, "syscalls": [
+		{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 38}]}' \
+		--argjson f "$flags"
+	set_args sh -c 'grep "^Seccomp:" /proc/self/status; mkdir /dev/shm/d 2>&1'
+	run_ctr "$(cid flags)"
+	assert_rc 1 "the container (mkdir fails)"
+	assert_contains "$OUT" $'Seccomp:\t2'
+	assert_contains "$OUT" "Function not implemented"
+}
+
+test_seccomp_invalid_profiles() {
+	mk_bundle
+	set_args true
+	allow_all_but '["mkdir"]' SCMP_ACT_BOGUS
+	expect_create_fails "an unknown action" 'linux.seccomp.syscalls[0].action: unknown action "SCMP_ACT_BOGUS"'
+	set_seccomp '{"defaultAction": "SCMP_ACT_NOPE"}'
+	expect_create_fails "an unknown default action" 'linux.seccomp.defaultAction: unknown action "SCMP_ACT_NOPE"'
+	set_seccomp '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["kill"],
+		"action": "SCMP_ACT_ERRNO", "args": [{"index": 1, "op": "SCMP_CMP_ABOUT", "value": 1}]}]}'
+	expect_create_fails "an unknown operator" 'linux.seccomp.syscalls[0].args[0].op: unknown operator "SCMP_CMP_ABOUT"'
+	set_seccomp '{"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_PDP11"]}'
+	expect_create_fails "an unknown architecture" 'linux.seccomp.architectures[0]: unknown architecture "SCMP_ARCH_PDP11"'
+	if [[ $RUNTIME_KIND != crun ]]; then # crun 1.8 ignores unknown flags
+		set_seccomp '{"defaultAction": "SCMP_ACT_ALLOW", "flags": ["SECCOMP_FILTER_FLAG_BOGUS"]}'
+		expect_create_fails "an unknown flag" 'linux.seccomp.flags[0]: unknown flag "SECCOMP_FILTER_FLAG_BOGUS"'
+	fi
+	if is_myrt; then
+		# Accepted (and ignored) by runc 1.1.
+		allow_all_but '["mkdir"]' SCMP_ACT_ALLOW 1
+		expect_create_fails "errnoRet with SCMP_ACT_ALLOW" \
+			'linux.seccomp.syscalls[0].errnoRet: not allowed with action "SCMP_ACT_ALLOW"'
+		allow_all_but '["mkdir"]' SCMP_ACT_NOTIFY
+		expect_create_fails "SCMP_ACT_NOTIFY without listenerPath" \
+			'linux.seccomp.listenerPath: required when SCMP_ACT_NOTIFY is used'
+		set_seccomp '{"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_S390X"]}'
+		expect_create_fails "an architecture that cannot share this machine's filter" \
+			'linux.seccomp.architectures[0]: architecture "SCMP_ARCH_S390X" cannot share'
+	fi
+}
+
+# --- SCMP_ACT_NOTIFY -------------------------------------------------------------------
+
+build_agent() {
+	command -v cc >/dev/null || skip "no C compiler (cc) to build lib/seccomp-agent.c"
+	cc -O2 -o "$T/seccomp-agent" "$IT_DIR/lib/seccomp-agent.c" 2>"$T/cc.err" ||
+		fail "building lib/seccomp-agent.c: $(head -c 600 "$T/cc.err")"
+}
+
+# start_agent MODE: the agent listens on $T/agent.sock and writes into $T/agent/; AGENT is
+# its pid. MYRT_IT_RT makes the test's cleanup kill it should it be left running.
+start_agent() {
+	mkdir -p "$T/agent"
+	MYRT_IT_RT=$TAG "$T/seccomp-agent" "$T/agent.sock" "$T/agent" "$1" 2>"$T/agent.err" &
+	AGENT=$!
+	wait_for 10 test -e "$T/agent/ready" || fail "the seccomp agent did not start: $(cat "$T/agent.err")"
+}
+
+# agent_done: the agent exits by itself (status 0) once no process uses the filter.
+agent_done() {
+	wait_for 10 pid_gone "$AGENT" || fail "the seccomp agent is still running"
+	local rc=0
+	wait "$AGENT" || rc=$?
+	assert_eq 0 "$rc" "the seccomp agent's exit status ($(cat "$T/agent.err"))"
+}
+
+notify_profile() { # METADATA
+	set_seccomp '{"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": $sock,
+		"listenerMetadata": $meta,
+		"syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_NOTIFY"}]}' \
+		--arg sock "$T/agent.sock" --arg meta "$1"
+}
+
+test_seccomp_notify_listener_gets_fd_and_state() {
+	[[ $RUNTIME_KIND == crun ]] && skip "crun 1.8 sends the state at start, with ociVersion 0.2.0"
+	build_agent
+	mk_bundle
+	start_agent success
+	notify_profile 'answer=fake "success"'
+	set_args sh -c 'mkdir /dev/shm/made && echo mkdir-ok || echo mkdir-failed
+		[ -d /dev/shm/made ] && echo exists || echo absent'
+	local id pid s
+	id=$(cid notify)
+	create_ok "$id"
+	pid=$(init_pid "$id") || exit 1
+	wait_for 10 test -s "$T/agent/state.json" || fail "the agent received no state: $(cat "$T/agent.err")"
+	s=$T/agent/state.json
+	jq -e . "$s" >/dev/null || fail "the state is not JSON: $(head -c 600 "$s")"
+	assert_eq 1 "$(cat "$T/agent/nfds")" "descriptors passed"
+	assert_eq '["seccompFd"]' "$(jq -c .fds "$s")" "fds"
+	assert_eq "$pid" "$(jq -r .pid "$s")" "pid"
+	assert_eq 'answer=fake "success"' "$(jq -r .metadata "$s")" "metadata (listenerMetadata)"
+	assert_match "$(jq -r .ociVersion "$s")" '^1\.' "ociVersion"
+	assert_eq "$id" "$(jq -r .state.id "$s")" "state.id"
+	assert_eq "$pid" "$(jq -r .state.pid "$s")" "state.pid"
+	assert_eq creating "$(jq -r .state.status "$s")" "state.status"
+	assert_eq "$BUNDLE" "$(jq -r .state.bundle "$s")" "state.bundle"
+	start_ok "$id"
+	wait_for_status "$id" stopped
+	assert_eq $'mkdir-ok\nabsent' "$(cat "$T/$id.out")" \
+		"mkdir answered with a fake success by the agent (stderr: $(cat "$T/$id.err"))"
+	assert_eq "mkdir /dev/shm/made" "$(cat "$T/agent/log")" "what the agent answered"
+	delete_ok "$id"
+	agent_done
+	assert_no_leftovers "$id"
+}
+
+# create + start rather than run: runc 1.1's `run` hangs with a listener.
+test_seccomp_notify_listener_answers_errno() {
+	build_agent
+	mk_bundle
+	start_agent errno:13
+	notify_profile ''
+	set_args sh -c 'mkdir /dev/shm/denied 2>&1; echo "mkdir=$?"; echo still running'
+	local id
+	id=$(cid notifyerr)
+	create_ok "$id"
+	start_ok "$id"
+	wait_for_status "$id" stopped
+	OUT=$(cat "$T/$id.out")
+	assert_contains "$OUT" "Permission denied" "mkdir answered with EACCES by the agent"
+	assert_contains "$OUT" $'mkdir=1\nstill running'
+	assert_eq "mkdir /dev/shm/denied" "$(cat "$T/agent/log")" "what the agent answered"
+	agent_done
+}
+
+# Every syscall notified, the sendmsg, close and wait4 of the handoff in init included.
+test_seccomp_notify_everything() {
+	[[ $RUNTIME_KIND == runc ]] && skip "runc refuses SCMP_ACT_NOTIFY as the default action"
+	[[ $RUNTIME_KIND == crun ]] && skip "crun 1.8 fails to load TSYNC with a listener (EINVAL)"
+	build_agent
+	mk_bundle
+	start_agent success
+	set_seccomp '{"defaultAction": "SCMP_ACT_NOTIFY", "listenerPath": $sock,
+		"flags": ["SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", "SECCOMP_FILTER_FLAG_TSYNC"],
+		"syscalls": [{"names": ["sendmsg", "write", "close"], "action": "SCMP_ACT_NOTIFY"},
+			{"names": ["getpid"], "action": "SCMP_ACT_ALLOW"}]}' --arg sock "$T/agent.sock"
+	set_args sh -c 'echo hello; mkdir /dev/shm/d && echo made; [ -d /dev/shm/d ] || echo absent'
+	local id
+	id=$(cid notifyall)
+	create_ok "$id"
+	start_ok "$id"
+	wait_for_status "$id" stopped
+	assert_eq $'hello\nmade\nabsent' "$(cat "$T/$id.out")" "the container's output ($(cat "$T/$id.err"))"
+	agent_done
+	assert_eq "mkdir /dev/shm/d" "$(cat "$T/agent/log")" "what the agent answered"
+	(($(cat "$T/agent/count") > 20)) || fail "only $(cat "$T/agent/count") syscalls were notified"
+}
+
+test_seccomp_notify_listener_unreachable() {
+	mk_bundle
+	set_args true
+	set_seccomp '{"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": $sock,
+		"syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_NOTIFY"}]}' --arg sock "$T/nobody.sock"
+	expect_create_fails "a listenerPath nobody listens on" \
+		"linux.seccomp.listenerPath \"$T/nobody.sock\": connect: no such file or directory"
+}

@@ -1,0 +1,319 @@
+// Unit tests of runtime/seccomp: compile errors (exact messages), what a profile compiles
+// to (flags, notify, skipped rules), and what the BPF really does once a child process has
+// loaded it: errno actions, the argument operators, AND/OR of conditions, and the notify
+// listener handoff over a sync channel.
+#define BOOST_TEST_MODULE seccomp
+#include <boost/test/unit_test.hpp>
+
+#include <linux/seccomp.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <string>
+#include <vector>
+
+#include "errors.hpp"
+#include "runtime/error.hpp"
+#include "runtime/seccomp.hpp"
+#include "runtime/sync.hpp"
+#include "runtime_helpers.hpp"
+#include "spec/config.hpp"
+
+using namespace myrt;
+using namespace myrt::test;
+
+namespace {
+
+// linux.seccomp = json, parsed as config.json would be (without spec::validate, so that
+// compile_seccomp's own checks are what is tested).
+spec::Seccomp parse(const std::string& json) {
+    spec::Config c = spec::parse_config(R"({"ociVersion": "1.3.0", "linux": {"seccomp": )" +
+                                        json + "}}");
+    return *c.linux->seccomp;
+}
+
+SeccompProgram compile(const std::string& json) { return compile_seccomp(parse(json)); }
+
+std::string compile_error(const std::string& json) {
+    return error_of<Error>([&] { compile(json); });
+}
+
+// A default-ALLOW profile with one rule.
+std::string allow_all_but(const std::string& rule) {
+    return R"({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [)" + rule + "]}";
+}
+
+// Runs f() in a child that has loaded the program (with no_new_privs, which loading without
+// CAP_SYS_ADMIN needs); returns what f returns (its exit status).
+template <class F>
+int with_filter(const SeccompProgram& program, F&& f) {
+    return wait_exit(fork_child([&] {
+        if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) return 101;
+        load_seccomp(program);
+        return f();
+    }));
+}
+
+// In a child under a rule on kill's argument 1 (the signal): a bitmask of which of the
+// signals 10, 12 and 14 (ignored) the filter blocked (bit 0: 10, bit 1: 12, bit 2: 14).
+int blocked_signals(const std::string& args_json) {
+    SeccompProgram p = compile(allow_all_but(R"({"names": ["kill"], "action": "SCMP_ACT_ERRNO",
+        "args": )" + args_json + "}"));
+    return with_filter(p, [] {
+        int mask = 0, bit = 1;
+        for (int sig : {10, 12, 14}) {
+            ::signal(sig, SIG_IGN);
+            if (::kill(::getpid(), sig) < 0 && errno == EPERM) mask |= bit;
+            bit <<= 1;
+        }
+        return mask;
+    });
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(compile_errors_name_the_field) {
+    check_cases(
+        {
+            {R"({"defaultAction": "SCMP_ACT_NOPE"})",
+             R"(linux.seccomp.defaultAction: unknown action "SCMP_ACT_NOPE")"},
+            {R"({"defaultAction": "SCMP_ACT_KILL", "defaultErrnoRet": 1})",
+             R"(linux.seccomp.defaultErrnoRet: not allowed with action "SCMP_ACT_KILL")"},
+            {R"({"defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 65536})",
+             "linux.seccomp.defaultErrnoRet: must be at most 65535"},
+            {allow_all_but(R"({"names": ["mkdir"], "action": "SCMP_ACT_KILL"}, {"names": ["mkdir"], "action": "X"})"),
+             R"(linux.seccomp.syscalls[1].action: unknown action "X")"},
+            {allow_all_but(R"({"names": ["mkdir"], "action": "SCMP_ACT_LOG", "errnoRet": 1})"),
+             R"(linux.seccomp.syscalls[0].errnoRet: not allowed with action "SCMP_ACT_LOG")"},
+            {allow_all_but(R"({"names": [], "action": "SCMP_ACT_ERRNO"})"),
+             "linux.seccomp.syscalls[0].names: must contain at least one entry"},
+            {allow_all_but(R"({"names": ["kill", ""], "action": "SCMP_ACT_ERRNO"})"),
+             "linux.seccomp.syscalls[0].names[1]: must not be empty"},
+            {allow_all_but(R"({"names": ["kill"], "action": "SCMP_ACT_ERRNO",
+                "args": [{"index": 0, "value": 1, "op": "SCMP_CMP_EQ"},
+                         {"index": 1, "value": 1, "op": "SCMP_CMP_SIMILAR"}]})"),
+             R"(linux.seccomp.syscalls[0].args[1].op: unknown operator "SCMP_CMP_SIMILAR")"},
+            {allow_all_but(R"({"names": ["kill"], "action": "SCMP_ACT_ERRNO",
+                "args": [{"index": 6, "value": 1, "op": "SCMP_CMP_EQ"}]})"),
+             "linux.seccomp.syscalls[0].args[0].index: must be in 0..5"},
+            {R"({"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_X86", "SCMP_ARCH_VAX"]})",
+             R"(linux.seccomp.architectures[1]: unknown architecture "SCMP_ARCH_VAX")"},
+            {R"({"defaultAction": "SCMP_ACT_ALLOW", "flags": ["SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_FAST"]})",
+             R"(linux.seccomp.flags[1]: unknown flag "SECCOMP_FILTER_FLAG_FAST")"},
+            {allow_all_but(R"({"names": ["mkdir"], "action": "SCMP_ACT_NOTIFY"})"),
+             "linux.seccomp.listenerPath: required when SCMP_ACT_NOTIFY is used"},
+            {R"({"defaultAction": "SCMP_ACT_NOTIFY"})",
+             "linux.seccomp.listenerPath: required when SCMP_ACT_NOTIFY is used"},
+#if defined(__x86_64__)
+            {R"({"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_S390X"]})",
+             R"(linux.seccomp.architectures[0]: architecture "SCMP_ARCH_S390X" cannot share )"
+             R"(a filter with this machine's (other byte order))"},
+#endif
+        },
+        compile_error);
+}
+
+BOOST_AUTO_TEST_CASE(architectures_this_libseccomp_lacks) {
+#ifndef SCMP_ARCH_LOONGARCH64
+    std::string msg = compile_error(
+        R"({"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_LOONGARCH64"]})");
+    BOOST_TEST(msg.starts_with(
+        R"(linux.seccomp.architectures[0]: architecture "SCMP_ARCH_LOONGARCH64" is not supported by libseccomp )"));
+#endif
+    // The native architecture (and its companions) may be listed again.
+    BOOST_TEST(!compile(R"({"defaultAction": "SCMP_ACT_ALLOW",
+        "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32", "SCMP_ARCH_AARCH64"]})")
+                    .bpf.empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_profile_compiles_to_bpf) {
+    SeccompProgram p = compile(allow_all_but(R"({"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO"})"));
+    BOOST_TEST(!p.bpf.empty());
+    BOOST_TEST(p.bpf.size() < 100u);
+    BOOST_TEST(p.flags == 0u);
+    BOOST_TEST(!p.notify);
+    // Every rule and the default: more instructions.
+    SeccompProgram bare = compile(R"({"defaultAction": "SCMP_ACT_ALLOW"})");
+    BOOST_TEST(!bare.bpf.empty());
+    BOOST_TEST(bare.bpf.size() < p.bpf.size());
+}
+
+BOOST_AUTO_TEST_CASE(unknown_syscalls_and_default_action_rules_are_skipped) {
+    std::string bare = R"({"defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 38})";
+    size_t size = compile(bare).bpf.size();
+    // A rule equal to the default changes nothing (libseccomp would refuse it).
+    SeccompProgram same = compile(R"({"defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 38,
+        "syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_ERRNO", "errnoRet": 38},
+                     {"names": ["no_such_syscall_xyz"], "action": "SCMP_ACT_ALLOW"}]})");
+    BOOST_TEST(same.bpf.size() == size);
+    // Same action, other errno: a real rule.
+    SeccompProgram other = compile(R"({"defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 38,
+        "syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_ERRNO"}]})");
+    BOOST_TEST(other.bpf.size() > size);
+    // A notify rule whose names are all unknown needs no listener.
+    SeccompProgram none = compile(allow_all_but(R"({"names": ["no_such_syscall"], "action": "SCMP_ACT_NOTIFY"})"));
+    BOOST_TEST(!none.notify);
+}
+
+BOOST_AUTO_TEST_CASE(flags_and_notify) {
+    SeccompProgram p = compile(R"({"defaultAction": "SCMP_ACT_ALLOW",
+        "flags": ["SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW",
+                  "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"]})");
+    // WAIT_KILLABLE_RECV means nothing (and the kernel refuses it) without a listener.
+    BOOST_TEST(p.flags == unsigned(SECCOMP_FILTER_FLAG_LOG | SECCOMP_FILTER_FLAG_SPEC_ALLOW));
+
+    SeccompProgram n = compile(R"({"defaultAction": "SCMP_ACT_ALLOW",
+        "listenerPath": "/run/agent.sock", "listenerMetadata": "m",
+        "flags": ["SECCOMP_FILTER_FLAG_TSYNC"],
+        "syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_NOTIFY"}]})");
+    BOOST_TEST(n.notify);
+    BOOST_TEST(n.listener_path == "/run/agent.sock");
+    BOOST_TEST(n.listener_metadata == "m");
+    // TSYNC with a listener needs TSYNC_ESRCH (the return value is the fd).
+    BOOST_TEST(n.flags == unsigned(SECCOMP_FILTER_FLAG_TSYNC | (1u << 4)));
+}
+
+BOOST_AUTO_TEST_CASE(features_list_what_compile_accepts) {
+    SeccompFeatures f = seccomp_features();
+    BOOST_TEST(f.actions.size() == 9u);
+    BOOST_TEST(f.operators.size() == 7u);
+    BOOST_TEST(f.known_flags.size() == 4u);
+    BOOST_TEST(f.supported_flags.size() <= f.known_flags.size());
+    BOOST_TEST(!f.archs.empty());
+    std::string all = R"({"defaultAction": "SCMP_ACT_ALLOW", "flags": [)";
+    for (const auto& flag : f.supported_flags)
+        all += (all.back() == '[' ? "\"" : ",\"") + flag + "\"";
+    all += "]}";
+    BOOST_TEST(compile_error(all) == "<no error>");
+    for (const auto& action : f.actions)
+        BOOST_TEST_CONTEXT(action) {
+            BOOST_TEST(compile_error(R"({"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": "/x",
+                "syscalls": [{"names": ["mkdir"], "action": ")" + action + R"("}]})") ==
+                       "<no error>");
+        }
+}
+
+BOOST_AUTO_TEST_CASE(errno_actions_return_their_errno) {
+    TempDir dir;
+    std::string path = dir / "d";
+    auto mkdir_errno = [&](const std::string& rule) {
+        return with_filter(compile(allow_all_but(rule)), [&] {
+            if (::mkdir(path.c_str(), 0755) == 0) return 0;
+            return errno;
+        });
+    };
+    BOOST_TEST(mkdir_errno(R"({"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 38})") == ENOSYS);
+    BOOST_TEST(mkdir_errno(R"({"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO"})") == EPERM);
+    BOOST_TEST(!exists(path));
+    // Unknown names next to known ones: the known ones still count.
+    BOOST_TEST(mkdir_errno(R"({"names": ["bogus_call", "mkdir", "mkdirat"],
+                               "action": "SCMP_ACT_ERRNO", "errnoRet": 5})") == EIO);
+    // KILL_PROCESS: SIGSYS.
+    BOOST_TEST(mkdir_errno(R"({"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_KILL_PROCESS"})") == 128 + SIGSYS);
+    // Default ERRNO with an allow-list (what the child needs to get here and exit).
+    SeccompProgram deny = compile(R"({"defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 6,
+        "syscalls": [{"names": ["exit", "exit_group"], "action": "SCMP_ACT_ALLOW"}]})");
+    BOOST_TEST(with_filter(deny, [&] { return ::mkdir(path.c_str(), 0755) == 0 ? 0 : errno; }) == ENXIO);
+    BOOST_TEST(!exists(path));
+}
+
+BOOST_AUTO_TEST_CASE(argument_operators) {
+    auto rule = [](const char* op, int value, int two = -1) {
+        std::string arg = R"({"index": 1, "op": ")" + std::string(op) +
+                          R"(", "value": )" + std::to_string(value);
+        if (two >= 0) arg += R"(, "valueTwo": )" + std::to_string(two);
+        return "[" + arg + "}]";
+    };
+    // bit 0: signal 10, bit 1: 12, bit 2: 14
+    BOOST_TEST(blocked_signals(rule("SCMP_CMP_NE", 12)) == 0b101);
+    BOOST_TEST(blocked_signals(rule("SCMP_CMP_LT", 12)) == 0b001);
+    BOOST_TEST(blocked_signals(rule("SCMP_CMP_LE", 12)) == 0b011);
+    BOOST_TEST(blocked_signals(rule("SCMP_CMP_EQ", 12)) == 0b010);
+    BOOST_TEST(blocked_signals(rule("SCMP_CMP_GE", 12)) == 0b110);
+    BOOST_TEST(blocked_signals(rule("SCMP_CMP_GT", 12)) == 0b100);
+    // (sig & value) == valueTwo: 10 & 6 = 2, 12 & 6 = 4, 14 & 6 = 6
+    BOOST_TEST(blocked_signals(rule("SCMP_CMP_MASKED_EQ", 6, 4)) == 0b010);
+    BOOST_TEST(blocked_signals(rule("SCMP_CMP_MASKED_EQ", 6, 6)) == 0b100);
+}
+
+BOOST_AUTO_TEST_CASE(several_conditions_and_or) {
+    // Same index: OR (each condition is a rule of its own), as runc does.
+    BOOST_TEST(blocked_signals(R"([{"index": 1, "op": "SCMP_CMP_EQ", "value": 10},
+                                   {"index": 1, "op": "SCMP_CMP_EQ", "value": 14}])") == 0b101);
+    // Different indexes: AND. Our pid and signal 12; pid 1 never matches.
+    std::string pid = std::to_string(::getpid());
+    BOOST_TEST(blocked_signals(R"([{"index": 0, "op": "SCMP_CMP_NE", "value": 1},
+                                   {"index": 1, "op": "SCMP_CMP_GE", "value": 12}])") == 0b110);
+    BOOST_TEST(blocked_signals(R"([{"index": 0, "op": "SCMP_CMP_EQ", "value": 1},
+                                   {"index": 1, "op": "SCMP_CMP_GE", "value": 12}])") == 0);
+    // Repeating one index switches the whole entry to OR: pid != 1 alone blocks everything.
+    BOOST_TEST(blocked_signals(R"([{"index": 0, "op": "SCMP_CMP_NE", "value": 1},
+                                   {"index": 1, "op": "SCMP_CMP_EQ", "value": 10},
+                                   {"index": 1, "op": "SCMP_CMP_EQ", "value": 14}])") == 0b111);
+}
+
+BOOST_AUTO_TEST_CASE(notify_listener_reaches_the_runtime) {
+    TempDir dir;
+    std::string path = dir / "d";
+    // mkdir, close, wait4 and sendmsg are notified: the handoff must not need any of them
+    // answered before the runtime has the listener.
+    SeccompProgram p = compile(R"({"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": "/x.sock",
+        "syscalls": [{"names": ["mkdir", "mkdirat", "close", "wait4", "sendmsg"],
+                      "action": "SCMP_ACT_NOTIFY"}]})");
+    BOOST_REQUIRE(p.notify);
+    int sv[2];
+    BOOST_REQUIRE(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == 0);
+    UniqueFd parent_end(sv[0]), child_end(sv[1]);
+    pid_t child = fork_child([&] {
+        if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) return 101;
+        SyncChannel sync(child_end.get());
+        load_seccomp_notify(p, sync);
+        sync.send(SyncType::ready);
+        return ::mkdir(path.c_str(), 0755) == 0 ? 0 : errno;
+    });
+    child_end.reset();
+    SyncChannel sync(parent_end.get());
+    SyncMessage m = sync.receive();
+    BOOST_REQUIRE(m.type == SyncType::seccomp_listener);
+    BOOST_REQUIRE(m.fd);
+    // Answer everything: the child's close/wait4/sendmsg continue, its mkdir fails EXDEV.
+    seccomp_notif_sizes sizes{};
+    BOOST_REQUIRE(::syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) == 0);
+    std::vector<char> req_buf(std::max<size_t>(sizes.seccomp_notif, sizeof(seccomp_notif)));
+    std::vector<char> resp_buf(std::max<size_t>(sizes.seccomp_notif_resp, sizeof(seccomp_notif_resp)));
+    auto* req = reinterpret_cast<seccomp_notif*>(req_buf.data());
+    auto* resp = reinterpret_cast<seccomp_notif_resp*>(resp_buf.data());
+    bool saw_mkdir = false;
+    while (!saw_mkdir) {
+        std::fill(req_buf.begin(), req_buf.end(), 0);
+        BOOST_REQUIRE(::ioctl(m.fd.get(), SECCOMP_IOCTL_NOTIF_RECV, req) == 0);
+        std::fill(resp_buf.begin(), resp_buf.end(), 0);
+        resp->id = req->id;
+        if (req->data.nr == __NR_mkdir || req->data.nr == __NR_mkdirat) {
+            saw_mkdir = true;
+            resp->error = -EXDEV;
+        } else {
+            resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+        }
+        BOOST_REQUIRE(::ioctl(m.fd.get(), SECCOMP_IOCTL_NOTIF_SEND, resp) == 0);
+    }
+    BOOST_TEST(wait_exit(child) == EXDEV);
+    BOOST_TEST(!exists(path));
+}
+
+BOOST_AUTO_TEST_CASE(send_listener_to_a_missing_socket_fails) {
+    TempDir dir;
+    SeccompProgram p;
+    p.notify = true;
+    p.listener_path = dir / "none.sock";
+    BOOST_TEST(error_of<Error>([&] { send_seccomp_listener(p, 0, 1, "{}"); }) ==
+               "linux.seccomp.listenerPath \"" + p.listener_path +
+                   "\": connect: no such file or directory");
+}
