@@ -112,10 +112,13 @@ int print_ps(const std::vector<pid_t>& pids, const std::string& format) {
     return 0;
 }
 
-int write_spec(const std::string& bundle, bool rootless) {
-    std::string path = (bundle.empty() ? "." : bundle) + "/config.json";
+int write_spec(const std::string& bundle, const SpecOptions& options) {
+    std::string dir = bundle.empty() ? "." : bundle;
+    struct stat st {};
+    if (::stat(dir.c_str(), &st) < 0) throw_errno("bundle \"" + dir + "\"");
+    std::string path = dir + "/config.json";
     if (::access(path.c_str(), F_OK) == 0) throw Error("File " + path + " exists. Remove it first");
-    write_file_atomic(path, spec::to_json(default_config(rootless), true) + "\n", 0644);
+    write_file_atomic(path, spec::to_json(quick_config(options), true) + "\n", 0644);
     return 0;
 }
 
@@ -221,11 +224,28 @@ Registry register_commands(CLI::App& app, Globals& g) {
     }
     {
         auto bundle = opts<std::string>();
-        auto rootless = opts<bool>();
-        auto* sub = app.add_subcommand("spec", "write a default config.json");
+        auto o = opts<SpecOptions>();
+        auto tty = opts<bool>();
+        auto* sub = app.add_subcommand("spec", "write a config.json (default: runs sh in ./rootfs)");
         sub->add_option("-b,--bundle", *bundle, "directory to write config.json into");
-        sub->add_flag("--rootless", *rootless, "a config for an unprivileged user");
-        sub->callback([=] { *action = [=] { return write_spec(*bundle, *rootless); }; });
+        sub->add_flag("--rootless", o->rootless, "a config for an unprivileged user");
+        sub->add_option("--args", o->args, "the command to run, e.g. \"stress --vm 1\"");
+        sub->add_option("--memory", o->memory, "memory limit, e.g. 200M");
+        sub->add_option("--cpus", o->cpus, "CPU limit, e.g. 0.5");
+        sub->add_option("--hostname", o->hostname, "the container's hostname");
+        sub->add_option("--network", o->network, "slirp4netns or none");
+        sub->add_option("-p,--publish", o->publish, "[ADDR:]HOSTPORT:PORT[/tcp|udp] (repeatable)")
+            ->allow_extra_args(false);
+        sub->add_option("-e,--env", o->env, "KEY=VALUE (repeatable)")->allow_extra_args(false);
+        sub->add_option("--rootfs", o->rootfs, "root filesystem path (default rootfs)");
+        auto* tty_flag = sub->add_flag("-t,--tty,!--no-tty", *tty, "give the process a terminal");
+        sub->callback([=] {
+            *action = [=] {
+                SpecOptions so = *o;
+                if (tty_flag->count()) so.tty = *tty;
+                return write_spec(*bundle, so);
+            };
+        });
     }
     {
         auto o = opts<ExecOptions>();

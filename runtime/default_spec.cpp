@@ -2,7 +2,11 @@
 
 #include <unistd.h>
 
+#include <cmath>
+#include <cstdlib>
+
 #include "runtime/container.hpp"
+#include "runtime/error.hpp"
 
 namespace myrt {
 
@@ -76,6 +80,95 @@ spec::Config default_config(bool rootless) {
                      "/proc/sched_debug", "/sys/firmware", "/proc/scsi"};
     l.readonlyPaths = {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"};
     c.linux = l;
+    return c;
+}
+
+namespace {
+
+std::vector<std::string> split_command(const std::string& line) {
+    std::vector<std::string> out;
+    std::string cur;
+    bool in_word = false;
+    char quote = 0;
+    for (char c : line) {
+        if (quote) {
+            if (c == quote) quote = 0;
+            else cur += c;
+        } else if (c == '\'' || c == '"') {
+            quote = c;
+            in_word = true;
+        } else if (c == ' ' || c == '\t' || c == '\n') {
+            if (in_word) out.push_back(cur);
+            cur.clear();
+            in_word = false;
+        } else {
+            cur += c;
+            in_word = true;
+        }
+    }
+    if (quote) throw Error("--args: unterminated quote", EINVAL);
+    if (in_word) out.push_back(cur);
+    return out;
+}
+
+void set_cpus(spec::Config& c, const std::string& text) {
+    char* end = nullptr;
+    double cpus = std::strtod(text.c_str(), &end);
+    if (text.empty() || *end != '\0' || !(cpus > 0) || cpus > 1024)
+        throw Error("--cpus \"" + text + "\": expected a number of CPUs such as 0.5", EINVAL);
+    auto& cpu = c.linux->resources->cpu.emplace();
+    cpu.period = 100000;
+    cpu.quota = static_cast<int64_t>(std::llround(cpus * 100000));
+}
+
+}  // namespace
+
+int64_t parse_size(const std::string& text, const std::string& what) {
+    char* end = nullptr;
+    double value = std::strtod(text.c_str(), &end);
+    std::string unit = end ? end : "";
+    for (char& ch : unit) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    if (!unit.empty() && unit.back() == 'b') unit.pop_back();
+    if (!unit.empty() && unit.back() == 'i') unit.pop_back();
+    double scale = unit.empty() ? 1 : unit == "k" ? 1024.0 : unit == "m" ? 1024.0 * 1024
+                 : unit == "g" ? 1024.0 * 1024 * 1024 : unit == "t" ? 1024.0 * 1024 * 1024 * 1024 : -1;
+    if (text.empty() || end == text.c_str() || scale < 0 || !(value > 0) || value * scale > 9.2e18)
+        throw Error(what + " \"" + text + "\": expected a size such as 200M or 1G", EINVAL);
+    return static_cast<int64_t>(value * scale);
+}
+
+spec::Config quick_config(const SpecOptions& o) {
+    spec::Config c = default_config(o.rootless);
+    spec::Process& p = *c.process;
+    if (!o.args.empty()) {
+        p.args = split_command(o.args);
+        if (p.args.empty()) throw Error("--args: no command given", EINVAL);
+    }
+    p.terminal = o.tty.value_or(o.args.empty());
+    for (const auto& kv : o.env) {
+        if (kv.find('=') == std::string::npos || kv[0] == '=')
+            throw Error("--env \"" + kv + "\": expected KEY=VALUE", EINVAL);
+        p.env.push_back(kv);
+    }
+    if (!o.hostname.empty()) c.hostname = o.hostname;
+    if (!o.rootfs.empty()) c.root->path = o.rootfs;
+    if (!o.memory.empty() || !o.cpus.empty()) c.linux->resources.emplace();
+    if (!o.memory.empty()) {
+        auto& m = c.linux->resources->memory.emplace();
+        m.limit = parse_size(o.memory, "--memory");
+        m.swap = m.limit;  // no swap beyond the limit: the limit really holds
+    }
+    if (!o.cpus.empty()) set_cpus(c, o.cpus);
+    if (!o.network.empty() && o.network != "none" && o.network != "slirp4netns")
+        throw Error("--network \"" + o.network + "\": expected slirp4netns or none", EINVAL);
+    if (o.network == "slirp4netns") c.annotations["run.myrt.network"] = "slirp4netns";
+    if (!o.publish.empty()) {
+        if (o.network != "slirp4netns")
+            throw Error("--publish needs --network slirp4netns", EINVAL);
+        std::string ports;
+        for (const auto& pub : o.publish) ports += (ports.empty() ? "" : ",") + pub;
+        c.annotations["run.myrt.network.ports"] = ports;
+    }
     return c;
 }
 
