@@ -124,8 +124,31 @@ int write_spec(const std::string& bundle, const SpecOptions& options) {
 
 }  // namespace
 
-Registry register_commands(CLI::App& app, Globals& g) {
+namespace {
+const std::vector<std::string> kCommands{"create", "run",  "start", "state",  "kill",
+                                         "delete", "list", "ls",    "pause",  "resume",
+                                         "spec",   "exec", "ps",    "features"};
+}  // namespace
+
+bool is_command(const std::string& name) {
+    return name == "update" || name == "events" ||
+           std::find(kCommands.begin(), kCommands.end(), name) != kCommands.end();
+}
+
+Registry register_commands(CLI::App& app, Globals& g, const std::string& named) {
     Registry reg;
+    // update/events live in cgroup_commands.cpp and are always registered.
+    std::string only = std::find(kCommands.begin(), kCommands.end(), named) != kCommands.end()
+                           ? named
+                           : std::string();
+    // Building every subcommand costs more than parsing one; with the command known from
+    // argv only that one is built (all of them for help and for unknown commands).
+    auto want = [&](std::initializer_list<const char*> names) {
+        if (only.empty()) return true;
+        for (const char* n : names)
+            if (only == n) return true;
+        return false;
+    };
     auto action = reg.action;
     auto runtime = [&g] {
         RuntimeOptions o = g.runtime;
@@ -133,7 +156,7 @@ Registry register_commands(CLI::App& app, Globals& g) {
         return Runtime(o);
     };
 
-    {
+    if (want({"create"})) {
         auto o = opts<CreateOptions>();
         auto id = opts<std::string>();
         auto* sub = app.add_subcommand("create", "create a container from a bundle");
@@ -141,7 +164,7 @@ Registry register_commands(CLI::App& app, Globals& g) {
         sub->add_option("id", *id, "container id")->required();
         sub->callback([=] { *action = [=] { runtime().create(*id, *o); return 0; }; });
     }
-    {
+    if (want({"run"})) {
         auto o = opts<CreateOptions>();
         auto id = opts<std::string>();
         auto detach = opts<bool>();
@@ -151,13 +174,13 @@ Registry register_commands(CLI::App& app, Globals& g) {
         sub->add_option("id", *id, "container id")->required();
         sub->callback([=] { *action = [=] { return runtime().run(*id, *o, *detach); }; });
     }
-    {
+    if (want({"start"})) {
         auto id = opts<std::string>();
         auto* sub = app.add_subcommand("start", "start a created container");
         sub->add_option("id", *id, "container id")->required();
         sub->callback([=] { *action = [=] { runtime().start(*id); return 0; }; });
     }
-    {
+    if (want({"state"})) {
         auto id = opts<std::string>();
         auto* sub = app.add_subcommand("state", "print a container's state as JSON");
         sub->add_option("id", *id, "container id")->required();
@@ -169,7 +192,7 @@ Registry register_commands(CLI::App& app, Globals& g) {
             };
         });
     }
-    {
+    if (want({"kill"})) {
         auto id = opts<std::string>();
         auto sig = opts<std::string>();
         auto all = opts<bool>();
@@ -186,7 +209,7 @@ Registry register_commands(CLI::App& app, Globals& g) {
             };
         });
     }
-    {
+    if (want({"delete"})) {
         auto id = opts<std::string>();
         auto force = opts<bool>();
         auto* sub = app.add_subcommand("delete", "delete a stopped container");
@@ -194,7 +217,7 @@ Registry register_commands(CLI::App& app, Globals& g) {
         sub->add_option("id", *id, "container id")->required();
         sub->callback([=] { *action = [=] { runtime().remove(*id, *force); return 0; }; });
     }
-    {
+    if (want({"list", "ls"})) {
         auto format = opts<std::string>();
         auto quiet = opts<bool>();
         *format = "table";
@@ -210,19 +233,19 @@ Registry register_commands(CLI::App& app, Globals& g) {
             };
         });
     }
-    {
+    if (want({"pause"})) {
         auto id = opts<std::string>();
         auto* sub = app.add_subcommand("pause", "freeze every process of a container");
         sub->add_option("id", *id, "container id")->required();
         sub->callback([=] { *action = [=] { runtime().pause(*id); return 0; }; });
     }
-    {
+    if (want({"resume"})) {
         auto id = opts<std::string>();
         auto* sub = app.add_subcommand("resume", "thaw a paused container");
         sub->add_option("id", *id, "container id")->required();
         sub->callback([=] { *action = [=] { runtime().resume(*id); return 0; }; });
     }
-    {
+    if (want({"spec"})) {
         auto bundle = opts<std::string>();
         auto o = opts<SpecOptions>();
         auto tty = opts<bool>();
@@ -247,7 +270,7 @@ Registry register_commands(CLI::App& app, Globals& g) {
             };
         });
     }
-    {
+    if (want({"exec"})) {
         auto o = opts<ExecOptions>();
         auto id = opts<std::string>();
         auto* sub = app.add_subcommand("exec", "run a process in a running container");
@@ -281,7 +304,7 @@ Registry register_commands(CLI::App& app, Globals& g) {
             };
         });
     }
-    {
+    if (want({"ps"})) {
         auto id = opts<std::string>();
         auto format = opts<std::string>();
         *format = "table";
@@ -293,7 +316,7 @@ Registry register_commands(CLI::App& app, Globals& g) {
             *action = [=] { return print_ps(runtime().pids(*id), *format); };
         });
     }
-    {
+    if (want({"features"})) {
         auto* sub = app.add_subcommand("features", "print what this build implements as JSON");
         sub->callback([=] {
             *action = [] {
@@ -303,6 +326,7 @@ Registry register_commands(CLI::App& app, Globals& g) {
             };
         });
     }
+    register_cgroup_commands(app, g, reg);
     return reg;
 }
 

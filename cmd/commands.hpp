@@ -25,6 +25,10 @@ struct Registry {
     int run() const { return (*action)(); }
 };
 
-Registry register_commands(CLI::App& app, Globals& globals);
+bool is_command(const std::string& name);
+// only: the command named on the command line ("" registers all of them).
+Registry register_commands(CLI::App& app, Globals& globals, const std::string& only);
+// update and events (cmd/cgroup_commands.cpp)
+void register_cgroup_commands(CLI::App& app, Globals& globals, Registry& reg);
 
 }  // namespace myrt::cmd

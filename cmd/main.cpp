@@ -21,6 +21,20 @@ std::string default_root() {
     return "/tmp/myrt-" + std::to_string(::geteuid());
 }
 
+// The subcommand's name, found without a full parse: the first argument that is neither a
+// global flag nor the value of one.
+std::string command_name(int argc, char** argv) {
+    static const char* const with_value[] = {"--root", "--log", "--log-format", "--rootless",
+                                             "--criu"};
+    for (int i = 1; i < argc; ++i) {
+        std::string_view a = argv[i];
+        if (a.empty() || a[0] != '-') return std::string(a);
+        for (const char* opt : with_value)
+            if (a == opt) ++i;
+    }
+    return "";
+}
+
 std::string version_text() {
     const scmp_version* v = seccomp_version();
     return "myrt version " MYRT_VERSION "\nspec: 1.3.0\nlibseccomp: " + std::to_string(v->major) +
@@ -50,7 +64,12 @@ int main(int argc, char** argv) {
         ->check(CLI::IsMember({"true", "false", "auto"}));
     app.add_option("--criu", g.ignored, "ignored (checkpointing is not supported)");
 
-    myrt::cmd::Registry registry = myrt::cmd::register_commands(app, g);
+    std::string command = command_name(argc, argv);
+    if (!command.empty() && !myrt::cmd::is_command(command)) {
+        fprintf(stderr, "myrt: unknown command \"%s\" (see myrt --help)\n", command.c_str());
+        return 2;
+    }
+    myrt::cmd::Registry registry = myrt::cmd::register_commands(app, g, command);
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {

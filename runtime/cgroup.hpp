@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
@@ -16,6 +17,52 @@ namespace myrt {
 
 enum class CgroupVersion { v1, v2 };
 
+// What a cgroup holds, in the units and shape of runc's `events --stats` (libcontainer's
+// types.Stats): times in nanoseconds, sizes in bytes, 0 for "not available" or "no limit".
+struct CgroupStats {
+    struct Cpu {
+        uint64_t total = 0, kernel = 0, user = 0;
+        std::vector<uint64_t> percpu, percpu_kernel, percpu_user;
+        uint64_t periods = 0, throttled_periods = 0, throttled_time = 0;
+    } cpu;
+    struct CpuSet {
+        std::vector<uint16_t> cpus, mems;
+        std::map<std::string, int64_t> flags;  // v1 cpuset.* switches (cpu_exclusive, ...)
+    } cpuset;
+    struct MemoryEntry {
+        uint64_t limit = 0, usage = 0, max = 0, failcnt = 0;
+    };
+    struct Memory {
+        uint64_t cache = 0;
+        MemoryEntry usage, swap, kernel, kernel_tcp;
+        std::map<std::string, uint64_t> raw;  // memory.stat
+    } memory;
+    struct Pids {
+        uint64_t current = 0, limit = 0;
+    } pids;
+    struct BlkioEntry {
+        uint64_t major = 0, minor = 0;
+        std::string op;
+        uint64_t value = 0;
+    };
+    struct Blkio {
+        std::vector<BlkioEntry> service_bytes, serviced;
+    } blkio;
+    struct Hugetlb {
+        uint64_t usage = 0, max = 0, failcnt = 0;
+    };
+    std::map<std::string, Hugetlb> hugetlb;  // page size ("2MB") -> usage
+};
+
+// Reports the OOM events of a cgroup: poll fd() for POLLIN, then drain() says how many
+// happened since the last call (and re-arms).
+class OomWatch {
+public:
+    virtual ~OomWatch() = default;
+    virtual int fd() const = 0;
+    virtual uint64_t drain() = 0;
+};
+
 class Cgroup {
 public:
     virtual ~Cgroup() = default;
@@ -23,10 +70,17 @@ public:
     // Creates the directories (parents too) and prepares them for a first process.
     virtual void create() = 0;
     virtual void add_process(pid_t pid) = 0;
+    // Sets every field of linux.resources that is present. A field the host cannot honour
+    // is an error or a warning; errors name the field ("linux.resources.memory.limit: ...").
     virtual void apply(const spec::Resources& resources) = 0;
+    // apply() on a live container: also honours memory.checkBeforeUpdate.
+    virtual void update(const spec::Resources& resources) = 0;
     virtual void freeze(bool frozen) = 0;
     virtual bool frozen() const = 0;
     virtual std::vector<pid_t> pids() const = 0;
+    virtual CgroupStats stats() const = 0;
+    // nullptr when the host has no memory controller for this cgroup.
+    virtual std::unique_ptr<OomWatch> watch_oom() const = 0;
     // Kills what is left (when asked) and removes the directories this container owns.
     virtual void destroy(bool kill_remaining) = 0;
     // controller set ("" for v2) -> absolute directory, as stored in the container record.

@@ -99,8 +99,8 @@ void Runtime::start(const std::string& id) {
     pollfd p{rd.get(), 0, 0};
     while (::poll(&p, 1, -1) < 0 && errno == EINTR) {
     }
+    // No state.json rewrite: the status is computed from the fifo being gone.
     r.state.status = "running";
-    dir.write(r);
     if (auto hooks = stored_hooks(dir)) {
         std::string state = spec::to_json(r.state, false);
         run_hooks_warn(hooks->poststart, "poststart", state);

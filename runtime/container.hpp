@@ -4,10 +4,12 @@
 
 #include <sys/types.h>
 
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "runtime/state_store.hpp"
+#include "spec/config.hpp"
 #include "spec/state.hpp"
 
 namespace myrt {
@@ -71,6 +73,13 @@ public:
     std::vector<pid_t> pids(const std::string& id);
     void pause(const std::string& id);
     void resume(const std::string& id);
+    // New limits for the cgroup of a created, running or paused container (runtime/update.cpp).
+    void update(const std::string& id, const spec::Resources& resources);
+    // Cgroup statistics as JSON events (runtime/events.cpp): one stats event and return
+    // with stats_only; else a stats event every interval_ms plus an oom event per OOM
+    // kill, until the container stops.
+    void events(const std::string& id, bool stats_only, int interval_ms,
+                const std::function<void(const std::string&)>& emit);
 
 private:
     int run_with_terminal(const std::string& id, CreateOptions options);

@@ -112,6 +112,9 @@ struct ExecChild {
     int sync_fd;
     int console_fd;
     int preserve_fds;
+    // An unprivileged runtime cannot setns() its own pid_for_children: the child joins every
+    // namespace (the user namespace gives it the right) and forks the real process there.
+    bool fork_after_join;
 };
 
 [[noreturn]] void exec_child(ExecChild& c) {
@@ -127,6 +130,14 @@ struct ExecChild {
         if (c.join_flags && ::setns(c.pidfd, c.join_flags) < 0)
             throw_errno("join the container's namespaces");
         ::close(c.pidfd);
+        if (c.fork_after_join) {
+            pid_t inner = ::fork();
+            if (inner < 0) throw_errno("fork in the container's pid namespace");
+            if (inner > 0) {
+                sync.send(SyncType::exec_pid, std::to_string(inner));
+                ::_exit(0);
+            }
+        }
         const spec::Process& p = *c.process;
         apply_rlimits(p.rlimits);
         if (p.terminal) {
@@ -207,8 +218,9 @@ int Runtime::exec(const std::string& id, const ExecOptions& o) {
     UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, r.state.pid, 0)));
     if (!pidfd || !process_alive(r.state.pid, r.pid_start_time))
         throw Error("container not running", ESRCH);
-    ExecChild child{&proc, std::nullopt, std::nullopt, pidfd.get(), namespaces_to_join(r.state.pid),
-                    -1, -1, o.preserve_fds};
+    int join = namespaces_to_join(r.state.pid);
+    ExecChild child{&proc, std::nullopt, std::nullopt, pidfd.get(), join, -1, -1, o.preserve_fds,
+                    options_.rootless && (join & CLONE_NEWUSER) && (join & CLONE_NEWPID)};
     if (proc.capabilities) child.caps = resolve_capabilities(*proc.capabilities);
     if (config.linux && config.linux->seccomp) child.seccomp = compile_seccomp(*config.linux->seccomp);
 
@@ -229,9 +241,14 @@ int Runtime::exec(const std::string& id, const ExecOptions& o) {
     UniqueFd parent_end(sv[0]), child_end(sv[1]);
     child.sync_fd = child_end.get();
     // pid_for_children: the process forked next is born in the container's pid namespace.
-    if ((child.join_flags & CLONE_NEWPID) && ::setns(pidfd.get(), CLONE_NEWPID) < 0)
-        throw_errno("join the container's pid namespace");
-    child.join_flags &= ~CLONE_NEWPID;
+    if (child.fork_after_join) {
+        // The grandchild becomes ours when the intermediate exits, so we can wait for it.
+        if (::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0) throw_errno("prctl(PR_SET_CHILD_SUBREAPER)");
+    } else {
+        if ((child.join_flags & CLONE_NEWPID) && ::setns(pidfd.get(), CLONE_NEWPID) < 0)
+            throw_errno("join the container's pid namespace");
+        child.join_flags &= ~CLONE_NEWPID;
+    }
 
     pid_t pid = ::fork();
     if (pid < 0) throw_errno("fork");
@@ -246,14 +263,20 @@ int Runtime::exec(const std::string& id, const ExecOptions& o) {
         if (auto cg = cgroup_from_paths(r.cgroup_paths)) cg->add_process(pid);
         dir.reset();
         sync.send(SyncType::go);
-        SyncMessage m;
-        try {
-            m = sync.receive();
-        } catch (const Error& e) {
-            if (e.code() != ECHILD) throw;  // EOF: the exec succeeded
-            m.type = SyncType::ready;
+        for (;;) {
+            SyncMessage m;
+            try {
+                m = sync.receive();
+            } catch (const Error& e) {
+                if (e.code() != ECHILD) throw;
+                break;  // EOF: every copy of the socket closed at exec, the exec succeeded
+            }
+            if (m.type == SyncType::error) throw Error(m.payload, m.err);
+            if (m.type == SyncType::exec_pid) {
+                wait_exit_code(pid);  // the intermediate
+                pid = static_cast<pid_t>(std::stol(m.payload));
+            }
         }
-        if (m.type == SyncType::error) throw Error(m.payload, m.err);
     } catch (...) {
         ::kill(pid, SIGKILL);
         wait_exit_code(pid);

@@ -61,7 +61,7 @@ std::string features_json() {
     out += ",";
     array(out, "capabilities", known_capabilities());
     out += ",\"cgroup\":{\"v1\":true,\"v2\":true,\"systemd\":false,\"systemdUser\":false,"
-           "\"rdma\":false},\"seccomp\":{\"enabled\":true,";
+           "\"rdma\":true},\"seccomp\":{\"enabled\":true,";
     array(out, "actions", kSeccompActions);
     out += ",";
     array(out, "operators", kSeccompOperators);

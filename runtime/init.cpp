@@ -27,6 +27,16 @@ namespace myrt {
 
 namespace {
 
+void set_oom_score_adj(int value, bool rootless) {
+    try {
+        write_file("/proc/self/oom_score_adj", std::to_string(value));
+    } catch (const Error& e) {
+        // Only root may lower it below the caller's own score; a rootless container then
+        // keeps the caller's score (raising it always works).
+        if (!rootless || (e.code() != EACCES && e.code() != EPERM)) throw;
+    }
+}
+
 void become_root_in_userns() {
     if (::setresgid(0, 0, 0) < 0) throw_errno("setgid 0 in the user namespace");
     if (::setresuid(0, 0, 0) < 0) throw_errno("setuid 0 in the user namespace");
@@ -169,20 +179,16 @@ void container_init(InitContext& ctx) {
     SyncChannel sync(ctx.sync_fd);
     bool started = false;
     try {
+        close_inherited_fds(ctx);
+        // Wait for the runtime first: an unprivileged runtime writes our uid_map and
+        // setgroups, which become root's files the moment we are not dumpable.
+        std::string state = sync.expect(SyncType::go).payload;
+        const spec::Config& cfg = *ctx.config;
+        // Likewise /proc/self/oom_score_adj.
+        if (cfg.process && cfg.process->oomScoreAdj) set_oom_score_adj(*cfg.process->oomScoreAdj, ctx.rootless);
         // Until exec, init holds the runtime's memory image: nobody may ptrace or read it.
         if (::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) throw_errno("prctl(PR_SET_DUMPABLE)");
-        close_inherited_fds(ctx);
-        std::string state = sync.expect(SyncType::go).payload;
         setup_namespaces(ctx, sync);
-        const spec::Config& cfg = *ctx.config;
-        if (cfg.process && cfg.process->oomScoreAdj) {
-            try {
-                write_file("/proc/self/oom_score_adj", std::to_string(*cfg.process->oomScoreAdj));
-            } catch (const Error& e) {
-                // Only root may lower it; a rootless container keeps the caller's score.
-                if (!ctx.rootless || (e.code() != EACCES && e.code() != EPERM)) throw;
-            }
-        }
         if (!ctx.no_new_keyring) join_session_keyring(ctx.id);
         setup_rootfs(ctx, sync, state);
         const spec::Process& proc = *cfg.process;

@@ -4,6 +4,7 @@
 #include <linux/mount.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -67,12 +68,7 @@ void write_sysctls(const spec::StringMap& sysctls) {
 // magic links (/proc/self/root and friends) are still refused.
 UniqueFd open_container_path(const std::string& path, int* err) {
     UniqueFd root(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
-    try {
-        return open_in_root(root.get(), path, O_PATH | O_NOFOLLOW);
-    } catch (const Error& e) {
-        *err = e.code();
-        return UniqueFd();
-    }
+    return try_open_in_root(root.get(), path, O_PATH | O_NOFOLLOW, err);
 }
 
 void make_readonly(const std::string& path) {
@@ -106,9 +102,20 @@ void mask_path(const std::string& path) {
     struct stat st {};
     if (::fstat(fd.get(), &st) < 0) throw_errno("masked path " + path);
     std::string target = fd_path(fd.get());
-    int rc = S_ISDIR(st.st_mode)
-                 ? ::mount("tmpfs", target.c_str(), "tmpfs", MS_RDONLY, "size=0,mode=755")
-                 : ::mount("/dev/null", target.c_str(), nullptr, MS_BIND, nullptr);
+    if (S_ISDIR(st.st_mode)) {
+        if (::mount("tmpfs", target.c_str(), "tmpfs", MS_RDONLY, "size=0,mode=755") < 0)
+            throw_errno("masked path " + path);
+        return;
+    }
+    // The image controls /dev: a /dev/null that is a symlink or another device would unmask
+    // (or expose) what it points at (CVE-2025-31133). Only the real null device masks.
+    int null_err = 0;
+    UniqueFd null = open_container_path("/dev/null", &null_err);
+    struct stat ns {};
+    if (!null || ::fstat(null.get(), &ns) < 0 || !S_ISCHR(ns.st_mode) ||
+        ns.st_rdev != makedev(1, 3))
+        throw Error("masked path " + path + ": /dev/null in the container is not the null device");
+    int rc = ::mount(fd_path(null.get()).c_str(), target.c_str(), nullptr, MS_BIND, nullptr);
     if (rc < 0) throw_errno("masked path " + path);
 }
 

@@ -30,13 +30,21 @@ int openat2_raw(int dirfd, const char* path, int flags, uint64_t resolve) {
 
 }  // namespace
 
-UniqueFd open_in_root(int root_fd, std::string_view path, int flags, uint64_t extra_resolve) {
+UniqueFd try_open_in_root(int root_fd, std::string_view path, int flags, int* err,
+                          uint64_t extra_resolve) {
     std::string rel(strip_slashes(path));
     if (rel.empty()) rel = ".";
     int fd = openat2_raw(root_fd, rel.c_str(), flags,
                          RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | extra_resolve);
-    if (fd < 0) throw_errno("open \"" + std::string(path) + "\" in the container's root");
+    *err = fd < 0 ? errno : 0;
     return UniqueFd(fd);
+}
+
+UniqueFd open_in_root(int root_fd, std::string_view path, int flags, uint64_t extra_resolve) {
+    int err = 0;
+    UniqueFd fd = try_open_in_root(root_fd, path, flags, &err, extra_resolve);
+    if (!fd) throw_errno("open \"" + std::string(path) + "\" in the container's root", err);
+    return fd;
 }
 
 std::pair<std::string, std::string> split_parent(std::string_view path) {

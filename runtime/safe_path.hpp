@@ -18,6 +18,11 @@ namespace myrt {
 // openat2(root, path, flags, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS [| extra]).
 UniqueFd open_in_root(int root_fd, std::string_view path, int flags, uint64_t extra_resolve = 0);
 
+// The same without an exception: an invalid fd, with *err set, when it cannot be opened
+// (masked and readonly paths that an image lacks are the normal case, not an error).
+UniqueFd try_open_in_root(int root_fd, std::string_view path, int flags, int* err,
+                          uint64_t extra_resolve = 0);
+
 // Creates missing directories of `path` (mode, owned by the caller) inside root and returns
 // an O_PATH descriptor of the last one.
 UniqueFd mkdir_all_in_root(int root_fd, std::string_view path, mode_t mode);

@@ -23,6 +23,9 @@ enum class SyncType : uint32_t {
     // init -> parent: one of init's namespaces ("user", "net") for a helper such as
     // slirp4netns; init is not dumpable, so nobody else may open its /proc/<pid>/ns.
     namespace_fd = 7,
+    // exec's intermediate process -> runtime: payload is the pid of the process it forked
+    // inside the container's pid namespace (rootless exec, see runtime/exec.cpp).
+    exec_pid = 8,
 };
 
 struct SyncMessage {
