@@ -1,5 +1,7 @@
 #include "runtime/cgroup.hpp"
 
+#include <fcntl.h>
+
 #include <linux/magic.h>
 #include <sys/vfs.h>
 
@@ -45,6 +47,17 @@ std::unique_ptr<Cgroup> cgroup_from_paths(const std::map<std::string, std::strin
     if (paths.size() == 1 && paths.begin()->first.empty())
         return reopen_cgroup_v2(paths.begin()->second);
     return reopen_cgroup_v1(paths);
+}
+
+std::vector<UniqueFd> open_procs_files(const Cgroup& cgroup) {
+    std::vector<UniqueFd> fds;
+    for (const auto& [controllers, dir] : cgroup.paths()) {
+        std::string path = dir + "/cgroup.procs";
+        UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+        if (!fd) throw_errno("open " + path);
+        fds.push_back(std::move(fd));
+    }
+    return fds;
 }
 
 }  // namespace myrt

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "runtime/fd.hpp"
 #include "spec/config.hpp"
 
 namespace myrt {
@@ -95,5 +96,10 @@ std::unique_ptr<Cgroup> cgroup_for(const std::optional<std::string>& cgroups_pat
 std::unique_ptr<Cgroup> cgroup_from_paths(const std::map<std::string, std::string>& paths);
 
 CgroupVersion host_cgroup_version();
+
+// cgroup.procs of every directory of the cgroup, opened for writing. A process that writes
+// "0" to them joins the cgroup itself: on v1 that is much cheaper than being moved by its
+// parent, which waits for an RCU grace period per hierarchy.
+std::vector<UniqueFd> open_procs_files(const Cgroup& cgroup);
 
 }  // namespace myrt

@@ -203,6 +203,10 @@ pid_t Runtime::create(const std::string& id, const CreateOptions& options) {
                         options_.rootless))
         cgroup.reset();
 
+    std::vector<UniqueFd> cgroup_procs;
+    if (cgroup) cgroup_procs = open_procs_files(*cgroup);
+    for (const auto& fd : cgroup_procs) ctx.cgroup_fds.push_back(fd.get());
+
     int sv[2];
     if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) throw_errno("socketpair");
     UniqueFd parent_end(sv[0]), child_end(sv[1]);
@@ -223,7 +227,7 @@ pid_t Runtime::create(const std::string& id, const CreateOptions& options) {
     SyncChannel sync(parent_end.get());
 
     if (ns.new_user) write_id_mappings(pid, *b.config.linux, options_.rootless);
-    if (cgroup) cgroup->add_process(pid);
+    cgroup_procs.clear();  // init joins its cgroup itself, first thing
     std::vector<int> helpers;
     UniqueFd userns_fd;
     std::string creating = state_json(id, "creating", pid, b);

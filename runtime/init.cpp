@@ -133,6 +133,7 @@ void wait_for_start(int fifo_fd) {
 // directory whose flock `start` and `delete` wait for. Keep only what init needs.
 void close_inherited_fds(const InitContext& ctx) {
     std::vector<int> keep{ctx.sync_fd, ctx.fifo_fd, ctx.console_fd};
+    keep.insert(keep.end(), ctx.cgroup_fds.begin(), ctx.cgroup_fds.end());
     for (const auto& [type, fd] : ctx.namespaces->join) keep.push_back(fd.get());
     close_fds_except(ctx.preserve_fds, keep);
 }
@@ -180,6 +181,10 @@ void container_init(InitContext& ctx) {
     bool started = false;
     try {
         close_inherited_fds(ctx);
+        for (int fd : ctx.cgroup_fds) {
+            if (::write(fd, "0", 1) != 1) throw_errno("join the container's cgroup");
+            ::close(fd);
+        }
         // Wait for the runtime first: an unprivileged runtime writes our uid_map and
         // setgroups, which become root's files the moment we are not dumpable.
         std::string state = sync.expect(SyncType::go).payload;

@@ -3,6 +3,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "runtime/capabilities.hpp"
 #include "runtime/namespaces.hpp"
@@ -23,6 +24,7 @@ struct InitContext {
     int sync_fd = -1;
     int fifo_fd = -1;  // exec.fifo opened O_RDWR: one byte from `start` releases init
     int console_fd = -1;  // connected console socket when process.terminal is true
+    std::vector<int> cgroup_fds;  // cgroup.procs of the container's cgroup: init joins itself
     bool no_pivot = false;
     bool rootless = false;
     bool send_namespaces = false;  // hand "user" and "net" to the runtime (slirp4netns)
