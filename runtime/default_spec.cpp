@@ -22,6 +22,35 @@ spec::Mount mount(const char* dest, const char* type, const char* source,
     return m;
 }
 
+// A deny-list profile: everything a container normally does is allowed, while the calls
+// that reach the kernel's global state (modules, clocks, reboot, swap, keyrings, kexec,
+// mount and namespace surgery, other processes' memory, perf and bpf) fail with EPERM.
+// Docker and podman block the same set for containers without CAP_SYS_ADMIN.
+spec::Seccomp default_seccomp() {
+    spec::Seccomp s;
+    s.defaultAction = "SCMP_ACT_ALLOW";
+#if defined(__x86_64__)
+    s.architectures = {"SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"};
+#elif defined(__aarch64__)
+    s.architectures = {"SCMP_ARCH_AARCH64", "SCMP_ARCH_ARM"};
+#endif
+    spec::Syscall deny;
+    deny.action = "SCMP_ACT_ERRNO";
+    deny.errnoRet = 1;  // EPERM
+    deny.names = {
+        "acct", "add_key", "bpf", "clock_adjtime", "clock_settime", "create_module",
+        "delete_module", "finit_module", "fsconfig", "fsmount", "fsopen", "fspick",
+        "get_kernel_syms", "init_module", "ioperm", "iopl", "kcmp", "kexec_file_load",
+        "kexec_load", "keyctl", "lookup_dcookie", "mount", "mount_setattr", "move_mount",
+        "name_to_handle_at", "nfsservctl", "open_by_handle_at", "open_tree", "perf_event_open",
+        "pivot_root", "process_vm_readv", "process_vm_writev", "ptrace", "query_module",
+        "quotactl", "quotactl_fd", "reboot", "request_key", "setns", "settimeofday", "stime",
+        "swapoff", "swapon", "_sysctl", "syslog", "umount", "umount2", "unshare", "uselib",
+        "userfaultfd", "ustat", "vm86", "vm86old", "vhangup"};
+    s.syscalls.push_back(std::move(deny));
+    return s;
+}
+
 std::vector<std::string> default_caps() {
     return {"CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"};
 }
@@ -79,6 +108,7 @@ spec::Config default_config(bool rootless) {
                      "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats",
                      "/proc/sched_debug", "/sys/firmware", "/proc/scsi"};
     l.readonlyPaths = {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"};
+    l.seccomp = default_seccomp();
     c.linux = l;
     return c;
 }
