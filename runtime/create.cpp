@@ -16,6 +16,7 @@
 #include "runtime/error.hpp"
 #include "runtime/hooks.hpp"
 #include "runtime/init.hpp"
+#include "runtime/log.hpp"
 #include "runtime/network.hpp"
 #include "runtime/proc.hpp"
 #include "runtime/rootless.hpp"
@@ -68,16 +69,6 @@ Bundle load_bundle(const CreateOptions& options) {
     return b;
 }
 
-std::string now_rfc3339() {
-    timespec ts{};
-    clock_gettime(CLOCK_REALTIME, &ts);
-    tm t{};
-    gmtime_r(&ts.tv_sec, &t);
-    char buf[64];
-    size_t n = strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &t);
-    snprintf(buf + n, sizeof buf - n, ".%09ldZ", ts.tv_nsec);
-    return buf;
-}
 
 // Undoes a create that did not finish: nothing of it may survive.
 class CreateGuard {
@@ -258,7 +249,7 @@ pid_t Runtime::create(const std::string& id, const CreateOptions& options) {
     record.state.bundle = b.dir;
     record.state.annotations = b.config.annotations;
     record.pid_start_time = read_proc_stat(pid).start_time;
-    record.created = now_rfc3339();
+    record.created = log::rfc3339_now();
     record.rootfs = b.rootfs;
     record.owner = ::getuid();
     if (cgroup) record.cgroup_paths = cgroup->paths();

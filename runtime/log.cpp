@@ -25,6 +25,8 @@ const char* level_name(Level level) {
     return "error";
 }
 
+}  // namespace
+
 std::string rfc3339_now() {
     timespec ts{};
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -35,6 +37,8 @@ std::string rfc3339_now() {
     snprintf(buf + n, sizeof buf - n, ".%09ldZ", ts.tv_nsec);
     return buf;
 }
+
+namespace {
 
 // One write() per line so that concurrent writers to one log never interleave mid-line.
 void write_all(int fd, const std::string& line) {

@@ -20,6 +20,9 @@ inline void info(std::string_view msg) { write(Level::info, msg); }
 inline void warn(std::string_view msg) { write(Level::warning, msg); }
 inline void error(std::string_view msg) { write(Level::error, msg); }
 
+// The current time as RFC 3339 in UTC with nanoseconds, as in logs and the state.
+std::string rfc3339_now();
+
 // JSON string escaping, shared with the other hand-written JSON in runtime/.
 void append_json_string(std::string& out, std::string_view s);
 

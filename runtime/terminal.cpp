@@ -18,6 +18,7 @@
 
 #include "runtime/error.hpp"
 #include "runtime/safe_path.hpp"
+#include "runtime/sync.hpp"
 
 namespace myrt {
 
@@ -35,22 +36,8 @@ UniqueFd connect_console_socket(const std::string& path) {
 }
 
 void send_fd(int sock, int fd, const std::string& name) {
-    char control[CMSG_SPACE(sizeof(int))] = {};
     iovec iov{const_cast<char*>(name.data()), name.size()};
-    msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-    cmsghdr* c = CMSG_FIRSTHDR(&msg);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    memcpy(CMSG_DATA(c), &fd, sizeof fd);
-    ssize_t n;
-    do n = ::sendmsg(sock, &msg, MSG_NOSIGNAL);
-    while (n < 0 && errno == EINTR);
-    if (n < 0) throw_errno("send terminal to the console socket");
+    if (send_with_fd(sock, &iov, 1, fd) < 0) throw_errno("send terminal to the console socket");
 }
 
 UniqueFd receive_fd(int sock) {
