@@ -19,6 +19,7 @@
 #include "runtime/log.hpp"
 #include "runtime/network.hpp"
 #include "runtime/proc.hpp"
+#include "runtime/process.hpp"
 #include "runtime/rootless.hpp"
 #include "runtime/sync.hpp"
 #include "runtime/terminal.hpp"
@@ -52,6 +53,8 @@ Bundle load_bundle(const CreateOptions& options) {
         spec::validate(b.config);
     } catch (const spec::ParseError& e) {
         std::string msg = e.what();
+        // Syntax errors are labelled "config.json: "; the full path says more.
+        if (msg.rfind("config.json: ", 0) == 0) msg.erase(0, 13);
         // load_config names the file itself when it cannot be read.
         if (msg.find(config_path) == std::string::npos) msg = config_path + ": " + msg;
         throw Error(msg, EINVAL);
@@ -131,6 +134,29 @@ void write_hooks_file(const ContainerDir& dir, const spec::Config& config) {
     write_file_atomic(dir.file("hooks.json"), spec::to_json(hooks_only, false), 0600);
 }
 
+// init died without a word (e.g. killed by the kernel the moment it joined a cgroup whose
+// limit it already exceeds): say how it ended instead of "connection reset".
+SyncMessage receive_or_explain(const SyncChannel& sync, pid_t pid, CreateGuard& guard,
+                               const spec::Config& config) {
+    try {
+        return sync.receive();
+    } catch (const Error& e) {
+        if (e.code() != ECHILD && e.code() != ECONNRESET) throw;
+        int status = 0;
+        while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+        }
+        guard.set_pid(-1);
+        std::string how = WIFSIGNALED(status)
+                              ? "was killed by signal " + std::to_string(WTERMSIG(status))
+                              : "exited with status " + std::to_string(WEXITSTATUS(status));
+        bool limited = config.linux && config.linux->resources && config.linux->resources->memory &&
+                       config.linux->resources->memory->limit;
+        if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL && limited)
+            how += " (is linux.resources.memory.limit too low?)";
+        throw Error("container init " + how + " during setup", ECHILD);
+    }
+}
+
 pid_t clone_init(int flags) {
     // A plain clone (no CLONE_VM): init gets a copy of this process, like fork, but is
     // born inside its new namespaces; no re-exec of myrt is needed.
@@ -144,7 +170,7 @@ pid_t clone_init(int flags) {
 
 pid_t Runtime::create(const std::string& id, const CreateOptions& options) {
     validate_id(id);
-    if (options.preserve_fds < 0) throw Error("--preserve-fds must not be negative");
+    check_preserved_fds(options.preserve_fds);
     Bundle b = load_bundle(options);
     const spec::Process& proc = *b.config.process;
     if (proc.terminal && options.console_socket.empty() && options.console_fd < 0)
@@ -152,6 +178,9 @@ pid_t Runtime::create(const std::string& id, const CreateOptions& options) {
     static const std::vector<spec::Namespace> no_namespaces;
     NamespacePlan ns = plan_namespaces(b.config.linux ? b.config.linux->namespaces : no_namespaces);
     if (!ns.has("mount")) throw Error("linux.namespaces: a mount namespace is required", EINVAL);
+    if (ns.new_user && (b.config.linux->uidMappings.empty() || b.config.linux->gidMappings.empty()))
+        throw Error("linux.uidMappings and linux.gidMappings: a new user namespace needs both",
+                    EINVAL);
     if (options_.rootless && !ns.has("user"))
         throw Error("linux.namespaces: running without root needs a user namespace "
                     "(see myrt spec --rootless)", EPERM);
@@ -224,7 +253,7 @@ pid_t Runtime::create(const std::string& id, const CreateOptions& options) {
     std::string creating = state_json(id, "creating", pid, b);
     sync.send(SyncType::go, creating);
     for (;;) {
-        SyncMessage m = sync.receive();
+        SyncMessage m = receive_or_explain(sync, pid, guard, b.config);
         if (m.type == SyncType::error) throw Error(m.payload, m.err);
         if (m.type == SyncType::ready) break;
         if (m.type == SyncType::namespace_fd && m.payload == "user") userns_fd = std::move(m.fd);
@@ -264,8 +293,7 @@ pid_t Runtime::create(const std::string& id, const CreateOptions& options) {
     // when the bundle is gone.
     write_file_atomic(dir.file("config.json"), read_file(b.dir + "/config.json"), 0600);
     dir.write(record);
-    if (!options.pid_file.empty())
-        write_file_atomic(options.pid_file, std::to_string(pid), 0644);
+    if (!options.pid_file.empty()) write_pid_file(options.pid_file, pid);
     guard.commit();
     return pid;
 }

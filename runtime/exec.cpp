@@ -210,6 +210,7 @@ int Runtime::exec(const std::string& id, const ExecOptions& o) {
     } catch (const spec::ParseError& e) {
         throw Error(dir->file("config.json") + ": " + e.what());
     }
+    check_preserved_fds(o.preserve_fds);
     spec::Process proc = exec_process(config, o);
     if (proc.args.empty()) throw Error("process.args: must not be empty", EINVAL);
     if (proc.terminal && o.console_socket.empty() && o.detach)
@@ -282,7 +283,7 @@ int Runtime::exec(const std::string& id, const ExecOptions& o) {
         wait_exit_code(pid);
         throw;
     }
-    if (!o.pid_file.empty()) write_file_atomic(o.pid_file, std::to_string(pid), 0644);
+    if (!o.pid_file.empty()) write_pid_file(o.pid_file, pid);
     if (o.detach) return 0;
     if (console_peer) {
         UniqueFd master = receive_fd(console_peer.get());

@@ -15,6 +15,7 @@
 #include <cstring>
 
 #include "runtime/error.hpp"
+#include "runtime/proc.hpp"
 
 namespace myrt {
 
@@ -173,6 +174,22 @@ void exec_process(const std::string& path, const spec::Process& process,
     dprintf(STDERR_FILENO, "myrt: exec \"%s\": %s\n", process.args[0].c_str(),
             errno_text(err).c_str());
     ::_exit(err == ENOENT ? 127 : 126);
+}
+
+void check_preserved_fds(int n) {
+    if (n < 0) throw Error("--preserve-fds must not be negative", EINVAL);
+    for (int fd = 3; fd < 3 + n; ++fd)
+        if (::fcntl(fd, F_GETFD) < 0)
+            throw Error("--preserve-fds " + std::to_string(n) + ": fd " + std::to_string(fd) +
+                            " is not open", EBADF);
+}
+
+void write_pid_file(const std::string& path, pid_t pid) {
+    try {
+        write_file_atomic(path, std::to_string(pid), 0644);
+    } catch (const Error& e) {
+        throw Error("--pid-file " + path + ": " + errno_text(e.code()), e.code());
+    }
 }
 
 }  // namespace myrt

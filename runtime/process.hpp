@@ -1,6 +1,8 @@
 // The container process itself: its limits, user, capabilities and the final exec.
 #pragma once
 
+#include <sys/types.h>
+
 #include <string>
 #include <vector>
 
@@ -8,6 +10,11 @@
 #include "spec/config.hpp"
 
 namespace myrt {
+
+// --preserve-fds N: fds 3..3+N-1 must be open in the caller. Throws Error naming the fd.
+void check_preserved_fds(int n);
+// Writes a --pid-file atomically; errors name the option.
+void write_pid_file(const std::string& path, pid_t pid);
 
 void apply_rlimits(const std::vector<spec::Rlimit>& rlimits);
 

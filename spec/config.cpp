@@ -395,7 +395,7 @@ Config parse_config(std::string_view text) {
 Config load_config(const std::string& path) {
     std::string text = json::read_file(path);
     rapidjson::Document doc;
-    json::parse_document_insitu(doc, text.data(), "config.json");
+    json::parse_document_insitu(doc, text, "config.json");
     return json::read_config(doc);
 }
 

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <rapidjson/error/en.h>
+#include <rapidjson/memorystream.h>
 
 namespace myrt::spec::json {
 
@@ -124,22 +125,51 @@ namespace {
 
 }  // namespace
 
+namespace {
+
+// A raw NUL is never JSON: without this check the parser would stop there and accept
+// whatever follows.
+void reject_nul(std::string_view text, std::string_view label) {
+    if (auto pos = text.find('\0'); pos != std::string_view::npos)
+        throw ParseError(std::string(label) + ": invalid JSON at offset " + std::to_string(pos) +
+                         ": NUL byte");
+}
+
+}  // namespace
+
+// Iterative parsing: the default recursive parser overflows the stack on deeply nested
+// input (found by fuzz/). A plain memory stream: no byte-order mark is skipped, so
+// parse_config and load_config accept exactly the same bytes (runc rejects a BOM too).
 void parse_document(rapidjson::Document& doc, std::string_view text, std::string_view label) {
-    doc.Parse(text.data(), text.size());
+    reject_nul(text, label);
+    rapidjson::MemoryStream stream(text.data(), text.size());
+    doc.ParseStream<rapidjson::kParseIterativeFlag, rapidjson::UTF8<>>(stream);
     if (doc.HasParseError()) fail_syntax(doc, label);
 }
 
-void parse_document_insitu(rapidjson::Document& doc, char* text, std::string_view label) {
-    doc.ParseInsitu(text);
+void parse_document_insitu(rapidjson::Document& doc, std::string& text, std::string_view label) {
+    reject_nul(text, label);
+    doc.ParseInsitu<rapidjson::kParseIterativeFlag>(text.data());
     if (doc.HasParseError()) fail_syntax(doc, label);
 }
 
 std::string read_file(const std::string& path) {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    // O_NONBLOCK: a FIFO in place of the file must not hang us until a writer comes.
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) fail_errno("open", path, errno);
     std::string data;
     struct stat st {};
-    if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
+    if (::fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        ::close(fd);
+        throw ParseError(path + ": not a regular file");
+    }
+    // Far beyond any real config; /proc-style files that claim size 0 still end at EOF.
+    constexpr off_t kMaxSize = 64 << 20;
+    if (st.st_size > kMaxSize) {
+        ::close(fd);
+        throw ParseError(path + ": larger than 64 MiB");
+    }
+    if (st.st_size > 0)
         data.resize(static_cast<std::size_t>(st.st_size) + 1);  // +1: EOF without regrowing
     std::size_t used = 0;
     for (;;) {

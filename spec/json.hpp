@@ -77,7 +77,7 @@ private:
 // "<label>: invalid JSON at offset N: <message>".
 void parse_document(rapidjson::Document& doc, std::string_view text, std::string_view label);
 // The same, in place: `text` must be NUL-terminated and outlive `doc`.
-void parse_document_insitu(rapidjson::Document& doc, char* text, std::string_view label);
+void parse_document_insitu(rapidjson::Document& doc, std::string& text, std::string_view label);
 // Whole file contents; errors are ParseErrors such as "open <path>: no such file or directory".
 std::string read_file(const std::string& path);
 
@@ -121,6 +121,8 @@ inline void read_json(const Value& v, const Path& p, bool& out) {
 inline void read_json(const Value& v, const Path& p, std::string& out) {
     if (!v.IsString()) p.fail("expected string");
     out.assign(v.GetString(), v.GetStringLength());
+    // "\u0000" would silently cut paths, arguments and names short in every C API below.
+    if (out.find('\0') != std::string::npos) p.fail("must not contain a NUL character");
 }
 
 template <Integer T>

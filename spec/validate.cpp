@@ -226,6 +226,11 @@ void check_devices(const std::vector<Device>& devices, const Path& p) {
         if (d.type != "p") {  // major and minor are REQUIRED unless the type is p
             if (!d.major) Path(dp, "major").fail("required");
             if (!d.minor) Path(dp, "minor").fail("required");
+            // dev_t carries 32 bits of each; a larger number would silently wrap.
+            if (*d.major < 0 || *d.major > 0xffffffffLL)
+                Path(dp, "major").fail("must be in 0..4294967295");
+            if (*d.minor < 0 || *d.minor > 0xffffffffLL)
+                Path(dp, "minor").fail("must be in 0..4294967295");
         }
     }
 }
