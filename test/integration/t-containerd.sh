@@ -170,3 +170,113 @@ test_ctr_run_tty() {
 	assert_match "$(argv_calls create)" ' --console-socket [^ ]+ ' "create call with a terminal"
 	cd_assert_clean
 }
+
+# Issue 6: ctr's resource options (--memory-limit, --cpus) reach the task's cgroups (as
+# ctr's spec asks: checked on the host, ctr mounts no cgroupfs inside) and are enforced
+# (throttling; an allocation past the limit is OOM-killed: exit status 137, and the shim,
+# watching the task's memory cgroup, publishes /tasks/oom); `ctr task metrics` (the shim
+# reads the cgroups itself: no runtime call) reports the limit and the usage.
+test_ctr_resources_oom_metrics() {
+	callers_hog "$T/hog"
+	cd_setup
+	timeout -k 5 "$CALLERS_TIMEOUT" ctr --address "$CD_SOCK" --namespace "$CD_NS" events \
+		>"$T/events" 2>&1 </dev/null &
+	local ev_pid=$!
+	ctr_run -d --null-io --memory-limit 104857600 --cpus 0.5 \
+		--mount "type=bind,src=$T/hog,dst=/hog,options=rbind:ro" "$CALLERS_IMAGE" m1 sleep 1000
+	assert_rc 0 "ctr run -d --memory-limit 104857600 --cpus 0.5"
+	_task_status_is() { [[ $(ctr_task_field "$1" STATUS) == "$2" ]]; }
+	wait_for 10 _task_status_is m1 RUNNING || fail "task m1: status '$(ctr_task_field m1 STATUS)', wanted RUNNING"
+	local pid res
+	pid=$(ctr_task_field m1 PID)
+	assert_match "$pid" '^[1-9][0-9]*$' "task pid"
+
+	# What ctr asked for (so that a failure below is the runtime's).
+	res=$(jq -c '[.linux.resources.memory.limit, .linux.resources.cpu.quota,
+		.linux.resources.cpu.period, .linux.cgroupsPath]' \
+		"$CD/state/io.containerd.runtime.v2.task/$CD_NS/m1/config.json" 2>&1)
+	assert_eq "[104857600,50000,100000,\"/$CD_NS/m1\"]" "$res" "resources and cgroupsPath in ctr's config.json"
+
+	assert_eq "/$CD_NS/m1" "$(cg_path "$pid" memory)" "memory cgroup of the task's init"
+	assert_eq "104857600 50000 100000" "$(cg_limits "$pid")" \
+		"memory limit, cpu quota and period of the task's cgroups (host)"
+
+	# An exec'd process is in the same cgroups, and --cpus 0.5 throttles two busy loops
+	# running for a second (and keeps them to ~0.5 s of CPU: checked with the metrics).
+	local thr0 thr1
+	thr0=$(cg_keyed "$pid" cpu cpu.stat nr_throttled)
+	ctr_cmd task exec --exec-id x1 --fifo-dir "$FIFO_DIR" m1 sh -c "$CALLERS_BUSY_LOOPS; cat /proc/self/cgroup"
+	assert_eq "/$CD_NS/m1" "$(awk -F: -v c=memory '{ n = split($2, a, ","); for (i = 1; i <= n; i++) if (a[i] == c) p = $3 }
+		$1 == "0" && p == "" { v2 = $3 } END { print (p != "" ? p : v2) }' <<<"$OUT")" \
+		"memory cgroup of an exec'd process ($OUT)"
+	thr1=$(cg_keyed "$pid" cpu cpu.stat nr_throttled)
+	assert_match "$thr0 $thr1" '^[0-9]+ [0-9]+$' "cpu.stat nr_throttled (host)"
+	((thr1 > thr0)) || fail "busy loops under --cpus 0.5 were never throttled (nr_throttled $thr0 -> $thr1;" \
+		"cpu.stat: $(cg_read "$pid" cpu cpu.stat | tr '\n' ' '))"
+
+	# ctr task metrics: the shim's cgroup statistics (containerd 1.6 calls no runtime
+	# command for them).
+	: >"$ARGV_LOG"
+	ctr_cmd task metrics m1
+	assert_rc 0 "ctr task metrics"
+	if [[ -n $(cg_read "$pid" memory memory.limit_in_bytes) ]]; then
+		assert_match "$OUT" $'(^|\n)memory\\.limit_in_bytes +104857600 *(\n|$)' "ctr task metrics: memory limit"
+	else
+		assert_match "$OUT" $'(^|\n)memory\\.limit +104857600 *(\n|$)' "ctr task metrics: memory limit"
+	fi
+	ctr_cmd task metrics --format json m1
+	assert_rc 0 "ctr task metrics --format json"
+	local lim use cpu pids
+	read -r lim use cpu pids < <(jq -r '[.memory.usage.limit // .memory.usage_limit,
+		.memory.usage.usage // .memory.usage, .cpu.usage.total // .cpu.usage_usec * 1000,
+		.pids.current] | map(tostring) | join(" ")' <<<"$OUT" 2>&1)
+	assert_eq 104857600 "$lim" "ctr task metrics json: memory limit ($OUT)"
+	((use > 0 && use < 104857600)) || fail "ctr task metrics json: memory usage $use"
+	((cpu > 100000000 && cpu < 900000000)) ||
+		fail "ctr task metrics json: cpu usage $cpu ns after two busy loops for a second under --cpus 0.5"
+	((pids >= 1 && pids < 10)) || fail "ctr task metrics json: pids $pids"
+	echo "runtime calls of ctr task metrics: $(wc -l <"$ARGV_LOG")" >&2
+	# The runtime's own statistics of the task agree.
+	rt_stats_check "events --stats" --root "$RT_ROOT/$CD_NS" events --stats m1
+	read -r lim use cpu pids <<<"$STATS"
+	assert_eq 104857600 "$lim" "runtime events --stats: memory limit ($STATS)"
+	((use > 0 && use < 104857600)) || fail "runtime events --stats: memory usage $use"
+	((cpu > 100000000 && cpu < 900000000)) || fail "runtime events --stats: cpu usage $cpu"
+	((pids >= 1 && pids < 10)) || fail "runtime events --stats: pids $pids"
+
+	# Under the limit: fine; past it: the cgroup's OOM killer kills the process (not the
+	# task), and the shim reports an OOM event.
+	local ooms
+	ooms=$(cg_oom_kills "$pid")
+	ctr_cmd task exec --exec-id x2 --fifo-dir "$FIFO_DIR" m1 /hog/hog 50
+	assert_rc 0 "exec of a 50 MiB allocation under --memory-limit 104857600"
+	assert_eq "allocated 50 MiB" "$OUT" "hog output"
+	ctr_cmd task exec --exec-id x3 --fifo-dir "$FIFO_DIR" m1 /hog/hog 300
+	assert_rc 137 "exec of a 300 MiB allocation under --memory-limit 104857600"
+	assert_not_contains "$OUT" allocated "hog output"
+	if [[ -n $ooms ]]; then
+		(($(cg_oom_kills "$pid") > ooms)) ||
+			fail "no OOM kill counted in the task's memory cgroup ($ooms -> $(cg_oom_kills "$pid"))"
+	fi
+	_oom_event() { grep -E " $CD_NS /tasks/oom .*\"?container_id\"?: ?\"?m1\b" "$T/events" >/dev/null; }
+	wait_for 10 _oom_event || fail "no /tasks/oom event for m1: $(grep -v /snapshot "$T/events" | tail -n 5)"
+	assert_eq RUNNING "$(ctr_task_field m1 STATUS)" "task status after the OOM kill of an exec"
+	kill -TERM "$ev_pid" 2>/dev/null
+	wait "$ev_pid" 2>/dev/null
+
+	ctr_cmd task kill --signal SIGKILL m1
+	assert_rc 0 "ctr task kill"
+	wait_for 10 _task_status_is m1 STOPPED || fail "task m1: status '$(ctr_task_field m1 STATUS)' after kill"
+	ctr_cmd task delete m1
+	assert_rc 0 "ctr task delete"
+	ctr_cmd container delete m1
+	assert_rc 0 "ctr container delete"
+	cd_assert_clean
+
+	# The init itself past the limit: ctr run exits 137.
+	ctr_run --rm --memory-limit 104857600 --mount "type=bind,src=$T/hog,dst=/hog,options=rbind:ro" \
+		"$CALLERS_IMAGE" m2 /hog/hog 300
+	assert_rc 137 "ctr run --memory-limit 104857600 of a 300 MiB allocation"
+	assert_not_contains "$OUT" allocated "hog output"
+	cd_assert_clean
+}

@@ -250,3 +250,125 @@ test_podman_stop_pid_host() {
 	assert_rc 0 "podman rm"
 	pm_assert_clean
 }
+
+# Issue 6: podman's resource options reach the container's cgroups (as podman's spec asks,
+# seen from the host and from inside), are enforced (a CPU-bound loop is throttled, an
+# allocation past the memory limit is OOM-killed: exit status 137), `podman update`
+# changes them through the runtime's update, and `podman stats` (which reads the cgroups
+# itself: no runtime call) reports them.
+test_podman_resources_update_stats() {
+	callers_hog "$T/hog"
+	pm_setup
+	pm_run -d --name r --memory 100m --cpus 0.5 --pids-limit 64 -v "$T/hog:/hog:ro" \
+		"$CALLERS_IMAGE" sleep 1000
+	assert_rc 0 "podman run -d --memory 100m --cpus 0.5 --pids-limit 64"
+	local id=$OUT pid bundle res
+	pid=$(pm_field r '{{.State.Pid}}')
+	assert_match "$pid" '^[1-9][0-9]*$' "inspect State.Pid"
+
+	# What podman asked for (so that a failure below is the runtime's).
+	bundle=$(argv_calls create | grep -oE -- '--bundle [^ ]+' | head -n 1 | cut -d' ' -f2)
+	res=$(jq -c '[.linux.resources.memory.limit, .linux.resources.cpu.quota,
+		.linux.resources.cpu.period, .linux.resources.pids.limit, .linux.cgroupsPath]' \
+		"$bundle/config.json" 2>&1)
+	assert_eq "[104857600,50000,100000,64,\"/$PM_CGROUP/libpod-$id\"]" "$res" \
+		"resources and cgroupsPath in podman's config.json ($bundle)"
+
+	# The container's cgroups, from the host: under our parent, with the limits.
+	assert_eq "/$PM_CGROUP/libpod-$id" "$(cg_path "$pid" memory)" "memory cgroup of the container's init"
+	assert_eq "104857600 50000 100000" "$(cg_limits "$pid")" \
+		"memory limit, cpu quota and period of the container's cgroups (host)"
+	assert_eq 64 "$(cg_read "$pid" pids pids.max)" "pids.max (host)"
+	# ... and from inside (podman mounts the container's own cgroups at /sys/fs/cgroup).
+	pm_cmd exec r sh -c "$CALLERS_CG_LIMITS_INSIDE"
+	assert_rc 0 "podman exec (cgroup files inside)"
+	assert_eq "104857600 50000 100000" "$OUT" "memory limit, cpu quota and period (inside)"
+
+	# --cpus 0.5 is enforced: two busy loops for a second (two, so that other load on the
+	# host does not keep them under the quota) are throttled, and use at most ~0.5 s of
+	# CPU (checked with the stats below). The exec'd processes are in the cgroups too.
+	local thr0 thr1
+	thr0=$(cg_keyed "$pid" cpu cpu.stat nr_throttled)
+	pm_cmd exec r sh -c "$CALLERS_BUSY_LOOPS; grep -E 'cpu[,:]' /proc/self/cgroup"
+	thr1=$(cg_keyed "$pid" cpu cpu.stat nr_throttled)
+	assert_match "$thr0 $thr1" '^[0-9]+ [0-9]+$' "cpu.stat nr_throttled (host)"
+	((thr1 > thr0)) || fail "busy loops under --cpus 0.5 were never throttled (nr_throttled $thr0 -> $thr1;" \
+		"cpu.stat: $(cg_read "$pid" cpu cpu.stat | tr '\n' ' '); the loop's cgroup: $OUT)"
+
+	# podman stats reads the cgroups itself (podman 4.3 calls no runtime command for it;
+	# its MemLimit comes from the container's stored spec, which its update leaves alone:
+	# not checked after the update).
+	: >"$ARGV_LOG"
+	pm_cmd stats --no-stream --format json r
+	assert_rc 0 "podman stats --no-stream --format json"
+	assert_eq "r 104.9MB" "$(jq -r '.[0] | "\(.name) \(.mem_usage | sub(".* / "; ""))"' <<<"$OUT" 2>&1)" \
+		"podman stats json: name and memory limit ($OUT)"
+	assert_match "$(jq -r '.[0].pids' <<<"$OUT")" '^[1-9][0-9]*$' "podman stats json: pids"
+	assert_match "$(jq -r '.[0].mem_usage' <<<"$OUT")" '^[0-9.]+[kMG]?B / ' "podman stats json: mem_usage"
+	local lim use cpu pids
+	pm_cmd stats --no-stream --format '{{.MemLimit}} {{.CPUNano}} {{.PIDs}}' r
+	assert_rc 0 "podman stats --format"
+	read -r lim cpu pids <<<"$OUT"
+	assert_eq 104857600 "$lim" "podman stats MemLimit"
+	((cpu > 100000000 && cpu < 900000000)) ||
+		fail "podman stats CPUNano $cpu after two busy loops for a second under --cpus 0.5"
+	((pids >= 1 && pids <= 64)) || fail "podman stats PIDs $pids"
+	echo "runtime calls of podman stats: $(wc -l <"$ARGV_LOG")" >&2
+	# The runtime's own statistics of the container podman made agree.
+	rt_stats_check "events --stats" events --stats "$id"
+	read -r lim use cpu pids <<<"$STATS"
+	assert_eq 104857600 "$lim" "runtime events --stats: memory limit ($STATS)"
+	((use > 0 && use < 104857600)) || fail "runtime events --stats: memory usage $use"
+	((cpu > 100000000 && cpu < 900000000)) || fail "runtime events --stats: cpu usage $cpu"
+	((pids >= 1 && pids <= 64)) || fail "runtime events --stats: pids $pids"
+
+	# Under the limit: fine; past it: the cgroup's OOM killer kills the process, not the
+	# container.
+	local ooms
+	ooms=$(cg_oom_kills "$pid")
+	pm_cmd exec r /hog/hog 50
+	assert_rc 0 "podman exec of a 50 MiB allocation under --memory 100m"
+	assert_eq "allocated 50 MiB" "$OUT" "hog output"
+	pm_cmd exec r /hog/hog 300
+	assert_rc 137 "podman exec of a 300 MiB allocation under --memory 100m"
+	assert_not_contains "$OUT" allocated "hog output"
+	if [[ -n $ooms ]]; then
+		(($(cg_oom_kills "$pid") > ooms)) ||
+			fail "no OOM kill counted in the container's memory cgroup ($ooms -> $(cg_oom_kills "$pid"))"
+	fi
+	assert_eq running "$(pm_field r '{{.State.Status}}')" "container status after the OOM kill of an exec"
+
+	# podman update: the runtime's update with a resources file; the new limits apply.
+	: >"$ARGV_LOG"
+	pm_cmd update --memory 200m --cpus 0.25 r
+	assert_rc 0 "podman update --memory 200m --cpus 0.25"
+	assert_match "$(argv_calls update)" " update (--resources[= ]|-r )[^ ]+ $id$" "runtime update call"
+	assert_eq "209715200 25000 100000" "$(cg_limits "$pid")" "limits after podman update (host)"
+	pm_cmd exec r sh -c "$CALLERS_CG_LIMITS_INSIDE"
+	assert_eq "209715200 25000 100000" "$OUT" "limits after podman update (inside)"
+	assert_eq 64 "$(cg_read "$pid" pids pids.max)" "pids.max after podman update"
+	rt_stats_check "events --stats after update" events --stats "$id"
+	assert_eq 209715200 "${STATS%% *}" "runtime events --stats: memory limit after podman update ($STATS)"
+	pm_cmd exec r /hog/hog 150
+	assert_rc 0 "podman exec of a 150 MiB allocation after update --memory 200m"
+	# v1: memory.limit_in_bytes must stay <= memory.memsw.limit_in_bytes (podman asks for
+	# swap = 2 x memory): raising past the old swap limit needs memsw written first,
+	# lowering under the old memory limit needs it written last.
+	pm_cmd update --memory 1g r
+	assert_rc 0 "podman update --memory 1g (past the old swap limit)"
+	assert_eq 1073741824 "$(cg_limits "$pid" | cut -d' ' -f1)" "memory limit after podman update --memory 1g"
+	pm_cmd update --memory 50m r
+	assert_rc 0 "podman update --memory 50m (under the old memory limit)"
+	assert_eq 52428800 "$(cg_limits "$pid" | cut -d' ' -f1)" "memory limit after podman update --memory 50m"
+	pm_cmd exec r /hog/hog 80
+	assert_rc 137 "podman exec of an 80 MiB allocation after update --memory 50m"
+	pm_cmd rm -f -t 0 r
+	assert_rc 0 "podman rm -f"
+	pm_assert_clean
+
+	# The init itself past the limit: podman run exits 137.
+	pm_run --rm --memory 100m -v "$T/hog:/hog:ro" "$CALLERS_IMAGE" /hog/hog 300
+	assert_rc 137 "podman run --memory 100m of a 300 MiB allocation"
+	assert_not_contains "$OUT" allocated "hog output"
+	pm_assert_clean
+}

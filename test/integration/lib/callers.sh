@@ -460,3 +460,118 @@ freezer_of() {
 		[[ $(<"/sys/fs/cgroup$p/cgroup.freeze") == 1 ]] && echo frozen || echo thawed
 	fi
 }
+
+# ---------------------------------------------------------------------------------------
+# Resources (issue 6): cgroup limits set through the engines, OOM kills, update, stats
+
+# A program that allocates and touches N MiB, one MiB at a time, then prints
+# "allocated N MiB" (static: the image has no libc).
+CALLERS_HOG_C='#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+int main(int argc, char **argv) {
+    long mb = argc > 1 ? atol(argv[1]) : 256;
+    for (long i = 0; i < mb; i++) {
+        char *p = mmap(0, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED) return 1;
+        memset(p, 1, 1 << 20);
+    }
+    printf("allocated %ld MiB\n", mb);
+    return 0;
+}'
+
+# callers_hog DIR: DIR/hog (mounted read-only into containers as /hog/hog), compiled with
+# gcc -static; skips the test when that is impossible (a shell growing a string instead
+# needs up to twice the memory it ends with: the checks under the limit could not pass).
+callers_hog() {
+	mkdir -p "$1"
+	command -v gcc >/dev/null || skip "no gcc to build a static memory hog"
+	printf '%s\n' "$CALLERS_HOG_C" | gcc -static -O2 -x c -o "$1/hog" - 2>"$T/gcc.err" ||
+		skip "gcc -static of the memory hog failed: $(head -c 300 "$T/gcc.err")"
+}
+
+# cg_path PID CONTROLLER: PID's cgroup path in the v1 hierarchy of CONTROLLER, else in
+# the v2 one (as /proc/PID/cgroup has it)
+cg_path() {
+	awk -F: -v c="$2" '
+		$1 == "0" { v2 = $3 }
+		{ n = split($2, a, ","); for (i = 1; i <= n; i++) if (a[i] == c) { print $3; found = 1; exit } }
+		END { if (!found && v2 != "") print v2 }' "/proc/$1/cgroup" 2>/dev/null
+}
+
+# cg_file PID CONTROLLER FILE: the host path of FILE in PID's cgroup of CONTROLLER (v1
+# hierarchy /sys/fs/cgroup/CONTROLLER, else the v2 one); '' when there is none.
+cg_file() {
+	local p
+	p=$(cg_path "$1" "$2")
+	if [[ -n $p && -d /sys/fs/cgroup/$2 && -e /sys/fs/cgroup/$2${p%/}/$3 ]]; then
+		echo "/sys/fs/cgroup/$2${p%/}/$3"
+		return
+	fi
+	p=$(awk -F: '$1 == "0" { print $3 }' "/proc/$1/cgroup" 2>/dev/null)
+	[[ -n $p && -e /sys/fs/cgroup${p%/}/$3 ]] && echo "/sys/fs/cgroup${p%/}/$3"
+	return 0
+}
+
+# cg_read PID CONTROLLER FILE: cg_file's content ('' when there is none)
+cg_read() {
+	local f
+	f=$(cg_file "$@")
+	[[ -n $f ]] && cat "$f" 2>/dev/null
+	return 0
+}
+
+# cg_limits PID: "MEMORY-LIMIT CPU-QUOTA CPU-PERIOD" of PID's cgroups, from the host (v1:
+# memory.limit_in_bytes, cpu.cfs_quota_us, cpu.cfs_period_us; v2: memory.max, cpu.max)
+cg_limits() {
+	local m q p
+	m=$(cg_read "$1" memory memory.limit_in_bytes)
+	[[ -n $m ]] || m=$(cg_read "$1" memory memory.max)
+	q=$(cg_read "$1" cpu cpu.cfs_quota_us)
+	p=$(cg_read "$1" cpu cpu.cfs_period_us)
+	[[ -n $q ]] || read -r q p < <(cg_read "$1" cpu cpu.max)
+	echo "$m $q $p"
+}
+
+# The same seen from inside a container whose /sys/fs/cgroup is its own (v1: per
+# controller, v2: a cgroup namespace), as a command for sh.
+# shellcheck disable=SC2034 # (used by t-podman.sh)
+CALLERS_CG_LIMITS_INSIDE='c=/sys/fs/cgroup
+if [ -e $c/memory/memory.limit_in_bytes ]; then
+	echo "$(cat $c/memory/memory.limit_in_bytes) $(cat $c/cpu/cpu.cfs_quota_us) $(cat $c/cpu/cpu.cfs_period_us)"
+else
+	echo "$(cat $c/memory.max) $(cat $c/cpu.max)"
+fi'
+
+# Two busy loops for a second, in the background and in the foreground (for sh -c)
+# shellcheck disable=SC2034 # (used by t-podman.sh, t-containerd.sh)
+CALLERS_BUSY_LOOPS='timeout 1 sh -c "while :; do :; done" & timeout 1 sh -c "while :; do :; done"; wait'
+
+# cg_keyed PID CONTROLLER FILE KEY: KEY's value in a "key value" file of PID's cgroup
+# (cpu.stat nr_throttled, memory.oom_control / memory.events oom_kill)
+cg_keyed() {
+	cg_read "$1" "$2" "$3" | awk -v k="$4" '$1 == k { print $2; exit }'
+}
+
+# cg_oom_kills PID: OOM kills in PID's memory cgroup so far (v1 memory.oom_control,
+# v2 memory.events); '' when the kernel does not count them
+cg_oom_kills() {
+	local n
+	n=$(cg_keyed "$1" memory memory.oom_control oom_kill)
+	[[ -n $n ]] || n=$(cg_keyed "$1" memory memory.events oom_kill)
+	echo "$n"
+}
+
+# rt_stats_check MSG RUNTIME-ARGS...: the runtime's `events --stats` (runc's JSON shape)
+# for a container an engine made; sets STATS ("LIMIT USAGE CPU-NS PIDS"); fails unless it
+# is one stats event for that id.
+rt_stats_check() {
+	local msg=$1 id=${*: -1} out
+	shift
+	out=$(timeout -k 2 10 "$WRAPPER" "$@" 2>"$T/stats.err") || fail "$msg: runtime $* failed: $(head -c 300 "$T/stats.err")"
+	[[ $(jq -r '"\(.type) \(.id)"' <<<"$out" 2>&1) == "stats $id" ]] || fail "$msg: not a stats event for $id: ${out:0:300}"
+	# shellcheck disable=SC2034 # (read by the tests)
+	STATS=$(jq -r '[.data.memory.usage.limit, .data.memory.usage.usage, .data.cpu.usage.total,
+		.data.pids.current] | map(tostring) | join(" ")' <<<"$out" 2>&1)
+}
