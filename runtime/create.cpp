@@ -111,6 +111,41 @@ private:
     bool committed_ = false;
 };
 
+// A sysctl is the container's own only inside a namespace of its own; any other would be
+// written to the host's kernel (runc refuses the same set).
+void check_sysctls(const spec::Config& config, const NamespacePlan& ns) {
+    if (!config.linux) return;
+    static const char* const ipc_keys[] = {"kernel.msgmax", "kernel.msgmnb", "kernel.msgmni",
+                                           "kernel.sem", "kernel.shmall", "kernel.shmmax",
+                                           "kernel.shmmni", "kernel.shm_rmid_forced"};
+    for (const auto& [key, value] : config.linux->sysctl) {
+        const char* need = nullptr;
+        for (const char* k : ipc_keys)
+            if (key == k) need = "ipc";
+        if (key.starts_with("fs.mqueue.")) need = "ipc";
+        if (key.starts_with("net.")) need = "network";
+        if (key == "kernel.hostname" || key == "kernel.domainname") need = "uts";
+        if (!need)
+            throw Error("linux.sysctl \"" + key + "\": not namespaced, it would change the host",
+                        EPERM);
+        if (!ns.has(need))
+            throw Error("linux.sysctl \"" + key + "\": needs a " + need +
+                            " namespace of the container's own, else it would change the host",
+                        EPERM);
+    }
+}
+
+void check_mounts(const spec::Config& config) {
+    for (size_t i = 0; i < config.mounts.size(); ++i) {
+        const auto& m = config.mounts[i];
+        bool idmap = !m.uidMappings.empty() || !m.gidMappings.empty();
+        for (const auto& o : m.options) idmap = idmap || o == "idmap" || o == "ridmap";
+        if (idmap)
+            throw Error("mounts[" + std::to_string(i) + "] (" + m.destination +
+                            "): idmapped mounts are not supported by this build", ENOTSUP);
+    }
+}
+
 std::string state_json(const std::string& id, const std::string& status, pid_t pid,
                        const Bundle& b) {
     spec::State s;
@@ -184,6 +219,8 @@ pid_t Runtime::create(const std::string& id, const CreateOptions& options) {
     if (options_.rootless && !ns.has("user"))
         throw Error("linux.namespaces: running without root needs a user namespace "
                     "(see myrt spec --rootless)", EPERM);
+    check_sysctls(b.config, ns);
+    check_mounts(b.config);
     NetworkRequest net = network_request(b.config);
     std::unique_ptr<Cgroup> cgroup =
         cgroup_for(b.config.linux ? b.config.linux->cgroupsPath : std::nullopt, id);

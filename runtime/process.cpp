@@ -176,10 +176,26 @@ void exec_process(const std::string& path, const spec::Process& process,
     ::_exit(err == ENOENT ? 127 : 126);
 }
 
+namespace {
+// Which of fds 3.. the caller handed us, noted before myrt opened anything of its own: a
+// state directory or log file that lands on fd 3 must never pass for a preserved fd.
+std::vector<bool> g_inherited;
+bool g_noted = false;
+}  // namespace
+
+void note_inherited_fds() {
+    g_noted = true;
+    for (int fd = 3; fd < 3 + 4096; ++fd) {
+        bool open = ::fcntl(fd, F_GETFD) >= 0;
+        if (!open) break;  // --preserve-fds passes a contiguous run from 3
+        g_inherited.push_back(true);
+    }
+}
+
 void check_preserved_fds(int n) {
     if (n < 0) throw Error("--preserve-fds must not be negative", EINVAL);
     for (int fd = 3; fd < 3 + n; ++fd)
-        if (::fcntl(fd, F_GETFD) < 0)
+        if (g_noted ? static_cast<size_t>(fd - 3) >= g_inherited.size() : ::fcntl(fd, F_GETFD) < 0)
             throw Error("--preserve-fds " + std::to_string(n) + ": fd " + std::to_string(fd) +
                             " is not open", EBADF);
 }

@@ -11,7 +11,9 @@
 
 namespace myrt {
 
-// --preserve-fds N: fds 3..3+N-1 must be open in the caller. Throws Error naming the fd.
+// Call first in main(): remembers which fds from 3 up the caller passed.
+void note_inherited_fds();
+// --preserve-fds N: fds 3..3+N-1 must have been passed by the caller. Throws Error naming the fd.
 void check_preserved_fds(int n);
 // Writes a --pid-file atomically; errors name the option.
 void write_pid_file(const std::string& path, pid_t pid);

@@ -1,0 +1,261 @@
+# shellcheck shell=bash
+# Malformed and hostile bundles and command lines (beyond t-errors.sh): each must be
+# refused with one line on stderr naming the problem, a non-zero exit (not a crash, not a
+# hang) and nothing left behind. One line per case: see lib/hostile.sh.
+# shellcheck source=lib/hostile.sh
+source "$IT_DIR/lib/hostile.sh"
+IT_RT_TIMEOUT=$HC_TIMEOUT
+
+# deep TEXT N: TEXT repeated N times
+deep() { printf "%${2}s" '' | sed "s/ /$1/g"; }
+
+test_hostile_json_syntax() {
+	hc "empty config.json" 'config.json' 'raw_config ""'
+	hc "config.json is null" 'config.json' 'raw_config "null"'
+	hc "config.json is an array" 'config.json' 'raw_config "[]"'
+	hc "config.json is a string" 'config.json' 'raw_config "\"x\""'
+	hc "config.json is a number" 'config.json' 'raw_config "42"'
+	hc "garbage after the object" 'config.json' 'raw_config "$(base_json) xyz"'
+	hc "two objects" 'config.json' 'raw_config "$(base_json)$(base_json)"'
+	hc "trailing comma" 'config.json' 'raw_sub "\"readonly\":false}" "\"readonly\":false,}"'
+	hc "single-quoted strings" 'config.json' "raw_config \"{'ociVersion': '1.3.0'}\""
+	hc "a // comment" 'config.json' 'raw_config "// comment\n$(base_json)"'
+	hc "unterminated string" 'config.json' 'raw_config "{\"ociVersion\": \"1.3.0"'
+	hc "unterminated object" 'config.json' 'raw_config "$(base_json | sed "s/}\$//")"'
+	hc "bad escape \\q" 'config.json' 'raw_sub "\"true\"" "\"a\\qb\""'
+	hc "lone surrogate \\ud800" 'config.json|surrogate|unicode|utf' 'raw_sub "\"true\"" "\"\\ud800\""'
+	hc "raw control character in a string" 'config.json|control' 'raw_sub_bytes "\"true\"" "\"tr\\x01ue\""'
+	hc "raw NUL byte in the file" 'config.json' 'raw_sub_bytes "\"true\"" "\"tr\\x00ue\""'
+	hc "number 1e400 as uid" 'uid|range|number' 'raw_sub "\"uid\":0" "\"uid\":1e400"'
+	hc "number with leading zeros" 'config.json' 'raw_sub "\"uid\":0" "\"uid\":0012"'
+	hc "NaN as uid" 'config.json' 'raw_sub "\"uid\":0" "\"uid\":NaN"'
+	hc "100k nested arrays (closed)" 'config.json|deep|nest' 'raw_config "{\"ociVersion\":\"1.3.0\",\"annotations\":{\"a\":$(deep "[" 100000)$(deep "]" 100000)}}"'
+	hc "100k nested arrays (unclosed)" 'config.json|deep|nest' 'raw_config "{\"ociVersion\":\"1.3.0\",\"x\":$(deep "[" 100000)"'
+	hc "100k nested objects" 'config.json|deep|nest' 'raw_config "{\"ociVersion\":\"1.3.0\",\"x\":$(deep "{\"a\":" 100000)1$(deep "}" 100000)}"'
+	hc "10 MB config.json with a bad uid" 'process.user.uid' \
+		'base_json | jq -c ".annotations.big = (\"x\" * 10485760) | .process.user.uid = -1" >"$BUNDLE/config.json"'
+	hc "config.json is a directory" 'config.json' 'rm -f "$BUNDLE/config.json"; mkdir "$BUNDLE/config.json"'
+	hc "config.json is a FIFO (no writer)" 'config.json' 'rm -f "$BUNDLE/config.json"; mkfifo "$BUNDLE/config.json"'
+	hc "config.json -> /dev/zero" 'config.json' 'ln -sf /dev/zero "$BUNDLE/config.json"'
+	hc "config.json -> /dev/urandom" 'config.json' 'ln -sf /dev/urandom "$BUNDLE/config.json"'
+	hc "config.json dangling symlink" 'config.json' 'ln -sf "$T/nowhere" "$BUNDLE/config.json"'
+	hc_done
+}
+
+test_hostile_wrong_types() {
+	hc "ociVersion a number" 'ociVersion' 'cfg ".ociVersion = 1"'
+	hc "ociVersion 2.0.0" 'ociVersion|version' 'cfg ".ociVersion = \"2.0.0\""'
+	hc "ociVersion garbage" 'ociVersion|version' 'cfg ".ociVersion = \"banana\""'
+	hc "process a string" 'process' 'cfg ".process = \"sh\""'
+	hc "process.args with a number" 'process.args' 'cfg ".process.args = [\"sh\", 1]"'
+	hc "process.args empty" 'process.args' 'cfg ".process.args = []"'
+	hc "process.env an object" 'process.env' 'cfg ".process.env = {\"A\": \"b\"}"'
+	hc "process.env with null" 'process.env' 'cfg ".process.env += [null]"'
+	hc "process.user a string" 'process.user' 'cfg ".process.user = \"root\""'
+	hc "process.user.uid a string" 'process.user.uid' 'cfg ".process.user.uid = \"0\""'
+	hc "process.user.uid a float" 'process.user.uid' 'cfg ".process.user.uid = 1.5"'
+	hc "process.user.additionalGids with a string" 'additionalGids' 'cfg ".process.user.additionalGids = [1, \"x\"]"'
+	hc "process.terminal a string" 'process.terminal' 'cfg ".process.terminal = \"yes\""'
+	hc "process.cwd a number" 'process.cwd' 'cfg ".process.cwd = 5"'
+	hc "process.cwd relative" 'process.cwd' 'cfg ".process.cwd = \"tmp\""'
+	hc "process.cwd empty" 'process.cwd' 'cfg ".process.cwd = \"\""'
+	hc "process.capabilities.bounding a string" 'bounding' 'cfg ".process.capabilities.bounding = \"CAP_KILL\""'
+	hc "capability in lower case" 'cap_kill|capabilit' 'cfg ".process.capabilities.bounding += [\"cap_kill\"]"'
+	hc "process.rlimits an object" 'rlimits' 'cfg ".process.rlimits = {\"type\": \"RLIMIT_NOFILE\"}"'
+	hc "rlimit without hard" 'rlimits|hard' 'cfg ".process.rlimits = [{\"type\": \"RLIMIT_NOFILE\", \"soft\": 1}]"'
+	hc "unknown rlimit RLIMIT_FOO" 'RLIMIT_FOO' 'cfg ".process.rlimits = [{\"type\": \"RLIMIT_FOO\", \"soft\": 1, \"hard\": 1}]"'
+	hc "duplicate rlimit" 'RLIMIT_NOFILE|duplicate' 'cfg ".process.rlimits += .process.rlimits"'
+	hc "root a string" '(^|[^a-z])root' 'cfg ".root = \"rootfs\""'
+	hc "root missing" '(^|[^a-z])root' 'cfg "del(.root)"'
+	hc "root.path empty" 'root.path' 'cfg ".root.path = \"\""'
+	hc "root.readonly a string" 'root.readonly' 'cfg ".root.readonly = \"true\""'
+	hc "mounts an object" 'mounts' 'cfg ".mounts = {}"'
+	hc "mount options a string" 'mounts.*options' 'cfg ".mounts[0].options = \"ro\""'
+	hc "annotations value a number" 'annotations' 'cfg ".annotations = {\"a\": 1}"'
+	hc "hooks an array" 'hooks' 'cfg ".hooks = []"'
+	hc "linux.namespaces an object" 'namespaces' 'cfg ".linux.namespaces = {\"type\": \"pid\"}"'
+	hc "namespace without type" 'namespaces.*type' 'cfg ".linux.namespaces += [{}]"'
+	hc "linux.resources.memory.limit a string" 'memory.limit' 'cfg ".linux.resources.memory = {\"limit\": \"1G\"}"'
+	hc_done
+}
+
+test_hostile_values() {
+	hc "uid 2^40" 'uid' 'cfg ".process.user.uid = 1099511627776"'
+	hc "uid -1" 'uid' 'cfg ".process.user.uid = -1"'
+	hc "gid 2^32" 'gid' 'cfg ".process.user.gid = 4294967296"'
+	hc "additionalGid 2^33" 'additionalGids' 'cfg ".process.user.additionalGids = [8589934592]"'
+	hc "rlimit hard 2^70" 'rlimit|hard|RLIMIT_NOFILE' 'cfg ".process.rlimits = [{\"type\": \"RLIMIT_NOFILE\", \"soft\": 1024, \"hard\": 1180591620717411303424}]"'
+	hc "rlimit negative" 'rlimit|soft|RLIMIT_NOFILE' 'cfg ".process.rlimits = [{\"type\": \"RLIMIT_NOFILE\", \"soft\": -5, \"hard\": 1024}]"'
+	hc "rlimit NOFILE above nr_open" 'RLIMIT_NOFILE' 'cfg ".process.rlimits = [{\"type\": \"RLIMIT_NOFILE\", \"soft\": 2147483647, \"hard\": 2147483647}]"'
+	hc "oomScoreAdj 5000" 'oomScoreAdj' 'cfg ".process.oomScoreAdj = 5000"'
+	hc "oomScoreAdj -5000" 'oomScoreAdj' 'cfg ".process.oomScoreAdj = -5000"'
+	hc "oomScoreAdj 2^40" 'oomScoreAdj' 'cfg ".process.oomScoreAdj = 1099511627776"'
+	hc "umask 2^40" 'umask' 'cfg ".process.user.umask = 1099511627776"'
+	hc "memory.limit -5" 'memory' 'cfg ".linux.resources.memory = {\"limit\": -5}"'
+	hc "memory.limit 1 byte" 'memory' 'cfg ".linux.resources.memory = {\"limit\": 1}"'
+	hc "memory.swap below memory.limit" 'memory|swap' 'cfg ".linux.resources.memory = {\"limit\": 67108864, \"swap\": 1048576}"'
+	hc "cpu.period 1 (below the kernel minimum)" 'cpu' 'cfg ".linux.resources.cpu = {\"quota\": 10000, \"period\": 1}"'
+	hc "cpu.cpus garbage" 'cpu|cpus' 'cfg ".linux.resources.cpu = {\"cpus\": \"0-zz\"}"'
+	hc "blkio weight 5000" 'weight|blkio|blockIO' 'cfg ".linux.resources.blockIO = {\"weight\": 5000}"'
+	hc "hostname of 1000 characters" 'hostname' 'cfg ".hostname = (\"h\" * 1000)"'
+	hc "cgroupsPath of 5000 characters" 'cgroup' 'cfg ".linux.cgroupsPath = (\"/\" + (\"c\" * 5000))"'
+	hc "cgroupsPath with .." 'cgroupsPath' 'cfg ".linux.cgroupsPath = \"/../../../tmp/cg-$TAG\""'
+	hc_done
+	[[ ! -e /tmp/cg-$TAG ]] || { rm -rf "/tmp/cg-$TAG"; fail "cgroupsPath with .. created /tmp/cg-$TAG"; }
+}
+
+test_hostile_id_maps() {
+	local ns='.linux.namespaces += [{"type": "user"}]'
+	local g='.linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]'
+	local u='.linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]'
+	hc "uid map size 0" 'uidMappings|size' "cfg '$ns | $g | .linux.uidMappings = [{\"containerID\": 0, \"hostID\": 100000, \"size\": 0}]'"
+	hc "uid map size -1" 'uidMappings|size' "cfg '$ns | $g | .linux.uidMappings = [{\"containerID\": 0, \"hostID\": 100000, \"size\": -1}]'"
+	hc "uid map hostID 2^32-1 size 10" 'uidMappings|range|overflow' "cfg '$ns | $g | .linux.uidMappings = [{\"containerID\": 0, \"hostID\": 4294967295, \"size\": 10}]'"
+	hc "uid map containerID 2^32" 'uidMappings|containerID' "cfg '$ns | $g | .linux.uidMappings = [{\"containerID\": 4294967296, \"hostID\": 0, \"size\": 1}]'"
+	hc "overlapping uid maps" 'uidMappings|overlap' "cfg '$ns | $g | .linux.uidMappings = [{\"containerID\": 0, \"hostID\": 100000, \"size\": 1000}, {\"containerID\": 500, \"hostID\": 200000, \"size\": 1000}]'"
+	hc "overlapping host ranges" 'uidMappings|overlap' "cfg '$ns | $g | .linux.uidMappings = [{\"containerID\": 0, \"hostID\": 100000, \"size\": 1000}, {\"containerID\": 5000, \"hostID\": 100500, \"size\": 1000}]'"
+	hc "341 uid map lines" 'uidMappings' "cfg '$ns | $g | .linux.uidMappings = [range(341) | {\"containerID\": ., \"hostID\": (100000 + .), \"size\": 1}]'"
+	hc "gid maps without uid maps" 'uidMappings|gidMappings' "cfg '$ns | $g'"
+	hc "uid maps without user namespace" 'uidMappings|user namespace' "cfg '$u | $g'"
+	hc "mount idmap size 0" 'mounts|uidMappings|size' "cfg '.mounts += [{\"destination\": \"/x\", \"type\": \"bind\", \"source\": \"/tmp\", \"options\": [\"bind\", \"idmap\"], \"uidMappings\": [{\"containerID\": 0, \"hostID\": 1000, \"size\": 0}], \"gidMappings\": [{\"containerID\": 0, \"hostID\": 1000, \"size\": 0}]}]'"
+	hc_done
+}
+
+test_hostile_rootfs_and_bundle() {
+	hc "rootfs is a symlink" 'rootfs|symbolic link' 'ln -s "$EXAMPLE_ROOTFS" "$T/rootlink"; cfg ".root.path = \$p" --arg p "$T/rootlink"'
+	hc "rootfs is a relative symlink" 'rootfs|symbolic link' 'ln -sfn "$EXAMPLE_ROOTFS" "$BUNDLE/rl"; cfg ".root.path = \"rl\""'
+	hc "rootfs is a regular file" 'rootfs|not a directory' 'echo x >"$T/rootfile"; cfg ".root.path = \$p" --arg p "$T/rootfile"'
+	hc "rootfs is /dev/null" 'rootfs|not a directory' 'cfg ".root.path = \"/dev/null\""'
+	hc "rootfs through a symlinked parent" 'rootfs|symbolic link|not a directory|no such' 'ln -sfn /nonexistent-$TAG "$BUNDLE/p"; cfg ".root.path = \"p/rootfs\""'
+	hc "rootfs with NUL (\\\\u0000)" 'root.path|NUL|null' 'cfg ".root.path = \"/tmp\\u0000/x\""'
+	hc "bundle is a regular file" 'bundle' 'echo x >"$T/bundlefile"' 'rt create --bundle "$T/bundlefile" "$ID"'
+	hc "bundle dir unreadable (no DAC override)" 'config.json|bundle|permission' \
+		'chmod 000 "$BUNDLE"' \
+		'MYRT_IT_RT=$TAG setpriv --bounding-set=-dac_override,-dac_read_search timeout -k 5 "$HC_TIMEOUT" "$RUNTIME" --root "$ROOT" create --bundle "$BUNDLE" "$ID"; r=$?; chmod 755 "$BUNDLE"; exit $r'
+	hc "config.json unreadable (no DAC override)" 'config.json|permission' \
+		'chmod 000 "$BUNDLE/config.json"' \
+		'(MYRT_IT_RT=$TAG setpriv --bounding-set=-dac_override,-dac_read_search timeout -k 5 "$HC_TIMEOUT" "$RUNTIME" --root "$ROOT" create --bundle "$BUNDLE" "$ID")'
+	hc "args[0] with NUL (\\\\u0000)" 'process.args|NUL|null' 'cfg ".process.args = [\"/bin/tr\\u0000ue\"]"'
+	hc "env with NUL (\\\\u0000)" 'process.env|NUL|null' 'cfg ".process.env += [\"A=b\\u0000c\"]"'
+	hc "cwd with NUL (\\\\u0000)" 'process.cwd|NUL|null' 'cfg ".process.cwd = \"/\\u0000tmp\""'
+	hc "hostname with NUL (\\\\u0000)" 'hostname|NUL|null' 'cfg ".hostname = \"a\\u0000b\""'
+	hc_done
+}
+
+test_hostile_mounts_hooks_devices() {
+	hc "mount destination empty" 'destination' 'cfg ".mounts += [{\"destination\": \"\", \"type\": \"tmpfs\", \"source\": \"tmpfs\"}]"'
+	hc "mount destination with NUL" 'destination|NUL|null' 'cfg ".mounts += [{\"destination\": \"/a\\u0000b\", \"type\": \"tmpfs\", \"source\": \"tmpfs\"}]"'
+	hc "mount without destination" 'destination' 'cfg ".mounts += [{\"type\": \"tmpfs\", \"source\": \"tmpfs\"}]"'
+	hc "mount of unknown type" 'mounts\[7\]|nosuchfs' 'cfg ".mounts += [{\"destination\": \"/x\", \"type\": \"nosuchfs\", \"source\": \"none\"}]"'
+	hc "bind mount of a missing source" 'mounts\[7\]|source' 'cfg ".mounts += [{\"destination\": \"/x\", \"type\": \"bind\", \"source\": \"/nonexistent-$TAG\", \"options\": [\"bind\"]}]"'
+	hc "tmpfs size=-5" 'mounts\[7\]|tmpfs' 'cfg ".mounts += [{\"destination\": \"/x\", \"type\": \"tmpfs\", \"source\": \"tmpfs\", \"options\": [\"size=-5\"]}]"'
+	hc "tmpfs with a bogus option" 'mounts\[7\]|tmpfs' 'cfg ".mounts += [{\"destination\": \"/x\", \"type\": \"tmpfs\", \"source\": \"tmpfs\", \"options\": [\"bogus=1\"]}]"'
+	hc "destination a path over a file" 'mounts\[7\]|not a directory' 'cfg ".mounts += [{\"destination\": \"/bin/busybox/x\", \"type\": \"tmpfs\", \"source\": \"tmpfs\"}]"'
+	hc "proc mounted on a file" 'mounts\[7\]|/etc/passwd' 'cfg ".mounts += [{\"destination\": \"/etc/passwd\", \"type\": \"proc\", \"source\": \"proc\"}]"'
+	hc "hook with a relative path" 'hooks.prestart|path' 'cfg ".hooks = {\"prestart\": [{\"path\": \"hook.sh\"}]}"'
+	hc "hook with an empty path" 'hooks.prestart|path' 'cfg ".hooks = {\"prestart\": [{\"path\": \"\"}]}"'
+	hc "hook timeout 0" 'timeout' 'cfg ".hooks = {\"prestart\": [{\"path\": \"/bin/true\", \"timeout\": 0}]}"'
+	hc "hook timeout negative" 'timeout' 'cfg ".hooks = {\"createRuntime\": [{\"path\": \"/bin/true\", \"timeout\": -1}]}"'
+	hc "hook that does not exist" 'hook|createRuntime|nosuch' 'cfg ".hooks = {\"createRuntime\": [{\"path\": \"/nosuch-hook-$TAG\"}]}"'
+	hc "hook that fails" 'hook|prestart|exit' 'cfg ".hooks = {\"prestart\": [{\"path\": \"/bin/false\"}]}"'
+	hc "hook that hangs (timeout 1)" 'hook|time' 'cfg ".hooks = {\"createRuntime\": [{\"path\": \"/bin/sleep\", \"args\": [\"sleep\", \"100\"], \"timeout\": 1}]}"'
+	hc "device of unknown type" 'devices.*type' 'cfg ".linux.devices = [{\"path\": \"/dev/x\", \"type\": \"x\", \"major\": 1, \"minor\": 3}]"'
+	hc "device without major" 'major' 'cfg ".linux.devices = [{\"path\": \"/dev/x\", \"type\": \"c\", \"minor\": 3}]"'
+	hc "device with a relative path" 'devices.*path' 'cfg ".linux.devices = [{\"path\": \"dev/x\", \"type\": \"c\", \"major\": 1, \"minor\": 3}]"'
+	hc "device major 2^40" 'major|devices' 'cfg ".linux.devices = [{\"path\": \"/dev/x\", \"type\": \"c\", \"major\": 1099511627776, \"minor\": 3}]"'
+	hc "device fileMode 2^40" 'fileMode|devices' 'cfg ".linux.devices = [{\"path\": \"/dev/x\", \"type\": \"c\", \"major\": 1, \"minor\": 3, \"fileMode\": 1099511627776}]"'
+	hc "maskedPaths relative" 'maskedPaths' 'cfg ".linux.maskedPaths += [\"proc/kcore\"]"'
+	hc "readonlyPaths relative" 'readonlyPaths' 'cfg ".linux.readonlyPaths += [\"proc/sys\"]"'
+	hc_done
+}
+
+test_hostile_linux_section() {
+	hc "namespace path relative" 'namespaces.*path' 'cfg ".linux.namespaces |= map(if .type == \"network\" then .path = \"proc/1/ns/net\" else . end)"'
+	hc "namespace path missing" 'namespace|/nonexistent' 'cfg ".linux.namespaces |= map(if .type == \"network\" then .path = \"/nonexistent-$TAG\" else . end)"'
+	hc "namespace path a regular file" 'namespace|net' 'cfg ".linux.namespaces |= map(if .type == \"network\" then .path = \"/etc/hostname\" else . end)"'
+	hc "namespace path of another type" 'namespace|net' 'cfg ".linux.namespaces |= map(if .type == \"network\" then .path = \"/proc/self/ns/ipc\" else . end)"'
+	hc "no mount namespace" 'mount namespace|namespaces' 'cfg ".linux.namespaces |= map(select(.type != \"mount\"))"'
+	hc "time offsets without time namespace" 'timeOffsets' 'cfg ".linux.timeOffsets = {\"monotonic\": {\"secs\": 1}}"'
+	hc "sysctl with .." 'sysctl' 'cfg ".linux.sysctl = {\"../../../../tmp/sysctl-$TAG\": \"1\"}"'
+	hc "sysctl with /" 'sysctl' 'cfg ".linux.sysctl = {\"kernel/hostname\": \"x\"}"'
+	hc "unknown sysctl" 'sysctl|kernel.nosuch' 'cfg ".linux.sysctl = {\"kernel.nosuch-$TAG\": \"1\"}"'
+	hc "rootfsPropagation bogus" 'rootfsPropagation' 'cfg ".linux.rootfsPropagation = \"bogus\""'
+	hc "seccomp unknown default action" 'defaultAction|SCMP_ACT_FOO' 'cfg ".linux.seccomp = {\"defaultAction\": \"SCMP_ACT_FOO\"}"'
+	hc "seccomp arg index 6" 'index' 'cfg ".linux.seccomp = {\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"read\"], \"action\": \"SCMP_ACT_ERRNO\", \"args\": [{\"index\": 6, \"value\": 1, \"op\": \"SCMP_CMP_EQ\"}]}]}"'
+	hc "seccomp unknown architecture" 'architecture|SCMP_ARCH_FOO' 'cfg ".linux.seccomp = {\"defaultAction\": \"SCMP_ACT_ALLOW\", \"architectures\": [\"SCMP_ARCH_FOO\"]}"'
+	hc "device cgroup rule of type x" 'devices.*type' 'cfg ".linux.resources.devices += [{\"allow\": true, \"type\": \"x\", \"access\": \"rwm\"}]"'
+	hc "device cgroup access q" 'access' 'cfg ".linux.resources.devices += [{\"allow\": true, \"type\": \"c\", \"access\": \"q\"}]"'
+	hc "hugepage size bogus" 'pageSize' 'cfg ".linux.resources.hugepageLimits = [{\"pageSize\": \"3XB\", \"limit\": 1}]"'
+	hc "personality domain bogus" 'personality|domain' 'cfg ".linux.personality = {\"domain\": \"BOGUS\"}"'
+	hc "ioPriority class bogus" 'ioPriority|class' 'cfg ".process.ioPriority = {\"class\": \"BOGUS\", \"priority\": 1}"'
+	hc "scheduler policy bogus" 'scheduler|policy' 'cfg ".process.scheduler = {\"policy\": \"SCHED_BOGUS\"}"'
+	hc_done
+	[[ ! -e /tmp/sysctl-$TAG ]] || { rm -f "/tmp/sysctl-$TAG"; fail "sysctl with .. wrote /tmp/sysctl-$TAG"; }
+}
+
+test_hostile_command_lines() {
+	hc "id with a newline" 'invalid container id' '' 'rt create --bundle "$BUNDLE" "a
+b"'
+	hc "id with unicode" 'invalid container id' '' 'rt create --bundle "$BUNDLE" "é$TAG"'
+	hc "id ../../etc" 'invalid container id' '' 'rt create --bundle "$BUNDLE" ../../etc'
+	hc "id of 251 characters" 'invalid container id' '' 'rt create --bundle "$BUNDLE" "$(printf "b%.0s" {1..251})"'
+	hc "id of 100k characters" 'invalid container id|argument' '' 'rt create --bundle "$BUNDLE" "$(printf "%100000s" | tr " " c)"'
+	hc "no id" 'id|required|argument' '' 'rt create --bundle "$BUNDLE"'
+	hc "two ids" 'id|argument|extra|expected' '' 'rt create --bundle "$BUNDLE" "$ID" "$ID-2"'
+	hc "--pid-file in a missing dir" 'pid' '' 'rt create --bundle "$BUNDLE" --pid-file "$T/nodir/pid" "$ID"'
+	hc "--pid-file is a directory" 'pid' '' 'rt create --bundle "$BUNDLE" --pid-file "$T" "$ID"'
+	hc "--console-socket a regular file" 'console' \
+		'cfg ".process.terminal = true"; echo x >"$T/notasocket"' \
+		'rt create --bundle "$BUNDLE" --console-socket "$T/notasocket" "$ID"'
+	hc "--console-socket missing" 'console' \
+		'cfg ".process.terminal = true"' \
+		'rt create --bundle "$BUNDLE" --console-socket "$T/nosocket" "$ID"'
+	hc "--console-socket a directory" 'console' \
+		'cfg ".process.terminal = true"' \
+		'rt create --bundle "$BUNDLE" --console-socket "$T" "$ID"'
+	hc "--preserve-fds -1" 'preserve-fds' '' 'rt create --bundle "$BUNDLE" --preserve-fds -1 "$ID"'
+	hc "--preserve-fds abc" 'preserve-fds' '' 'rt create --bundle "$BUNDLE" --preserve-fds abc "$ID"'
+	hc "--preserve-fds 2^31" 'preserve-fds' '' 'rt create --bundle "$BUNDLE" --preserve-fds 2147483648 "$ID"'
+	hc "--preserve-fds 100000 (not open)" 'preserve-fds|descriptor|bad file' '' 'rt create --bundle "$BUNDLE" --preserve-fds 100000 "$ID"'
+	hc "--root is a regular file" 'root|not a directory|exists' 'echo x >"$T/rootfile"' \
+		'MYRT_IT_RT=$TAG timeout -k 5 "$HC_TIMEOUT" "$RUNTIME" --root "$T/rootfile" create --bundle "$BUNDLE" "$ID"'
+	hc "--root under a regular file" 'root|not a directory' 'echo x >"$T/rootfile"' \
+		'MYRT_IT_RT=$TAG timeout -k 5 "$HC_TIMEOUT" "$RUNTIME" --root "$T/rootfile/sub" create --bundle "$BUNDLE" "$ID"'
+	hc "--log in a missing dir" 'log' '' \
+		'MYRT_IT_RT=$TAG timeout -k 5 "$HC_TIMEOUT" "$RUNTIME" --root "$ROOT" --log "$T/nodir/log" create --bundle "$BUNDLE" "$ID"'
+	hc "--log-format yaml" 'log-format|yaml' '' \
+		'MYRT_IT_RT=$TAG timeout -k 5 "$HC_TIMEOUT" "$RUNTIME" --root "$ROOT" --log-format yaml create --bundle "$BUNDLE" "$ID"'
+	hc "state dir entry is a file" 'exists|not a directory' 'mkdir -p "$ROOT"; echo x >"$ROOT/$ID"' \
+		'rt create --bundle "$BUNDLE" "$ID"; r=$?; rm -f "$ROOT/$ID"; exit $r'
+	hc "state dir entry is a symlink" 'exists' 'mkdir -p "$ROOT" "$T/elsewhere"; ln -s "$T/elsewhere" "$ROOT/$ID"' \
+		'rt create --bundle "$BUNDLE" "$ID"; r=$?; [ -z "$(ls -A "$T/elsewhere")" ] || { echo "wrote through the symlink: $(ls "$T/elsewhere")" >&2; r=0; }; rt delete --force "$ID" >/dev/null 2>&1; rm -f "$ROOT/$ID"; exit $r'
+	hc "state of a corrupt state.json" 'state|json' 'mkdir -p "$ROOT/$ID"; echo "{garbage" >"$ROOT/$ID/state.json"' \
+		'rt state "$ID"; r=$?; rm -rf "${ROOT:?}/$ID"; exit $r'
+	hc "exec with no command into a missing container" 'does not exist|command' '' 'rt exec "$ID"'
+	hc_done
+}
+
+test_hostile_kill_signals() {
+	# On a running container: every bad signal is refused and the container keeps running.
+	mk_bundle
+	set_args sleep 1000
+	local id pid
+	id=$(cid sig)
+	create_ok "$id"
+	start_ok "$id"
+	pid=$(init_pid "$id") || exit 1
+	local s RC
+	for s in 65 -1 0x9 "" SIG SIGKILLL KILL9 9a 4294967305 -9 " 9" "SIG KILL"; do
+		RC=0
+		rt kill "$id" "$s" >"$T/out" 2>"$T/err" </dev/null || RC=$?
+		echo "kill '$s': rc=$RC $(head -c 200 "$T/err")"
+		[[ $RC != 0 ]] || fail "kill with signal '$s' succeeded"
+		((RC < 124)) || fail "kill with signal '$s': exit $RC (crash or hang)"
+		if is_myrt; then
+			assert_eq 1 "$(wc -l <"$T/err")" "kill '$s': lines on stderr"
+			assert_match "$(cat "$T/err")" '^myrt: .*signal' "kill '$s': error"
+		fi
+		pid_alive "$pid" || fail "the container died of kill '$s'"
+	done
+	assert_eq running "$(state_field "$id" status)" "status after the bad signals"
+}
