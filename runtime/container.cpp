@@ -1,6 +1,8 @@
 // The lifecycle operations after create: start, state, kill, delete, run, list, pause.
 #include "runtime/container.hpp"
 
+#include <functional>
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -231,15 +233,32 @@ int wait_forwarding(pid_t pid, int signal_fd) {
 
 }  // namespace
 
-int run_forwarding_signals(pid_t pid) {
-    sigset_t set, old;
-    sigemptyset(&set);
-    for (int sig : kForwarded) sigaddset(&set, sig);
-    ::sigprocmask(SIG_BLOCK, &set, &old);
-    UniqueFd sfd(::signalfd(-1, &set, SFD_CLOEXEC));
-    int code = wait_forwarding(pid, sfd.get());
-    ::sigprocmask(SIG_SETMASK, &old, nullptr);
-    return code;
+namespace {
+
+// The forwarded signals, blocked and read from a signalfd for as long as this lives; the
+// caller's mask comes back on every path.
+class ForwardedSignals {
+public:
+    ForwardedSignals() {
+        sigemptyset(&set_);
+        for (int sig : kForwarded) sigaddset(&set_, sig);
+        ::sigprocmask(SIG_BLOCK, &set_, &old_);
+        fd_.reset(::signalfd(-1, &set_, SFD_CLOEXEC));
+    }
+    ~ForwardedSignals() { ::sigprocmask(SIG_SETMASK, &old_, nullptr); }
+    int fd() const { return fd_.get(); }
+
+private:
+    sigset_t set_{}, old_{};
+    UniqueFd fd_;
+};
+
+}  // namespace
+
+int run_forwarding_signals(pid_t pid, const std::function<void()>& before_wait) {
+    ForwardedSignals signals;  // blocked before before_wait(): no signal slips past
+    if (before_wait) before_wait();
+    return wait_forwarding(pid, signals.fd());
 }
 
 std::vector<pid_t> Runtime::pids(const std::string& id) {
@@ -283,24 +302,16 @@ int Runtime::run(const std::string& id, const CreateOptions& options, bool detac
         start(id);
         return 0;
     }
-    sigset_t set, old;
-    sigemptyset(&set);
-    for (int sig : kForwarded) sigaddset(&set, sig);
-    ::sigprocmask(SIG_BLOCK, &set, &old);
-    UniqueFd sfd(::signalfd(-1, &set, SFD_CLOEXEC));
     int code;
     try {
-        start(id);
-        code = wait_forwarding(pid, sfd.get());
+        code = run_forwarding_signals(pid, [&] { start(id); });
     } catch (...) {
-        ::sigprocmask(SIG_SETMASK, &old, nullptr);
         try {
             remove(id, true);
         } catch (...) {
         }
         throw;
     }
-    ::sigprocmask(SIG_SETMASK, &old, nullptr);
     remove(id, true);
     return code;
 }

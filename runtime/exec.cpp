@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <charconv>
+#include <functional>
 
 #include "runtime/capabilities.hpp"
 #include "runtime/cgroup.hpp"
@@ -194,7 +195,8 @@ int wait_exit_code(pid_t pid) {
 
 }  // namespace
 
-int run_forwarding_signals(pid_t pid);  // container.cpp
+// container.cpp: waits for pid, passing on the signals myrt receives.
+int run_forwarding_signals(pid_t pid, const std::function<void()>& before_wait);
 
 int Runtime::exec(const std::string& id, const ExecOptions& o) {
     // The lock is held only until the process is in the container's cgroup: a long exec must
@@ -289,7 +291,7 @@ int Runtime::exec(const std::string& id, const ExecOptions& o) {
         UniqueFd master = receive_fd(console_peer.get());
         return proxy_terminal(master.get(), pid);
     }
-    return run_forwarding_signals(pid);
+    return run_forwarding_signals(pid, {});
 }
 
 }  // namespace myrt

@@ -164,8 +164,13 @@ void do_mount(const MountContext& ctx, const spec::Mount& m, size_t index) {
     // proc and sysfs must land on real directories: a symlink there is an attack
     // (CVE-2019-19921), not a layout choice.
     uint64_t strict = (type == "proc" || type == "sysfs") ? RESOLVE_NO_SYMLINKS : 0;
-    make_mount_target(ctx.root_fd, m.destination, directory);
-    UniqueFd target = open_in_root(ctx.root_fd, m.destination, O_PATH, strict);
+    UniqueFd target;
+    try {
+        make_mount_target(ctx.root_fd, m.destination, directory);
+        target = open_in_root(ctx.root_fd, m.destination, O_PATH, strict);
+    } catch (const Error& e) {
+        throw Error(what + ": " + e.what(), e.code());  // say which mount of the config
+    }
     if (strict) {
         struct stat st {};
         if (::fstat(target.get(), &st) < 0 || !S_ISDIR(st.st_mode))

@@ -105,6 +105,7 @@ test_hostile_values() {
 }
 
 test_hostile_id_maps() {
+	local HC_COPY_ROOTFS=1
 	local ns='.linux.namespaces += [{"type": "user"}]'
 	local g='.linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]'
 	local u='.linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]'
@@ -143,6 +144,7 @@ test_hostile_rootfs_and_bundle() {
 }
 
 test_hostile_mounts_hooks_devices() {
+	local HC_COPY_ROOTFS=1
 	hc "mount destination empty" 'destination' 'cfg ".mounts += [{\"destination\": \"\", \"type\": \"tmpfs\", \"source\": \"tmpfs\"}]"'
 	hc "mount destination with NUL" 'destination|NUL|null' 'cfg ".mounts += [{\"destination\": \"/a\\u0000b\", \"type\": \"tmpfs\", \"source\": \"tmpfs\"}]"'
 	hc "mount without destination" 'destination' 'cfg ".mounts += [{\"type\": \"tmpfs\", \"source\": \"tmpfs\"}]"'

@@ -136,16 +136,7 @@ mk_victim() {
 
 # vrt ARGS...: like rt, with the victim copy
 vrt() {
-	local a cmd=''
-	for a in "$@"; do
-		[[ $a == -* ]] && continue
-		cmd=$a
-		break
-	done
-	if [[ ($cmd == create || $cmd == run) && $# -gt 1 ]]; then
-		printf '%s\n' "${!#}" >>"$T/.ids"
-	fi
-	MYRT_IT_RT=$TAG timeout -k 5 "$IT_RT_TIMEOUT" "$VICTIM_CMD" --root "$ROOT" "$@"
+	RUNTIME=$VICTIM_CMD rt "$@"
 }
 
 # assert_victim_intact: the runtime's binary on the host is unchanged

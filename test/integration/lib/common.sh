@@ -171,10 +171,11 @@ kill_ok() { # [--all] ID [SIGNAL]
 
 # run_ctr ID [RUN FLAGS...]: `run` the container from $BUNDLE in the foreground.
 # Sets RC, OUT (its stdout) and ERR (stderr); they are also in $T/out and $T/err.
+# RUN_WITH names the function that runs the runtime (default rt).
 run_ctr() {
 	local id=$1
 	shift
-	rt run --bundle "$BUNDLE" "$@" "$id" >"$T/out" 2>"$T/err" </dev/null
+	"${RUN_WITH:-rt}" run --bundle "$BUNDLE" "$@" "$id" >"$T/out" 2>"$T/err" </dev/null
 	RC=$?
 	OUT=$(<"$T/out")
 	ERR=$(<"$T/err")

@@ -55,7 +55,9 @@ hc() {
 	ID=$(cid "h$_hc_n")
 	printf '%s\n' "$ID" >>"$T/.ids"
 	rm -rf "$T/hb"
-	mk_bundle "$T/hb"
+	# Mount targets are created in the rootfs before a mount can fail: cases that add
+	# mounts set HC_COPY_ROOTFS so the shared example rootfs stays untouched.
+	mk_bundle ${HC_COPY_ROOTFS:+--copy-rootfs} "$T/hb"
 	set_args true
 	if [[ -n $setup ]]; then
 		eval "$setup" || {

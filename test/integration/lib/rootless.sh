@@ -238,12 +238,7 @@ m_state_field() { # ID FIELD
 }
 
 m_run_ctr() { # ID [RUN FLAGS...]: sets RC OUT ERR
-	local id=$1
-	shift
-	mrt run --bundle "$BUNDLE" "$@" "$id" >"$T/out" 2>"$T/err" </dev/null
-	RC=$?
-	OUT=$(<"$T/out")
-	ERR=$(<"$T/err")
+	RUN_WITH=mrt run_ctr "$@"
 }
 
 m_run_ok() {
