@@ -1,9 +1,5 @@
 // The myrt program: command-line parsing and error reporting over the runtime library.
 #include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/sendfile.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
 #include <pwd.h>
 #include <unistd.h>
 
@@ -16,6 +12,7 @@
 #include "runtime/error.hpp"
 #include "runtime/log.hpp"
 #include "runtime/process.hpp"
+#include "runtime/sealed_exe.hpp"
 
 namespace {
 
@@ -40,34 +37,6 @@ std::string command_name(int argc, char** argv) {
     return "";
 }
 
-// CVE-2019-5736: the container's process is exec'd by a process whose /proc/<pid>/exe is
-// myrt, so an image whose binary is "#!/proc/self/exe" runs myrt inside the container, and
-// the container can then write through that exe link. Commands that start container
-// processes therefore run from a sealed in-memory copy, which nothing can write to.
-void run_from_sealed_copy(char** argv) {
-    constexpr int kSeals = F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE;
-    int self = ::open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
-    if (self < 0) throw myrt::Error("open /proc/self/exe: " + myrt::errno_text(errno));
-    int seals = ::fcntl(self, F_GET_SEALS);
-    if (seals >= 0 && (seals & kSeals) == kSeals) {
-        ::close(self);
-        return;
-    }
-    struct stat st {};
-    int copy = ::memfd_create("myrt", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-    if (copy < 0 || ::fstat(self, &st) < 0)
-        throw myrt::Error("copy myrt into memory: " + myrt::errno_text(errno));
-    for (off_t done = 0; done < st.st_size;) {
-        ssize_t n = ::sendfile(copy, self, nullptr, static_cast<size_t>(st.st_size - done));
-        if (n <= 0) throw myrt::Error("copy myrt into memory: " + myrt::errno_text(errno));
-        done += n;
-    }
-    if (::fcntl(copy, F_ADD_SEALS, kSeals) < 0)
-        throw myrt::Error("seal myrt's copy: " + myrt::errno_text(errno));
-    ::syscall(SYS_execveat, copy, "", argv, environ, AT_EMPTY_PATH);
-    throw myrt::Error("run myrt from its sealed copy: " + myrt::errno_text(errno));
-}
-
 std::string version_text() {
     const scmp_version* v = seccomp_version();
     return "myrt version " MYRT_VERSION "\nspec: 1.3.0\nlibseccomp: " + std::to_string(v->major) +
@@ -85,7 +54,7 @@ int main(int argc, char** argv) {
         std::string c = command_name(argc, argv);
         if (c == "create" || c == "run" || c == "exec") {
             try {
-                run_from_sealed_copy(argv);
+                myrt::reexec_sealed(argv);
             } catch (const std::exception& e) {
                 fprintf(stderr, "myrt: %s\n", e.what());
                 return c == "exec" ? 255 : 1;

@@ -697,6 +697,29 @@ EOF
 	true
 }
 
+test_cve_2019_5736_created_init_runs_from_read_only_view() {
+	# As root, myrt re-executes itself from a private read-only bind mount of its binary
+	# (no copy): the created init's exe is the binary itself, on a read-only mount that is
+	# attached nowhere.
+	is_myrt || skip "myrt's own mechanism"
+	mk_victim
+	mk_bundle
+	set_args true
+	local id pid
+	id=$(cid rov)
+	vrt create --bundle "$BUNDLE" "$id" >/dev/null 2>"$T/err" </dev/null || fail "create: $(cat "$T/err")"
+	pid=$(state_field "$id" pid)
+	[[ -n $pid ]] || fail "no pid in the state"
+	# The mount's root is the file itself, so the link reads "/" (a memfd would read
+	# "/memfd:myrt (deleted)").
+	assert_eq / "$(readlink "/proc/$pid/exe")" "exe link of the created init"
+	cmp -s "/proc/$pid/exe" "$VICTIM" || fail "the created init's exe is not the runtime's binary"
+	assert_eq 1 "$(python3 -c 'import os, sys; print(os.statvfs(sys.argv[1]).f_flag & os.ST_RDONLY)' "/proc/$pid/exe")" \
+		"read-only flag of the mount under /proc/$pid/exe"
+	findmnt -rn -o TARGET | grep -qF "$VICTIM" && fail "the read-only view is visible as a mount on the host"
+	vrt delete --force "$id" >/dev/null 2>&1 || fail "delete failed"
+}
+
 test_cve_2024_21626_preserve_fds_beyond_open_fds() {
 	# --preserve-fds N with fewer than N descriptors actually passed: whatever the runtime
 	# itself has open at those numbers (its state dir, the container's cgroup...) must not be
