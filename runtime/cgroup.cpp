@@ -3,7 +3,12 @@
 #include <fcntl.h>
 
 #include <linux/magic.h>
+#include <linux/sched.h>
+#include <sys/syscall.h>
 #include <sys/vfs.h>
+#include <unistd.h>
+
+#include <csignal>
 
 #include "runtime/cgroup_drivers.hpp"
 #include "runtime/error.hpp"
@@ -49,15 +54,50 @@ std::unique_ptr<Cgroup> cgroup_from_paths(const std::map<std::string, std::strin
     return reopen_cgroup_v1(paths);
 }
 
-std::vector<UniqueFd> open_procs_files(const Cgroup& cgroup) {
+namespace {
+
+std::vector<UniqueFd> open_self_join_files(const Cgroup& cgroup) {
+    const char* file = cgroup.version() == CgroupVersion::v1 ? "/tasks" : "/cgroup.procs";
     std::vector<UniqueFd> fds;
     for (const auto& [controllers, dir] : cgroup.paths()) {
-        std::string path = dir + "/cgroup.procs";
+        std::string path = dir + file;
         UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
         if (!fd) throw_errno("open " + path);
         fds.push_back(std::move(fd));
     }
     return fds;
+}
+
+long clone3_into(unsigned long flags, const Cgroup& cgroup) {
+    if (cgroup.version() != CgroupVersion::v2) return -1;
+    UniqueFd dir(::open(cgroup.paths().begin()->second.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!dir) return -1;
+    clone_args args{};
+    args.flags = flags | CLONE_INTO_CGROUP;
+    args.exit_signal = SIGCHLD;
+    args.cgroup = static_cast<uint64_t>(dir.get());
+    return ::syscall(SYS_clone3, &args, sizeof args);
+}
+
+}  // namespace
+
+pid_t clone_in_cgroup(unsigned long flags, const Cgroup* cgroup, std::vector<UniqueFd>& join) {
+    join.clear();
+    long pid = cgroup ? clone3_into(flags, *cgroup) : -1;
+    if (pid < 0) {
+        if (cgroup) join = open_self_join_files(*cgroup);
+        // A plain clone (no CLONE_VM) is a fork whose child is born in its new namespaces.
+        pid = ::syscall(SYS_clone, flags | SIGCHLD, nullptr, nullptr, nullptr, nullptr);
+    }
+    if (pid < 0) throw_errno("clone");
+    return static_cast<pid_t>(pid);
+}
+
+void join_cgroup_self(const std::vector<int>& fds) {
+    for (int fd : fds) {
+        if (::write(fd, "0", 1) != 1) throw_errno("join the container's cgroup");
+        ::close(fd);
+    }
 }
 
 }  // namespace myrt

@@ -97,9 +97,16 @@ std::unique_ptr<Cgroup> cgroup_from_paths(const std::map<std::string, std::strin
 
 CgroupVersion host_cgroup_version();
 
-// cgroup.procs of every directory of the cgroup, opened for writing. A process that writes
-// "0" to them joins the cgroup itself: on v1 that is much cheaper than being moved by its
-// parent, which waits for an RCU grace period per hierarchy.
-std::vector<UniqueFd> open_procs_files(const Cgroup& cgroup);
+// A child process, as fork() with clone(2)'s namespace `flags`, that ends up in `cgroup`
+// (nullptr: ours) without the runtime writing its pid to cgroup.procs: that takes a global
+// lock whose every writer waits for an RCU grace period, 5-30 ms of a create here. On v2 the
+// child is born in the cgroup (CLONE_INTO_CGROUP). Elsewhere (v1, a kernel before 5.7)
+// `join` comes back holding files the child, still single-threaded, must pass to
+// join_cgroup_self() first: on v1 the "tasks" files, since moving only the calling thread
+// skips that lock. Returns 0 in the child, its pid in the parent; throws on failure.
+pid_t clone_in_cgroup(unsigned long flags, const Cgroup* cgroup, std::vector<UniqueFd>& join);
+
+// In clone_in_cgroup()'s child: joins by writing "0" to each of `fds`, and closes them.
+void join_cgroup_self(const std::vector<int>& fds);
 
 }  // namespace myrt

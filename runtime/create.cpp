@@ -192,15 +192,6 @@ SyncMessage receive_or_explain(const SyncChannel& sync, pid_t pid, CreateGuard& 
     }
 }
 
-pid_t clone_init(int flags) {
-    // A plain clone (no CLONE_VM): init gets a copy of this process, like fork, but is
-    // born inside its new namespaces; no re-exec of myrt is needed.
-    long pid = ::syscall(SYS_clone, static_cast<unsigned long>(flags) | SIGCHLD, nullptr,
-                         nullptr, nullptr, nullptr);
-    if (pid < 0) throw_errno("clone");
-    return static_cast<pid_t>(pid);
-}
-
 }  // namespace
 
 pid_t Runtime::create(const std::string& id, const CreateOptions& options) {
@@ -260,10 +251,6 @@ pid_t Runtime::create(const std::string& id, const CreateOptions& options) {
                         options_.rootless))
         cgroup.reset();
 
-    std::vector<UniqueFd> cgroup_procs;
-    if (cgroup) cgroup_procs = open_procs_files(*cgroup);
-    for (const auto& fd : cgroup_procs) ctx.cgroup_fds.push_back(fd.get());
-
     int sv[2];
     if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) throw_errno("socketpair");
     UniqueFd parent_end(sv[0]), child_end(sv[1]);
@@ -273,18 +260,23 @@ pid_t Runtime::create(const std::string& id, const CreateOptions& options) {
         // pid_for_children: the runtime joins, so the clone below is born inside.
         if (type == "pid") join_namespace(type, fd.get());
     }
-    pid_t pid = clone_init(ns.clone_flags);
+    std::vector<UniqueFd> cgroup_join;
+    pid_t pid = clone_in_cgroup(ns.clone_flags, cgroup.get(), cgroup_join);
     if (pid == 0) {
         parent_end.reset();
+        for (const auto& fd : cgroup_join) ctx.cgroup_fds.push_back(fd.get());
         container_init(ctx);
     }
     guard.set_pid(pid);
+    if (cgroup)
+        log::debug(cgroup_join.empty() ? "init born in its cgroup (CLONE_INTO_CGROUP)"
+                                       : "init joins its cgroup itself");
     child_end.reset();
     fifo_fd.reset();
     SyncChannel sync(parent_end.get());
 
     if (ns.new_user) write_id_mappings(pid, *b.config.linux, options_.rootless);
-    cgroup_procs.clear();  // init joins its cgroup itself, first thing
+    cgroup_join.clear();  // init has its own copies
     std::vector<int> helpers;
     UniqueFd userns_fd;
     std::string creating = state_json(id, "creating", pid, b);

@@ -17,6 +17,7 @@
 #include "runtime/cgroup.hpp"
 #include "runtime/container.hpp"
 #include "runtime/error.hpp"
+#include "runtime/log.hpp"
 #include "runtime/process.hpp"
 #include "runtime/proc.hpp"
 #include "runtime/safe_path.hpp"
@@ -116,6 +117,7 @@ struct ExecChild {
     // An unprivileged runtime cannot setns() its own pid_for_children: the child joins every
     // namespace (the user namespace gives it the right) and forks the real process there.
     bool fork_after_join;
+    std::vector<int> cgroup_fds;  // for join_cgroup_self(), see clone_in_cgroup()
 };
 
 [[noreturn]] void exec_child(ExecChild& c) {
@@ -124,7 +126,11 @@ struct ExecChild {
         if (::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) throw_errno("prctl(PR_SET_DUMPABLE)");
         // Among the inherited descriptors is the state directory's flock: holding it while
         // frozen in a paused container would block `resume` forever.
-        close_fds_except(c.preserve_fds, {c.sync_fd, c.pidfd, c.console_fd});
+        std::vector<int> keep{c.sync_fd, c.pidfd, c.console_fd};
+        keep.insert(keep.end(), c.cgroup_fds.begin(), c.cgroup_fds.end());
+        close_fds_except(c.preserve_fds, keep);
+        join_cgroup_self(c.cgroup_fds);
+        sync.send(SyncType::cgroup_joined);
         sync.expect(SyncType::go);
         // One setns() on the pidfd enters every namespace at once, user namespace first, and
         // cannot be fooled by a recycled pid. It also moves us to the container's root.
@@ -223,7 +229,7 @@ int Runtime::exec(const std::string& id, const ExecOptions& o) {
         throw Error("container not running", ESRCH);
     int join = namespaces_to_join(r.state.pid);
     ExecChild child{&proc, std::nullopt, std::nullopt, pidfd.get(), join, -1, -1, o.preserve_fds,
-                    options_.rootless && (join & CLONE_NEWUSER) && (join & CLONE_NEWPID)};
+                    options_.rootless && (join & CLONE_NEWUSER) && (join & CLONE_NEWPID), {}};
     if (proc.capabilities) child.caps = resolve_capabilities(*proc.capabilities);
     if (config.linux && config.linux->seccomp) child.seccomp = compile_seccomp(*config.linux->seccomp);
 
@@ -253,17 +259,29 @@ int Runtime::exec(const std::string& id, const ExecOptions& o) {
         child.join_flags &= ~CLONE_NEWPID;
     }
 
-    pid_t pid = ::fork();
-    if (pid < 0) throw_errno("fork");
+    // A paused container's cgroup would freeze the child before it could say it joined, and
+    // `resume` waits for our lock: then the runtime moves it, the slow way.
+    bool paused = status == "paused";
+    std::unique_ptr<Cgroup> cgroup = cgroup_from_paths(r.cgroup_paths);
+    std::vector<UniqueFd> cgroup_join;
+    pid_t pid = clone_in_cgroup(0, paused ? nullptr : cgroup.get(), cgroup_join);
     if (pid == 0) {
         parent_end.reset();
+        for (const auto& fd : cgroup_join) child.cgroup_fds.push_back(fd.get());
         exec_child(child);
     }
+    if (cgroup && !paused)
+        log::debug(cgroup_join.empty() ? "exec: born in the cgroup (CLONE_INTO_CGROUP)"
+                                       : "exec: joins the cgroup itself");
+    cgroup_join.clear();
     child_end.reset();
     console.reset();
     SyncChannel sync(parent_end.get());
     try {
-        if (auto cg = cgroup_from_paths(r.cgroup_paths)) cg->add_process(pid);
+        if (paused && cgroup)
+            cgroup->add_process(pid);
+        else
+            sync.expect(SyncType::cgroup_joined);
         dir.reset();
         sync.send(SyncType::go);
         for (;;) {

@@ -12,6 +12,7 @@
 
 #include <algorithm>
 
+#include "runtime/cgroup.hpp"
 #include "runtime/error.hpp"
 #include "runtime/hooks.hpp"
 #include "runtime/network.hpp"
@@ -181,10 +182,7 @@ void container_init(InitContext& ctx) {
     bool started = false;
     try {
         close_inherited_fds(ctx);
-        for (int fd : ctx.cgroup_fds) {
-            if (::write(fd, "0", 1) != 1) throw_errno("join the container's cgroup");
-            ::close(fd);
-        }
+        join_cgroup_self(ctx.cgroup_fds);
         // Wait for the runtime first: an unprivileged runtime writes our uid_map and
         // setgroups, which become root's files the moment we are not dumpable.
         std::string state = sync.expect(SyncType::go).payload;

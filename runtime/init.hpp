@@ -24,7 +24,7 @@ struct InitContext {
     int sync_fd = -1;
     int fifo_fd = -1;  // exec.fifo opened O_RDWR: one byte from `start` releases init
     int console_fd = -1;  // connected console socket when process.terminal is true
-    std::vector<int> cgroup_fds;  // cgroup.procs of the container's cgroup: init joins itself
+    std::vector<int> cgroup_fds;  // for join_cgroup_self(), see clone_in_cgroup()
     bool no_pivot = false;
     bool rootless = false;
     bool send_namespaces = false;  // hand "user" and "net" to the runtime (slirp4netns)

@@ -26,6 +26,8 @@ enum class SyncType : uint32_t {
     // exec's intermediate process -> runtime: payload is the pid of the process it forked
     // inside the container's pid namespace (rootless exec, see runtime/exec.cpp).
     exec_pid = 8,
+    // exec's child -> runtime: it is in the container's cgroup; the runtime may unlock.
+    cgroup_joined = 9,
 };
 
 struct SyncMessage {

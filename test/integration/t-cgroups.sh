@@ -384,6 +384,33 @@ stats: stats $ID pids 3/20 (pids.current 3) memory limit 67108864 usage>0 true c
 	echo "delete: removed ${dirs[*]}"
 }
 
+# How init and exec's process get into the cgroup: never by the runtime writing their pid to
+# cgroup.procs, which takes the lock whose writers wait for an RCU grace period (5-30 ms of a
+# create here). On v2 they are born there (clone3 CLONE_INTO_CGROUP); on v1 each writes "0"
+# to its own tasks files.
+cg_check_join_without_grace_period() {
+	is_myrt || skip "checks myrt's debug log"
+	cg_bundle join '.' sleep 1000
+	local how="itself" c dir pid
+	cg_is_v2 && how="(CLONE_INTO_CGROUP)"
+	rt --debug --log="$T/debug.log" create --bundle "$BUNDLE" --pid-file "$T/$ID.pid" "$ID" \
+		>"$T/create.out" 2>&1 || fail "create --debug: $(tail -c 500 "$T/create.out")"
+	PID=$(<"$T/$ID.pid")
+	start_ok "$ID"
+	rt --debug --log="$T/debug.log" exec -d --pid-file "$T/exec.pid" "$ID" sleep 1000 \
+		>"$T/exec.out" 2>&1 || fail "exec --debug: $(tail -c 500 "$T/exec.out")"
+	assert_contains "$(grep init "$T/debug.log")" "$how" "debug log of create"
+	assert_contains "$(grep exec: "$T/debug.log")" "$how" "debug log of exec"
+	for pid in "$PID" "$(<"$T/exec.pid")"; do
+		for c in pids memory; do
+			dir=$(cg_dir "$pid" "$c") || fail "$pid is in no $c cgroup: $(<"/proc/$pid/cgroup")"
+			[[ $dir == */myrt/$ID ]] || fail "$c cgroup of $pid: $dir, not .../myrt/$ID"
+		done
+	done
+	delete_ok "$ID" --force
+	assert_no_leftovers "$ID"
+}
+
 # ---------------------------------------------------------------------------------------
 # Tests on this host
 
@@ -394,6 +421,7 @@ test_cgroup_pids_limit() { cg_check_pids_limit; }
 test_cgroup_update_memory() { cg_check_update_memory; }
 test_cgroup_pause_resume() { cg_check_pause_resume; }
 test_cgroup_devices() { cg_check_devices; }
+test_cgroup_join_without_grace_period() { cg_check_join_without_grace_period; }
 
 # Errors name the field (myrt's wording).
 test_cgroup_errors_name_the_field() {
