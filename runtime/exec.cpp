@@ -120,6 +120,25 @@ struct ExecChild {
     std::vector<int> cgroup_fds;  // for join_cgroup_self(), see clone_in_cgroup()
 };
 
+// The intermediate reports the real process's pid and exits; the real process goes on only
+// after that, so the runtime knows the pid before any later message (a seccomp listener's
+// containerProcessState names it).
+void fork_in_container(const SyncChannel& sync) {
+    int reported[2];
+    if (::pipe2(reported, O_CLOEXEC) < 0) throw_errno("pipe2");
+    pid_t inner = ::fork();
+    if (inner < 0) throw_errno("fork in the container's pid namespace");
+    if (inner > 0) {
+        sync.send(SyncType::exec_pid, std::to_string(inner));
+        ::_exit(0);
+    }
+    ::close(reported[1]);
+    char byte;
+    while (::read(reported[0], &byte, 1) < 0 && errno == EINTR) {
+    }
+    ::close(reported[0]);
+}
+
 [[noreturn]] void exec_child(ExecChild& c) {
     SyncChannel sync(c.sync_fd);
     try {
@@ -137,14 +156,7 @@ struct ExecChild {
         if (c.join_flags && ::setns(c.pidfd, c.join_flags) < 0)
             throw_errno("join the container's namespaces");
         ::close(c.pidfd);
-        if (c.fork_after_join) {
-            pid_t inner = ::fork();
-            if (inner < 0) throw_errno("fork in the container's pid namespace");
-            if (inner > 0) {
-                sync.send(SyncType::exec_pid, std::to_string(inner));
-                ::_exit(0);
-            }
-        }
+        if (c.fork_after_join) fork_in_container(sync);
         const spec::Process& p = *c.process;
         apply_rlimits(p.rlimits);
         if (p.terminal) {
@@ -156,8 +168,13 @@ struct ExecChild {
         std::vector<std::string> env = process_environment(p);
         // seccomp: without no_new_privs loading needs CAP_SYS_ADMIN, so before switch_user
         // drops it; with it, last before execve (as container init does).
-        bool seccomp_last = c.seccomp && p.noNewPrivileges;
-        if (c.seccomp && !seccomp_last) load_seccomp(*c.seccomp);
+        // A notify filter goes in here too, its listener to the runtime (runtime/seccomp.hpp).
+        bool notify = c.seccomp && c.seccomp->notify;
+        bool seccomp_last = c.seccomp && !notify && p.noNewPrivileges;
+        if (notify)
+            load_seccomp_notify(*c.seccomp, sync);
+        else if (c.seccomp && !seccomp_last)
+            load_seccomp(*c.seccomp);
         switch_user(p.user, c.caps ? &*c.caps : nullptr);
         UniqueFd root(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
         UniqueFd cwd = open_in_root(root.get(), p.cwd.empty() ? "/" : p.cwd, O_PATH | O_DIRECTORY);
@@ -296,6 +313,10 @@ int Runtime::exec(const std::string& id, const ExecOptions& o) {
             if (m.type == SyncType::exec_pid) {
                 wait_exit_code(pid);  // the intermediate
                 pid = static_cast<pid_t>(std::stol(m.payload));
+            }
+            if (m.type == SyncType::seccomp_listener && child.seccomp) {
+                r.state.status = status;
+                send_seccomp_listener(*child.seccomp, m.fd.get(), pid, spec::to_json(r.state, false));
             }
         }
     } catch (...) {

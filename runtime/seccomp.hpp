@@ -24,6 +24,9 @@
 //   startContainer hooks, switching user, execve) may be notified, sendmsg and write
 //   included (runc refuses notifying write, crun 1.5 hung on sendmsg), and so may the
 //   default action: by the time init can block on the agent, the agent has the fd.
+//   `exec` does the same for the process it starts (runtime/exec.cpp): a filter of its own,
+//   loaded before it switches user, whose listener reaches listenerPath with that process's
+//   pid and the running container's state.
 #pragma once
 
 #include <linux/filter.h>

@@ -357,6 +357,52 @@ test_seccomp_notify_everything() {
 	(($(cat "$T/agent/count") > 20)) || fail "only $(cat "$T/agent/count") syscalls were notified"
 }
 
+# start_agent MODE CONNECTIONS: as start_agent, for CONNECTIONS filters (create, then execs).
+start_agent_for() {
+	mkdir -p "$T/agent"
+	MYRT_IT_RT=$TAG "$T/seccomp-agent" "$T/agent.sock" "$T/agent" "$1" "$2" 2>"$T/agent.err" &
+	AGENT=$!
+	wait_for 10 test -e "$T/agent/ready" || fail "the seccomp agent did not start: $(cat "$T/agent.err")"
+}
+
+# An exec'd process gets the container's filter afresh: its own listener goes to the agent
+# too, with the exec'd process's pid and the running container's state.
+test_seccomp_notify_listener_for_exec() {
+	[[ $RUNTIME_KIND == crun ]] && skip "crun 1.8 sends the state at start, with ociVersion 0.2.0"
+	build_agent
+	mk_bundle
+	start_agent_for success 2
+	notify_profile 'exec-meta'
+	set_args sleep 60
+	local id pid s epid
+	id=$(cid notifyexec)
+	create_ok "$id"
+	pid=$(init_pid "$id") || exit 1
+	start_ok "$id"
+	wait_for 10 test -s "$T/agent/state.json" || fail "the agent received no state: $(cat "$T/agent.err")"
+	rt exec --pid-file "$T/exec.pid" "$id" sh -c 'mkdir /dev/shm/byexec && echo mkdir-ok || echo mkdir-failed
+		[ -d /dev/shm/byexec ] && echo exists || echo absent' >"$T/out" 2>"$T/err" </dev/null ||
+		fail "exec failed (rc $?): $(tail -c 800 "$T/err")"
+	assert_eq $'mkdir-ok\nabsent' "$(cat "$T/out")" "the exec'd mkdir answered by the agent"
+	s=$T/agent/state.2.json
+	[[ -s $s ]] || fail "the agent received no state for the exec ($(cat "$T/agent.err"))"
+	jq -e . "$s" >/dev/null || fail "the state is not JSON: $(head -c 600 "$s")"
+	assert_eq 1 "$(cat "$T/agent/nfds.2")" "descriptors passed for the exec"
+	epid=$(cat "$T/exec.pid")
+	assert_eq "$epid" "$(jq -r .pid "$s")" "pid: the exec'd process"
+	assert_ne "$pid" "$epid" "the exec'd process is not init"
+	assert_eq exec-meta "$(jq -r .metadata "$s")" "metadata"
+	assert_eq running "$(jq -r .state.status "$s")" "state.status"
+	assert_eq "$pid" "$(jq -r .state.pid "$s")" "state.pid: the container's init"
+	assert_eq "$id" "$(jq -r .state.id "$s")" "state.id"
+	assert_eq "mkdir /dev/shm/byexec" "$(cat "$T/agent/log")" "what the agent answered"
+	kill_ok "$id" KILL
+	wait_for_status "$id" stopped
+	delete_ok "$id"
+	agent_done
+	assert_no_leftovers "$id"
+}
+
 test_seccomp_notify_listener_unreachable() {
 	mk_bundle
 	set_args true

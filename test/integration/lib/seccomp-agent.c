@@ -1,18 +1,21 @@
 // seccomp-agent: a minimal seccomp notify listener for t-seccomp.sh (built by the test with cc).
 //
-// Usage: seccomp-agent SOCKET OUTDIR MODE
-//   Listens on the unix socket SOCKET (SOCK_STREAM), accepts ONE connection from the runtime
-//   and reads the containerProcessState sent on it (config-linux.md) together with the
-//   descriptors passed by SCM_RIGHTS. Writes:
+// Usage: seccomp-agent SOCKET OUTDIR MODE [CONNECTIONS]
+//   Listens on the unix socket SOCKET (SOCK_STREAM) and accepts CONNECTIONS (default 1)
+//   connections from the runtime: one per filter (create's, then one per `exec`). On each it
+//   reads the containerProcessState (config-linux.md) and the descriptors passed by
+//   SCM_RIGHTS. Writes:
 //     OUTDIR/ready       once it listens (the test waits for it)
-//     OUTDIR/state.json  the JSON received
-//     OUTDIR/nfds        how many descriptors came with it
+//     OUTDIR/state.json  the JSON received on the first connection (state.2.json on the
+//                        second, ...)
+//     OUTDIR/nfds        how many descriptors came with it (nfds.2, ...)
 //     OUTDIR/log         one line per answered mkdir/mkdirat: "mkdir PATH"
 //     OUTDIR/count       at the end: how many notifications it answered in all
-//   Then answers notifications on the first descriptor until every process using the
-//   filter is gone: mkdir and mkdirat get MODE, anything else continues as if unfiltered.
-//   MODE: "success" (the syscall returns 0 without running) or "errno:N" (fails with N).
-// Exits 0 when the filter is gone, non-zero on errors; gives up after 60 seconds.
+//   It answers notifications on the first descriptor of every connection until every
+//   process using those filters is gone: mkdir and mkdirat get MODE, anything else continues
+//   as if unfiltered. MODE: "success" (the syscall returns 0 without running) or "errno:N".
+// Exits 0 when all CONNECTIONS came and their filters are gone, non-zero on errors; gives up
+// after 60 seconds.
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -57,7 +60,7 @@ static void read_string(pid_t pid, unsigned long long addr, char* buf, size_t si
     buf[n] = '\0';
 }
 
-static int receive_state(int conn) {
+static int receive_state(int conn, int nth) {
     static char json[1 << 16];
     size_t len = 0;
     int listener = -1, nfds = 0;
@@ -88,10 +91,13 @@ static int receive_state(int conn) {
         if (n == 0 || len + (size_t)n >= sizeof json - 1) break;
         len += (size_t)n;
     }
-    write_out("state.json", json, len, 0);
+    char name[32];
+    snprintf(name, sizeof name, nth == 1 ? "state.json" : "state.%d.json", nth);
+    write_out(name, json, len, 0);
     char count[32];
     int cl = snprintf(count, sizeof count, "%d\n", nfds);
-    write_out("nfds", count, (size_t)cl, 0);
+    snprintf(name, sizeof name, nth == 1 ? "nfds" : "nfds.%d", nth);
+    write_out(name, count, (size_t)cl, 0);
     if (listener < 0) {
         errno = EBADMSG;
         die("no descriptor received");
@@ -99,65 +105,97 @@ static int receive_state(int conn) {
     return listener;
 }
 
-static void serve(int listener, const char* mode) {
+struct request_buffers {
+    struct seccomp_notif* req;
+    struct seccomp_notif_resp* resp;
+    size_t req_size, resp_size;
+};
+
+static struct request_buffers make_buffers(void) {
     struct seccomp_notif_sizes sizes;
     if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) < 0) die("SECCOMP_GET_NOTIF_SIZES");
     // The kernel's structs may be larger than this program's headers know.
-    size_t req_size = sizes.seccomp_notif > sizeof(struct seccomp_notif) ? sizes.seccomp_notif
-                                                                          : sizeof(struct seccomp_notif);
-    size_t resp_size = sizes.seccomp_notif_resp > sizeof(struct seccomp_notif_resp)
-                           ? sizes.seccomp_notif_resp
-                           : sizeof(struct seccomp_notif_resp);
-    struct seccomp_notif* req = malloc(req_size);
-    struct seccomp_notif_resp* resp = malloc(resp_size);
-    if (!req || !resp) die("malloc");
+    struct request_buffers b;
+    b.req_size = sizes.seccomp_notif > sizeof(struct seccomp_notif) ? sizes.seccomp_notif
+                                                                     : sizeof(struct seccomp_notif);
+    b.resp_size = sizes.seccomp_notif_resp > sizeof(struct seccomp_notif_resp)
+                      ? sizes.seccomp_notif_resp
+                      : sizeof(struct seccomp_notif_resp);
+    b.req = malloc(b.req_size);
+    b.resp = malloc(b.resp_size);
+    if (!b.req || !b.resp) die("malloc");
+    return b;
+}
+
+// Answers one pending notification on listener; returns 1 if one was answered.
+static int answer(int listener, struct request_buffers* b, int err) {
+    memset(b->req, 0, b->req_size);
+    if (ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, b->req) < 0) {
+        if (errno == EINTR || errno == ENOENT) return 0;  // the caller went away
+        die("SECCOMP_IOCTL_NOTIF_RECV");
+    }
+    memset(b->resp, 0, b->resp_size);
+    b->resp->id = b->req->id;
+    int nr = b->req->data.nr;
+    if (nr == __NR_mkdir || nr == __NR_mkdirat) {
+        char path[4096], line[4200];
+        read_string((pid_t)b->req->pid, b->req->data.args[nr == __NR_mkdir ? 0 : 1], path, sizeof path);
+        // The path is only trustworthy if the request is still the same one.
+        if (ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &b->req->id) < 0) return 0;
+        b->resp->error = err ? -err : 0;
+        b->resp->val = 0;
+        int n = snprintf(line, sizeof line, "mkdir %s\n", path);
+        write_out("log", line, (size_t)n, 1);
+    } else {
+        b->resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+    }
+    if (ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, b->resp) == 0) return 1;
+    if (errno != ENOENT) die("SECCOMP_IOCTL_NOTIF_SEND");
+    return 0;
+}
+
+// p[0] is the listening socket (fd -1 once all connections came), p[1..] the listeners.
+static void serve(int sock, int connections, const char* mode) {
+    struct request_buffers b = make_buffers();
     int err = strncmp(mode, "errno:", 6) == 0 ? atoi(mode + 6) : 0;
     unsigned long answered = 0;
-    for (;;) {
-        struct pollfd p = {listener, POLLIN, 0};
-        if (poll(&p, 1, -1) < 0) {
+    struct pollfd p[17] = {{sock, POLLIN, 0}};
+    int count = 1, accepted = 0;
+    while (p[0].fd >= 0 || count > 1) {
+        if (poll(p, (nfds_t)count, -1) < 0) {
             if (errno == EINTR) continue;
             die("poll");
         }
-        if (!(p.revents & POLLIN)) {  // POLLHUP: no process uses the filter any more
-            char count[32];
-            int n = snprintf(count, sizeof count, "%lu\n", answered);
-            write_out("count", count, (size_t)n, 0);
-            return;
+        for (int i = count - 1; i >= 1; --i) {
+            if (p[i].revents & POLLIN) {
+                answered += (unsigned long)answer(p[i].fd, &b, err);
+            } else if (p[i].revents) {  // POLLHUP: no process uses that filter any more
+                close(p[i].fd);
+                p[i] = p[--count];
+            }
         }
-        memset(req, 0, req_size);
-        if (ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, req) < 0) {
-            if (errno == EINTR || errno == ENOENT) continue;  // the caller went away
-            die("SECCOMP_IOCTL_NOTIF_RECV");
+        if (p[0].fd >= 0 && (p[0].revents & POLLIN)) {
+            int conn = accept4(sock, NULL, NULL, SOCK_CLOEXEC);
+            if (conn < 0 && errno == EINTR) continue;
+            if (conn < 0) die("accept");
+            if (count == 17) die("too many connections");
+            p[count++] = (struct pollfd){receive_state(conn, ++accepted), POLLIN, 0};
+            close(conn);
+            if (accepted == connections) p[0].fd = -1;
         }
-        memset(resp, 0, resp_size);
-        resp->id = req->id;
-        int nr = req->data.nr;
-        if (nr == __NR_mkdir || nr == __NR_mkdirat) {
-            char path[4096], line[4200];
-            read_string((pid_t)req->pid, req->data.args[nr == __NR_mkdir ? 0 : 1], path, sizeof path);
-            // The path is only trustworthy if the request is still the same one.
-            if (ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &req->id) < 0) continue;
-            resp->error = err ? -err : 0;
-            resp->val = 0;
-            int n = snprintf(line, sizeof line, "mkdir %s\n", path);
-            write_out("log", line, (size_t)n, 1);
-        } else {
-            resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
-        }
-        if (ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, resp) == 0)
-            answered++;
-        else if (errno != ENOENT)
-            die("SECCOMP_IOCTL_NOTIF_SEND");
     }
+    char n[32];
+    int len = snprintf(n, sizeof n, "%lu\n", answered);
+    write_out("count", n, (size_t)len, 0);
 }
 
 int main(int argc, char** argv) {
-    if (argc != 4) {
-        fprintf(stderr, "usage: seccomp-agent SOCKET OUTDIR success|errno:N\n");
+    if (argc != 4 && argc != 5) {
+        fprintf(stderr, "usage: seccomp-agent SOCKET OUTDIR success|errno:N [CONNECTIONS]\n");
         return 2;
     }
     outdir = argv[2];
+    int connections = argc == 5 ? atoi(argv[4]) : 1;
     alarm(60);
     int sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (sock < 0) die("socket");
@@ -169,15 +207,9 @@ int main(int argc, char** argv) {
     strcpy(addr.sun_path, argv[1]);
     unlink(argv[1]);
     if (bind(sock, (struct sockaddr*)&addr, sizeof addr) < 0) die("bind");
-    if (listen(sock, 1) < 0) die("listen");
+    if (listen(sock, 4) < 0) die("listen");
     write_out("ready", "", 0, 0);
-    int conn;
-    do conn = accept4(sock, NULL, NULL, SOCK_CLOEXEC);
-    while (conn < 0 && errno == EINTR);
-    if (conn < 0) die("accept");
-    int listener = receive_state(conn);
-    close(conn);
+    serve(sock, connections, argv[3]);
     close(sock);
-    serve(listener, argv[3]);
     return 0;
 }
