@@ -656,54 +656,48 @@ Sample run_one(const Runtime& rt, const std::string& id) {
         s.phase_cpu[phase] = cpu_ms(x.ru);
     };
 
-    double t0 = now_ms();
-    std::vector<std::string> create = {"create", "--bundle", bundle_dir(id), "--pid-file", pidf, id};
-    Exit c = wait_for(spawn(rt, create), g_opt.timeout);
-    double t1 = now_ms();
-    account(c, 0);
-    if (!c.ok()) {
-        s.err = "create: " + c.describe();
-        failed_cmd = create;
-    } else if ((init = read_pid(pidf)) <= 0) {
-        s.err = "create: no pid in --pid-file";
-        failed_cmd = create;
-    } else {
-        std::vector<std::string> start = {"start", id};
-        Exit st = wait_for(spawn(rt, start), g_opt.timeout);
-        double t2 = now_ms();
-        account(st, 1);
-        if (!st.ok()) {
-            s.err = "start: " + st.describe();
-            failed_cmd = start;
-        } else {
-            Exit ie = wait_init(init, g_opt.timeout);
-            double t3 = now_ms();
-            s.cpu += cpu_ms(ie.ru);
-            s.phase_cpu[3] = cpu_ms(ie.ru);
-            s.init_rss = ie.ru.ru_maxrss;
-            s.init_unreaped = ie.not_our_child;
-            init = -1;
-            if (ie.timed_out || ie.status != 0) {
-                s.err = "container: " + (ie.timed_out ? std::string("did not exit") : ie.describe());
-                failed_cmd = start;
-            } else {
-                std::vector<std::string> del = {"delete", id};
-                Exit d = wait_for(spawn(rt, del), g_opt.timeout);
-                double t4 = now_ms();
-                account(d, 2);
-                if (!d.ok()) {
-                    s.err = "delete: " + d.describe();
-                    failed_cmd = del;
-                } else {
-                    s.ok = true;
-                    s.wall = t4 - t0;
-                    s.t_create = t1 - t0;
-                    s.t_start = t2 - t1;
-                    s.t_run = t3 - t2;
-                    s.t_delete = t4 - t3;
-                }
-            }
+    double t1 = 0, t2 = 0, t3 = 0, t4 = 0;
+    // One runtime invocation, timed up to t; false (s.err and failed_cmd set) if it failed.
+    auto step = [&](std::vector<std::string> args, int phase, double& t) {
+        Exit x = wait_for(spawn(rt, args), g_opt.timeout);
+        t = now_ms();
+        account(x, phase);
+        if (x.ok()) return true;
+        s.err = args[0] + ": " + x.describe();
+        failed_cmd = std::move(args);
+        return false;
+    };
+    auto container = [&] {
+        std::vector<std::string> create = {"create", "--bundle", bundle_dir(id), "--pid-file", pidf, id};
+        if (!step(create, 0, t1)) return false;
+        if ((init = read_pid(pidf)) <= 0) {
+            s.err = "create: no pid in --pid-file";
+            failed_cmd = create;
+            return false;
         }
+        if (!step({"start", id}, 1, t2)) return false;
+        Exit ie = wait_init(init, g_opt.timeout);
+        t3 = now_ms();
+        s.cpu += cpu_ms(ie.ru);
+        s.phase_cpu[3] = cpu_ms(ie.ru);
+        s.init_rss = ie.ru.ru_maxrss;
+        s.init_unreaped = ie.not_our_child;
+        init = -1;
+        if (ie.timed_out || ie.status != 0) {
+            s.err = "container: " + (ie.timed_out ? std::string("did not exit") : ie.describe());
+            failed_cmd = {"start", id};
+            return false;
+        }
+        return step({"delete", id}, 2, t4);
+    };
+    double t0 = now_ms();
+    s.ok = container();
+    if (s.ok) {
+        s.wall = t4 - t0;
+        s.t_create = t1 - t0;
+        s.t_start = t2 - t1;
+        s.t_run = t3 - t2;
+        s.t_delete = t4 - t3;
     }
     if (!s.ok) {
         std::string msg = log_since(rt, lp);

@@ -268,6 +268,26 @@ std::vector<pid_t> Runtime::pids(const std::string& id) {
     return cg ? cg->pids() : std::vector<pid_t>{};
 }
 
+namespace {
+
+// `run` removes its container however the container or the wait ended.
+int then_remove(Runtime& rt, const std::string& id, const std::function<int()>& body) {
+    int code;
+    try {
+        code = body();
+    } catch (...) {
+        try {
+            rt.remove(id, true);
+        } catch (...) {
+        }
+        throw;
+    }
+    rt.remove(id, true);
+    return code;
+}
+
+}  // namespace
+
 // run with process.terminal and no console socket: myrt itself receives the master and
 // proxies the caller's terminal to it.
 int Runtime::run_with_terminal(const std::string& id, CreateOptions options) {
@@ -277,20 +297,11 @@ int Runtime::run_with_terminal(const std::string& id, CreateOptions options) {
     options.console_fd = theirs.get();
     pid_t pid = create(id, options);
     theirs.reset();
-    int code;
-    try {
+    return then_remove(*this, id, [&] {
         UniqueFd master = receive_fd(ours.get());
         start(id);
-        code = proxy_terminal(master.get(), pid);
-    } catch (...) {
-        try {
-            remove(id, true);
-        } catch (...) {
-        }
-        throw;
-    }
-    remove(id, true);
-    return code;
+        return proxy_terminal(master.get(), pid);
+    });
 }
 
 int Runtime::run(const std::string& id, const CreateOptions& options, bool detach) {
@@ -302,18 +313,7 @@ int Runtime::run(const std::string& id, const CreateOptions& options, bool detac
         start(id);
         return 0;
     }
-    int code;
-    try {
-        code = run_forwarding_signals(pid, [&] { start(id); });
-    } catch (...) {
-        try {
-            remove(id, true);
-        } catch (...) {
-        }
-        throw;
-    }
-    remove(id, true);
-    return code;
+    return then_remove(*this, id, [&] { return run_forwarding_signals(pid, [&] { start(id); }); });
 }
 
 }  // namespace myrt

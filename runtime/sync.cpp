@@ -44,21 +44,17 @@ void SyncChannel::send(SyncType type, std::string_view payload, int err, int fd)
     if (send_with_fd(fd_, iov, 2, fd) < 0) throw_errno("sync: send");
 }
 
-SyncMessage SyncChannel::receive() const {
-    std::string buf(sizeof(Header) + kMaxPayload, '\0');
+long receive_with_fd(int sock, iovec* iov, size_t iovlen, UniqueFd& passed) {
     alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-    iovec iov{buf.data(), buf.size()};
     msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
+    msg.msg_iov = iov;
+    msg.msg_iovlen = iovlen;
     msg.msg_control = control;
     msg.msg_controllen = sizeof control;
     ssize_t n;
-    do n = ::recvmsg(fd_, &msg, MSG_CMSG_CLOEXEC);
+    do n = ::recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
     while (n < 0 && errno == EINTR);
-    if (n < 0) throw_errno("sync: receive");
-    // Owned from here, so that a descriptor nobody asked for is closed, not leaked.
-    UniqueFd passed;
+    if (n < 0) return n;
     for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
         if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS ||
             c->cmsg_len < CMSG_LEN(sizeof(int)))
@@ -67,8 +63,21 @@ SyncMessage SyncChannel::receive() const {
         memcpy(&fd, CMSG_DATA(c), sizeof fd);
         passed.reset(fd);
     }
+    if (msg.msg_flags & MSG_CTRUNC) {
+        errno = EBADMSG;
+        return -1;
+    }
+    return n;
+}
+
+SyncMessage SyncChannel::receive() const {
+    std::string buf(sizeof(Header) + kMaxPayload, '\0');
+    iovec iov{buf.data(), buf.size()};
+    // Owned from here, so that a descriptor nobody asked for is closed, not leaked.
+    UniqueFd passed;
+    long n = receive_with_fd(fd_, &iov, 1, passed);
+    if (n < 0) throw_errno("sync: receive");
     if (n == 0) throw Error("container init exited during setup", ECHILD);
-    if (msg.msg_flags & MSG_CTRUNC) throw Error("sync: descriptors truncated");
     if (static_cast<size_t>(n) < sizeof(Header)) throw Error("sync: short message");
     Header h;
     memcpy(&h, buf.data(), sizeof h);

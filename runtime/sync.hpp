@@ -56,4 +56,9 @@ private:
 // EINTR, without SIGPIPE. Returns what sendmsg returned (-1 with errno set on failure).
 long send_with_fd(int sock, const iovec* iov, size_t iovlen, int fd);
 
+// One recvmsg(2) into iov, retried on EINTR. A descriptor that came with it (SCM_RIGHTS) is
+// owned by `passed`, close-on-exec. Returns what recvmsg returned; -1 with EBADMSG when more
+// descriptors came than one (the kernel closes the excess).
+long receive_with_fd(int sock, iovec* iov, size_t iovlen, UniqueFd& passed);
+
 }  // namespace myrt

@@ -41,23 +41,12 @@ void send_fd(int sock, int fd, const std::string& name) {
 }
 
 UniqueFd receive_fd(int sock) {
-    char control[CMSG_SPACE(sizeof(int))] = {};
     char buf[256];
     iovec iov{buf, sizeof buf};
-    msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-    ssize_t n;
-    do n = ::recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-    while (n < 0 && errno == EINTR);
-    if (n < 0) throw_errno("receive terminal");
-    cmsghdr* c = CMSG_FIRSTHDR(&msg);
-    if (!c || c->cmsg_type != SCM_RIGHTS) throw Error("receive terminal: no descriptor");
-    int fd;
-    memcpy(&fd, CMSG_DATA(c), sizeof fd);
-    return UniqueFd(fd);
+    UniqueFd fd;
+    if (receive_with_fd(sock, &iov, 1, fd) < 0) throw_errno("receive terminal");
+    if (!fd) throw Error("receive terminal: no descriptor");
+    return fd;
 }
 
 void setup_container_terminal(int console_sock, const std::optional<spec::ConsoleSize>& size,

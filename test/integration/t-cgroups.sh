@@ -79,27 +79,9 @@ cg_bundle() {
 		--arg s "$CTL" --arg p "/myrt/$ID" --argjson a "$(json_args "$@")"
 }
 
-# A program that allocates and touches N MiB, one MiB at a time, then prints
-# "allocated N MiB". A shell growing a string does the same but takes ~10 s per 32 MiB
-# under the VM's emulation.
-CG_HOG_C='#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/mman.h>
-int main(int argc, char **argv) {
-    long mb = argc > 1 ? atol(argv[1]) : 256;
-    for (long i = 0; i < mb; i++) {
-        char *p = mmap(0, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (p == MAP_FAILED) return 1;
-        memset(p, 1, 1 << 20);
-    }
-    printf("allocated %ld MiB\n", mb);
-    return 0;
-}'
-
-# cg_build_hog OUT: compile the hog (static: the container has no libc)
+# cg_build_hog OUT: compile lib/hog.c (static: the container has no libc)
 cg_build_hog() {
-	command -v gcc >/dev/null && printf '%s\n' "$CG_HOG_C" | gcc -static -O2 -x c -o "$1" - 2>/dev/null
+	command -v gcc >/dev/null && gcc -static -O2 -o "$1" "$IT_DIR/lib/hog.c" 2>/dev/null
 }
 
 # cg_hog: /mnt/hog N in the container allocates N MiB ($CTL/hog). $CG_HOG: a prebuilt one.

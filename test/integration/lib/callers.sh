@@ -34,23 +34,6 @@ CALLERS_IMAGE=localhost/myrt-it:latest
 # ---------------------------------------------------------------------------------------
 # Generic
 
-# callers_need PKG CMD...: make sure CMDs exist, installing PKG with apt-get if needed;
-# skips the test when that is impossible.
-callers_need() {
-	local pkg=$1 c missing=0
-	shift
-	for c in "$@"; do command -v "$c" >/dev/null || missing=1; done
-	((missing)) || return 0
-	echo "installing $pkg" >&2
-	DEBIAN_FRONTEND=noninteractive timeout 600 apt-get install -y "$pkg" >"$T/apt.log" 2>&1 ||
-		{ timeout 300 apt-get update >>"$T/apt.log" 2>&1 &&
-			DEBIAN_FRONTEND=noninteractive timeout 600 apt-get install -y "$pkg" >>"$T/apt.log" 2>&1; } ||
-		skip "$pkg is not installed and apt-get install $pkg failed: $(tail -n 2 "$T/apt.log" | tr '\n' ' ')"
-	for c in "$@"; do
-		command -v "$c" >/dev/null || skip "$pkg installed but $c is still missing"
-	done
-}
-
 # callers_on_exit FUNC: run FUNC (the engine's cleanup) when the test ends, before
 # common.sh's it_cleanup, keeping the test's exit status.
 callers_on_exit() {
@@ -201,7 +184,7 @@ callers_rm_cgroups() {
 # myrt is listed in runtime_supports_json, so conmon passes --log-format=json --log FILE.
 # Sets PM (podman's dir), PM_CGROUP (cgroup parent name); registers the cleanup.
 pm_setup() {
-	callers_need podman podman conmon
+	need_pkg podman podman conmon
 	PM=$T/podman
 	PM_CGROUP=myrt-it-$TAG
 	mkdir -p "$PM"/{root,runroot,tmp,static,volumes,netconf}
@@ -319,7 +302,7 @@ pm_cleanup() {
 # started now and stopped by the cleanup; the image $CALLERS_IMAGE imported into the
 # namespace $CD_NS. Sets CD, CD_SOCK, CD_NS, CD_PID, FIFO_DIR.
 cd_setup() {
-	callers_need containerd containerd ctr containerd-shim-runc-v2
+	need_pkg containerd containerd ctr containerd-shim-runc-v2
 	CD=$T/containerd
 	CD_SOCK=$CD/containerd.sock
 	CD_NS=myrt-it-$TAG
@@ -464,30 +447,13 @@ freezer_of() {
 # ---------------------------------------------------------------------------------------
 # Resources (issue 6): cgroup limits set through the engines, OOM kills, update, stats
 
-# A program that allocates and touches N MiB, one MiB at a time, then prints
-# "allocated N MiB" (static: the image has no libc).
-CALLERS_HOG_C='#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/mman.h>
-int main(int argc, char **argv) {
-    long mb = argc > 1 ? atol(argv[1]) : 256;
-    for (long i = 0; i < mb; i++) {
-        char *p = mmap(0, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (p == MAP_FAILED) return 1;
-        memset(p, 1, 1 << 20);
-    }
-    printf("allocated %ld MiB\n", mb);
-    return 0;
-}'
-
 # callers_hog DIR: DIR/hog (mounted read-only into containers as /hog/hog), compiled with
 # gcc -static; skips the test when that is impossible (a shell growing a string instead
 # needs up to twice the memory it ends with: the checks under the limit could not pass).
 callers_hog() {
 	mkdir -p "$1"
 	command -v gcc >/dev/null || skip "no gcc to build a static memory hog"
-	printf '%s\n' "$CALLERS_HOG_C" | gcc -static -O2 -x c -o "$1/hog" - 2>"$T/gcc.err" ||
+	gcc -static -O2 -o "$1/hog" "$IT_DIR/lib/hog.c" 2>"$T/gcc.err" ||
 		skip "gcc -static of the memory hog failed: $(head -c 300 "$T/gcc.err")"
 }
 

@@ -195,6 +195,23 @@ run_sh() {
 	run_ok "$(cid "run$_run_seq")"
 }
 
+# need_pkg PKG CMD...: make sure CMDs exist, installing PKG with apt-get if needed; skips
+# the test when that is impossible.
+need_pkg() {
+	local pkg=$1 c missing=0
+	shift
+	for c in "$@"; do command -v "$c" >/dev/null || missing=1; done
+	((missing)) || return 0
+	echo "installing $pkg" >&2
+	DEBIAN_FRONTEND=noninteractive timeout 600 apt-get install -y "$pkg" >"$T/apt.log" 2>&1 ||
+		{ timeout 300 apt-get update >>"$T/apt.log" 2>&1 &&
+			DEBIAN_FRONTEND=noninteractive timeout 600 apt-get install -y "$pkg" >>"$T/apt.log" 2>&1; } ||
+		skip "$pkg is not installed and apt-get install $pkg failed: $(tail -n 2 "$T/apt.log" | tr '\n' ' ')"
+	for c in "$@"; do
+		command -v "$c" >/dev/null || skip "$pkg installed but $c is still missing"
+	done
+}
+
 # ---------------------------------------------------------------------------------------
 # Bundles
 

@@ -63,24 +63,8 @@ _it_run_exit_hooks() {
 rl_need_tools() {
 	command -v setpriv >/dev/null || skip "setpriv (util-linux) is missing"
 	if ! command -v newuidmap >/dev/null || ! command -v newgidmap >/dev/null; then
-		rl_apt_install uidmap newuidmap newgidmap
+		need_pkg uidmap newuidmap newgidmap
 	fi
-}
-
-# rl_apt_install PKG CMD...: install PKG with apt-get when a CMD is missing, else skip
-rl_apt_install() {
-	local pkg=$1 c missing=0
-	shift
-	for c in "$@"; do command -v "$c" >/dev/null || missing=1; done
-	((missing)) || return 0
-	echo "installing $pkg" >&2
-	DEBIAN_FRONTEND=noninteractive timeout 600 apt-get install -y "$pkg" >"$T/apt.log" 2>&1 ||
-		{ timeout 300 apt-get update >>"$T/apt.log" 2>&1 &&
-			DEBIAN_FRONTEND=noninteractive timeout 600 apt-get install -y "$pkg" >>"$T/apt.log" 2>&1; } ||
-		skip "$pkg is not installed and apt-get install $pkg failed: $(tail -n 2 "$T/apt.log" | tr '\n' ' ')"
-	for c in "$@"; do
-		command -v "$c" >/dev/null || skip "$pkg installed but $c is still missing"
-	done
 }
 
 # rl_user: make sure $RL_USER exists with subordinate id ranges; sets RL_UID, RL_GID,
@@ -320,7 +304,7 @@ rl_tun_open() {
 
 # need_slirp: slirp4netns installed (with apt-get when missing), else skip
 need_slirp() {
-	rl_apt_install slirp4netns slirp4netns
+	need_pkg slirp4netns slirp4netns
 }
 
 # free_port: a TCP port nobody listens on at 127.0.0.1 (random in 20000-39999)
