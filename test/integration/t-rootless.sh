@@ -6,6 +6,8 @@
 # the state dir, processes left).
 # shellcheck source=lib/rootless.sh
 source "$IT_DIR/lib/rootless.sh"
+# shellcheck source=lib/seccomp-agent.sh
+source "$IT_DIR/lib/seccomp-agent.sh"
 
 # Every capability: the refusals below must come from the user namespace, not from a
 # capability the container lacks.
@@ -261,6 +263,33 @@ test_rootless_exec() {
 	assert_eq "$(ns_of "$pid" mnt)" "${lines[4]}" "mount namespace of exec vs init"
 	assert_match "${lines[5]}" '^pid=[2-9][0-9]*$' "pid of exec inside"
 	m_delete_ok "$id" --force
+	m_assert_no_leftovers "$id"
+}
+
+# The rootless exec forks once more inside the container's pid namespace: the agent must
+# still get the listener with the pid of the process that really runs.
+test_rootless_exec_seccomp_notify() {
+	[[ $RUNTIME_KIND == crun ]] && skip "crun 1.8 sends the state at start, with ociVersion 0.2.0"
+	rl_mk_bundle
+	use_mode rootless
+	AGENT_DIR=$RL_DIR AGENT_AS=rl_as_user
+	build_agent
+	start_agent success 2
+	notify_profile ''
+	set_args sleep 1000
+	local id epid
+	id=$(cid exnotify)
+	m_create_ok "$id"
+	m_start_ok "$id"
+	mrt exec --pid-file "$RL_DIR/exec.pid" "$id" sh -c 'mkdir /tmp/byexec && echo mkdir-ok
+		[ -d /tmp/byexec ] && echo exists || echo absent' >"$T/exec.out" 2>"$T/exec.err" </dev/null ||
+		fail "exec as the user failed (rc $?): $(<"$T/exec.err")"
+	assert_eq $'mkdir-ok\nabsent' "$(<"$T/exec.out")" "the exec'd mkdir answered by the agent"
+	epid=$(<"$RL_DIR/exec.pid")
+	assert_eq "$epid" "$(jq -r .pid "$RL_DIR/agent/state.2.json")" "pid sent with the exec's listener"
+	assert_eq running "$(jq -r .state.status "$RL_DIR/agent/state.2.json")" "state.status"
+	m_delete_ok "$id" --force
+	agent_done
 	m_assert_no_leftovers "$id"
 }
 

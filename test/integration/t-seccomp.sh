@@ -5,12 +5,8 @@
 # The container observes the filter itself: the errno its commands print, the signal that
 # kills it, /proc/self/status.
 
-# set_seccomp JSON [JQ ARGS...]: linux.seccomp = JSON (a jq expression: $T etc. via args)
-set_seccomp() {
-	local expr=$1
-	shift
-	cfg ".linux.seccomp = ($expr)" "$@"
-}
+# shellcheck source=lib/seccomp-agent.sh
+source "$IT_DIR/lib/seccomp-agent.sh"
 
 # allow_all_but NAMES-JSON ACTION [ERRNO]: default ALLOW, one rule for NAMES
 allow_all_but() {
@@ -251,36 +247,6 @@ test_seccomp_invalid_profiles() {
 
 # --- SCMP_ACT_NOTIFY -------------------------------------------------------------------
 
-build_agent() {
-	command -v cc >/dev/null || skip "no C compiler (cc) to build lib/seccomp-agent.c"
-	cc -O2 -o "$T/seccomp-agent" "$IT_DIR/lib/seccomp-agent.c" 2>"$T/cc.err" ||
-		fail "building lib/seccomp-agent.c: $(head -c 600 "$T/cc.err")"
-}
-
-# start_agent MODE: the agent listens on $T/agent.sock and writes into $T/agent/; AGENT is
-# its pid. MYRT_IT_RT makes the test's cleanup kill it should it be left running.
-start_agent() {
-	mkdir -p "$T/agent"
-	MYRT_IT_RT=$TAG "$T/seccomp-agent" "$T/agent.sock" "$T/agent" "$1" 2>"$T/agent.err" &
-	AGENT=$!
-	wait_for 10 test -e "$T/agent/ready" || fail "the seccomp agent did not start: $(cat "$T/agent.err")"
-}
-
-# agent_done: the agent exits by itself (status 0) once no process uses the filter.
-agent_done() {
-	wait_for 10 pid_gone "$AGENT" || fail "the seccomp agent is still running"
-	local rc=0
-	wait "$AGENT" || rc=$?
-	assert_eq 0 "$rc" "the seccomp agent's exit status ($(cat "$T/agent.err"))"
-}
-
-notify_profile() { # METADATA
-	set_seccomp '{"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": $sock,
-		"listenerMetadata": $meta,
-		"syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_NOTIFY"}]}' \
-		--arg sock "$T/agent.sock" --arg meta "$1"
-}
-
 test_seccomp_notify_listener_gets_fd_and_state() {
 	[[ $RUNTIME_KIND == crun ]] && skip "crun 1.8 sends the state at start, with ociVersion 0.2.0"
 	build_agent
@@ -357,21 +323,13 @@ test_seccomp_notify_everything() {
 	(($(cat "$T/agent/count") > 20)) || fail "only $(cat "$T/agent/count") syscalls were notified"
 }
 
-# start_agent MODE CONNECTIONS: as start_agent, for CONNECTIONS filters (create, then execs).
-start_agent_for() {
-	mkdir -p "$T/agent"
-	MYRT_IT_RT=$TAG "$T/seccomp-agent" "$T/agent.sock" "$T/agent" "$1" "$2" 2>"$T/agent.err" &
-	AGENT=$!
-	wait_for 10 test -e "$T/agent/ready" || fail "the seccomp agent did not start: $(cat "$T/agent.err")"
-}
-
 # An exec'd process gets the container's filter afresh: its own listener goes to the agent
 # too, with the exec'd process's pid and the running container's state.
 test_seccomp_notify_listener_for_exec() {
 	[[ $RUNTIME_KIND == crun ]] && skip "crun 1.8 sends the state at start, with ociVersion 0.2.0"
 	build_agent
 	mk_bundle
-	start_agent_for success 2
+	start_agent success 2
 	notify_profile 'exec-meta'
 	set_args sleep 60
 	local id pid s epid
