@@ -67,7 +67,7 @@ assert_slirp_helper() {
 	assert_eq "$want_uid" "$(awk '/^Uid:/ { print $2 }' "/proc/$HELPER/status")" "uid of slirp4netns"
 	[[ -S $dir/slirp.sock ]] || fail "no API socket $dir/slirp.sock"
 	[[ -f $dir/slirp4netns.log ]] || fail "no log $dir/slirp4netns.log"
-	assert_eq "$(ns_of "$(m_init_pid "$id")" net)" "$(_slirp_target_ns "$HELPER")" \
+	assert_eq "$(ns_of "$(init_pid "$id")" net)" "$(_slirp_target_ns "$HELPER")" \
 		"network namespace slirp4netns serves vs the container's"
 }
 _slirp_target_ns() { # PID: the netns of the fd slirp4netns was given (its last-but-one arg)
@@ -138,8 +138,8 @@ net_published_port() { # MODE
 		httpd -p 81 -h /dev/shm/www && exec httpd -f -p 80 -h /dev/shm/www'
 	local id
 	id=$(cid srv)
-	m_create_ok "$id"
-	m_start_ok "$id"
+	create_ok "$id"
+	start_ok "$id"
 	assert_slirp_helper "$id"
 	_page() { host_get "http://127.0.0.1:$1/" && [[ $OUT == "ctr-page-$TAG" ]]; }
 	wait_for 15 _page "$hp" || fail "GET http://127.0.0.1:$hp/ from the host: rc $RC, '$OUT' $(<"$T/host_get.err")"
@@ -149,7 +149,7 @@ net_published_port() { # MODE
 	l=$(ss -Htlnp "sport = :$hp")
 	assert_match "$l" "127\.0\.0\.1:$hp " "listener for port $hp"
 	assert_contains "$l" "pid=$HELPER," "listener of port $hp is the recorded slirp4netns"
-	m_delete_ok "$id" --force
+	delete_ok "$id" --force
 	assert_helper_gone "$id" "$HELPER"
 	wait_for 5 _not_listening "$hp" || fail "port $hp still listened on after delete: $(ss -Htlnp "sport = :$hp")"
 	m_assert_no_leftovers "$id"
@@ -192,28 +192,27 @@ net_delete_cleanup() { # MODE
 	# Stopped, then delete.
 	local id pid
 	id=$(cid stop)
-	m_create_ok "$id"
+	create_ok "$id"
 	assert_slirp_helper "$id"
-	m_start_ok "$id"
-	pid=$(m_init_pid "$id") || exit 1
+	start_ok "$id"
+	pid=$(init_pid "$id") || exit 1
 	mrt kill "$id" TERM >"$T/kill.out" 2>&1 || fail "kill $id TERM failed: $(<"$T/kill.out")"
 	wait_pid_gone "$pid" 10
-	_stopped() { [[ $(m_state_field "$1" status) == stopped ]]; }
-	wait_for 10 _stopped "$id" || fail "status after kill TERM: $(m_state_field "$id" status)"
-	m_delete_ok "$id"
+	wait_for_status "$id" stopped 10
+	delete_ok "$id"
 	assert_helper_gone "$id" "$HELPER"
 	# Running, then delete --force.
 	id=$(cid force)
-	m_create_ok "$id"
-	m_start_ok "$id"
+	create_ok "$id"
+	start_ok "$id"
 	assert_slirp_helper "$id"
-	m_delete_ok "$id" --force
+	delete_ok "$id" --force
 	assert_helper_gone "$id" "$HELPER"
 	# Created (never started), then delete --force.
 	id=$(cid created)
-	m_create_ok "$id"
+	create_ok "$id"
 	assert_slirp_helper "$id"
-	m_delete_ok "$id" --force
+	delete_ok "$id" --force
 	assert_helper_gone "$id" "$HELPER"
 	# run in the foreground: its helper goes when the container exits.
 	set_args true

@@ -200,28 +200,27 @@ test_rootless_state_and_lifecycle() {
 	use_mode rootless
 	local id pid
 	id=$(cid life)
-	m_create_ok "$id"
+	create_ok "$id"
 	if is_myrt; then
 		[[ -f $RL_XDG/myrt/$id/state.json ]] || fail "no state under \$XDG_RUNTIME_DIR/myrt/$id: $(ls -la "$RL_XDG" "$RL_XDG/myrt" 2>&1)"
 		assert_eq "$RL_UID" "$(stat -c %u "$RL_XDG/myrt/$id")" "owner of the state dir"
 		[[ ! -e /run/myrt/$id ]] || fail "state of a rootless container in /run/myrt"
 	fi
-	assert_eq created "$(m_state_field "$id" status)" "status after create"
-	pid=$(m_init_pid "$id") || exit 1
+	assert_eq created "$(state_field "$id" status)" "status after create"
+	pid=$(init_pid "$id") || exit 1
 	assert_eq "$RL_UID" "$(awk '/^Uid:/ { print $2 }' "/proc/$pid/status")" "host uid of the container's init"
 	assert_ne "$(ns_of $$ user)" "$(ns_of "$pid" user)" "user namespace of the container"
 	mrt list >"$T/list.out" 2>&1 || fail "list as the user failed: $(<"$T/list.out")"
 	grep -qE "^$id +$pid +created " "$T/list.out" || fail "list does not show $id created: $(<"$T/list.out")"
 	mrt list --format json >"$T/list.json" 2>&1 || fail "list --format json failed: $(<"$T/list.json")"
 	assert_eq created "$(jq -r --arg id "$id" '.[] | select(.id == $id) | .status' "$T/list.json")" "list json status"
-	m_start_ok "$id"
-	assert_eq running "$(m_state_field "$id" status)" "status after start"
+	start_ok "$id"
+	assert_eq running "$(state_field "$id" status)" "status after start"
 	# Signals reach the container through kill (as the user).
 	mrt kill "$id" TERM >"$T/kill.out" 2>&1 || fail "kill as the user failed: $(<"$T/kill.out")"
-	_stopped() { [[ $(m_state_field "$1" status) == stopped ]]; }
-	wait_for 10 _stopped "$id" || fail "status after kill TERM: $(m_state_field "$id" status)"
+	wait_for_status "$id" stopped 10
 	wait_pid_gone "$pid"
-	m_delete_ok "$id"
+	delete_ok "$id"
 	[[ ! -e $RL_STATE/$id ]] || fail "state dir left after delete"
 	mrt state "$id" >"$T/out" 2>"$T/err"
 	RC=$?
@@ -229,10 +228,10 @@ test_rootless_state_and_lifecycle() {
 	# The same for a running container deleted with --force.
 	set_args sleep 1000
 	id=$(cid life2)
-	m_create_ok "$id"
-	m_start_ok "$id"
-	pid=$(m_init_pid "$id") || exit 1
-	m_delete_ok "$id" --force
+	create_ok "$id"
+	start_ok "$id"
+	pid=$(init_pid "$id") || exit 1
+	delete_ok "$id" --force
 	wait_pid_gone "$pid"
 	m_assert_no_leftovers "$(cid life)" "$id"
 	assert_eq "" "$(ls -A "$RL_STATE" 2>/dev/null)" "left in $RL_STATE"
@@ -244,12 +243,12 @@ test_rootless_exec() {
 	use_mode rootless
 	local id pid
 	id=$(cid exec)
-	m_create_ok "$id"
-	pid=$(m_init_pid "$id") || exit 1
+	create_ok "$id"
+	pid=$(init_pid "$id") || exit 1
 	# CVE-2019-5736 without the privilege to mount a read-only view: the created init runs
 	# from a sealed memfd copy of myrt, not from the binary on the host.
 	assert_match "$(readlink "/proc/$pid/exe")" '^/memfd:myrt' "exe of the created init"
-	m_start_ok "$id"
+	start_ok "$id"
 	mrt exec "$id" sh -c 'id -u; cat /proc/self/uid_map; for n in pid user mnt; do readlink /proc/self/ns/$n; done; echo "pid=$$"' \
 		>"$T/exec.out" 2>"$T/exec.err" </dev/null
 	RC=$?
@@ -262,7 +261,7 @@ test_rootless_exec() {
 	assert_eq "$(ns_of "$pid" user)" "${lines[3]}" "user namespace of exec vs init"
 	assert_eq "$(ns_of "$pid" mnt)" "${lines[4]}" "mount namespace of exec vs init"
 	assert_match "${lines[5]}" '^pid=[2-9][0-9]*$' "pid of exec inside"
-	m_delete_ok "$id" --force
+	delete_ok "$id" --force
 	m_assert_no_leftovers "$id"
 }
 
@@ -279,8 +278,8 @@ test_rootless_exec_seccomp_notify() {
 	set_args sleep 1000
 	local id epid
 	id=$(cid exnotify)
-	m_create_ok "$id"
-	m_start_ok "$id"
+	create_ok "$id"
+	start_ok "$id"
 	mrt exec --pid-file "$RL_DIR/exec.pid" "$id" sh -c 'mkdir /tmp/byexec && echo mkdir-ok
 		[ -d /tmp/byexec ] && echo exists || echo absent' >"$T/exec.out" 2>"$T/exec.err" </dev/null ||
 		fail "exec as the user failed (rc $?): $(<"$T/exec.err")"
@@ -288,7 +287,7 @@ test_rootless_exec_seccomp_notify() {
 	epid=$(<"$RL_DIR/exec.pid")
 	assert_eq "$epid" "$(jq -r .pid "$RL_DIR/agent/state.2.json")" "pid sent with the exec's listener"
 	assert_eq running "$(jq -r .state.status "$RL_DIR/agent/state.2.json")" "state.status"
-	m_delete_ok "$id" --force
+	delete_ok "$id" --force
 	agent_done
 	m_assert_no_leftovers "$id"
 }

@@ -131,9 +131,12 @@ rt() {
 	MYRT_IT_RT=$TAG timeout -k 5 "$IT_RT_TIMEOUT" "$RUNTIME" --root "$ROOT" "$@"
 }
 
+# The helpers below call the runtime through ${MRT:-rt}: lib/rootless.sh's use_mode sets
+# MRT (and MODE, named in their messages) to run the same test as root or rootless.
+
 # state_field ID FIELD: one field of `state ID` ('' when state fails)
 state_field() {
-	rt state "$1" 2>/dev/null | jq -r ".$2 // empty" 2>/dev/null
+	"${MRT:-rt}" state "$1" 2>/dev/null | jq -r ".$2 // empty" 2>/dev/null
 }
 
 # init_pid ID: the pid from `state ID`; fails the test unless it is a live process
@@ -150,23 +153,23 @@ init_pid() {
 create_ok() {
 	local id=$1
 	shift
-	rt create --bundle "$BUNDLE" "$@" "$id" >"$T/$id.out" 2>"$T/$id.err" </dev/null ||
-		fail "create $id failed (rc $?): $(tail -c 800 "$T/$id.err")"
+	"${MRT:-rt}" create --bundle "$BUNDLE" "$@" "$id" >"$T/$id.out" 2>"$T/$id.err" </dev/null ||
+		fail "${MODE:+$MODE }create $id failed (rc $?): $(tail -c 800 "$T/$id.err")"
 }
 
 start_ok() { # ID
-	rt start "$1" >"$T/start.out" 2>"$T/start.err" </dev/null ||
-		fail "start $1 failed (rc $?): $(tail -c 800 "$T/start.err")"
+	"${MRT:-rt}" start "$1" >"$T/start.out" 2>"$T/start.err" </dev/null ||
+		fail "${MODE:+$MODE }start $1 failed (rc $?): $(tail -c 800 "$T/start.err")"
 }
 
 delete_ok() { # ID [--force]
-	rt delete "${@:2}" "$1" >"$T/delete.out" 2>"$T/delete.err" </dev/null ||
-		fail "delete $1 failed (rc $?): $(tail -c 800 "$T/delete.err")"
+	"${MRT:-rt}" delete "${@:2}" "$1" >"$T/delete.out" 2>"$T/delete.err" </dev/null ||
+		fail "${MODE:+$MODE }delete $1 failed (rc $?): $(tail -c 800 "$T/delete.err")"
 }
 
 kill_ok() { # [--all] ID [SIGNAL]
-	rt kill "$@" >"$T/kill.out" 2>"$T/kill.err" </dev/null ||
-		fail "kill $* failed (rc $?): $(tail -c 800 "$T/kill.err")"
+	"${MRT:-rt}" kill "$@" >"$T/kill.out" 2>"$T/kill.err" </dev/null ||
+		fail "${MODE:+$MODE }kill $* failed (rc $?): $(tail -c 800 "$T/kill.err")"
 }
 
 # run_ctr ID [RUN FLAGS...]: `run` the container from $BUNDLE in the foreground.

@@ -27,8 +27,8 @@
 # Mode-neutral helpers (for checks that run both as root and rootless)
 # --------------------------------------------------------------------
 # use_mode root|rootless picks the runtime wrapper: `mrt` is rt (root, --root $ROOT) or
-# rl_rt; m_mk_bundle, m_run_ctr/m_run_ok/m_run_sh, m_create_ok, m_start_ok, m_delete_ok,
-# m_state_field, m_state_dir, m_assert_no_leftovers follow it.
+# rl_rt; m_mk_bundle, m_run_ctr/m_run_ok/m_run_sh, m_state_dir, m_assert_no_leftovers and
+# common.sh's create_ok, start_ok, delete_ok, kill_ok, state_field, init_pid follow it.
 #
 # Other host changes: rl_tun_open makes /dev/net/tun mode 0666 (see there) and restores
 # the original mode at the end; host_httpd starts a busybox httpd on 127.0.0.1 that is
@@ -217,10 +217,6 @@ m_mk_bundle() {
 	if [[ $MODE == rootless ]]; then rl_mk_bundle; else mk_bundle; fi
 }
 
-m_state_field() { # ID FIELD
-	mrt state "$1" 2>/dev/null | jq -r ".$2 // empty" 2>/dev/null
-}
-
 m_run_ctr() { # ID [RUN FLAGS...]: sets RC OUT ERR
 	RUN_WITH=mrt run_ctr "$@"
 }
@@ -235,31 +231,6 @@ m_run_sh() { # SCRIPT: sh -c SCRIPT in a fresh container, must exit 0; sets OUT
 	set_args sh -c "$1"
 	_m_run_seq=$((_m_run_seq + 1))
 	m_run_ok "$(cid "run$_m_run_seq")"
-}
-
-m_create_ok() { # ID [FLAGS...]: container stdio in $T/ID.out, $T/ID.err
-	local id=$1
-	shift
-	mrt create --bundle "$BUNDLE" "$@" "$id" >"$T/$id.out" 2>"$T/$id.err" </dev/null ||
-		fail "$MODE create $id failed (rc $?): $(tail -c 800 "$T/$id.err")"
-}
-
-m_start_ok() { # ID
-	mrt start "$1" >"$T/start.out" 2>"$T/start.err" </dev/null ||
-		fail "$MODE start $1 failed (rc $?): $(tail -c 800 "$T/start.err")"
-}
-
-m_delete_ok() { # ID [--force]
-	mrt delete "${@:2}" "$1" >"$T/delete.out" 2>"$T/delete.err" </dev/null ||
-		fail "$MODE delete $1 failed (rc $?): $(tail -c 800 "$T/delete.err")"
-}
-
-m_init_pid() { # ID
-	local p
-	p=$(m_state_field "$1" pid)
-	[[ $p =~ ^[1-9][0-9]*$ ]] || fail "state $1: no valid pid ('$p')"
-	pid_alive "$p" || fail "state $1: pid $p is not alive"
-	echo "$p"
 }
 
 # m_assert_no_leftovers ID...: common.sh's checks plus the mode's state dir
