@@ -1,6 +1,7 @@
 # shellcheck shell=bash
 # cgroups: resource limits applied and enforced on this host's cgroups, v1 (or hybrid) or
-# v2: memory (an OOM kill, its exit status and its event), a CPU quota (measured), pids, a
+# v2: memory (an OOM kill, its exit status and its event), a CPU quota (measured), pids, a read
+# throttle on a loop device (measured; host only: the VM has no loop driver), a
 # live update, pause/resume, the devices rules, ps and events --stats, delete.
 #
 # The bodies are the cg_check_* functions; each test_* here runs one on the host.
@@ -307,6 +308,48 @@ cg_check_devices() {
 	assert_contains "${OUT#*---}" "Operation not permitted" "writing b 7:0 with an allow rule for r only"
 }
 
+# blockIO.throttleReadBpsDevice on a loop device of the test's own: the limit is in the
+# cgroup's file, and reading 3 MiB with O_DIRECT at 1 MiB/s takes over 2 s (the kernel lets a
+# first slice through at once), while the same read without the limit takes well under 1 s.
+cg_check_io_throttle() {
+	[[ -e /dev/loop-control ]] && command -v losetup >/dev/null || skip "no loop devices here"
+	local img=$T/disk.img dev maj min t0 t1 slow fast f
+	head -c $((4 * 1048576)) /dev/zero >"$img"
+	dev=$(losetup --find --show "$img") || skip "losetup failed"
+	IT_LOOPS+=("$dev")
+	read -r maj min < <(stat -c '%Hr %Lr' "$dev")
+	local d='"major": '"$maj"', "minor": '"$min"
+	cg_bundle io '.linux.devices += [{"path": "/dev/disk0", "type": "b", '"$d"'}]
+		| .linux.resources.devices += [{"allow": true, "type": "b", '"$d"', "access": "r"}]
+		| .linux.resources.blockIO = {"throttleReadBpsDevice": [{'"$d"', "rate": 1048576}]}' \
+		sh -c 'dd if=/dev/disk0 of=/dev/null bs=64k count=48 iflag=direct 2>&1; echo "dd status $?"
+			while [ ! -e /mnt/go ]; do sleep 0.05; done; dd if=/dev/disk0 of=/dev/null bs=64k count=48 iflag=direct'
+	t0=${EPOCHREALTIME/./}
+	cg_started
+	wait_file_contains "$T/$ID.out" "dd status" 30
+	t1=${EPOCHREALTIME/./}
+	assert_contains "$(<"$T/$ID.out")" "dd status 0" "dd of the loop device ($(<"$T/$ID.err"))"
+	slow=$(((t1 - t0) / 1000))
+	((slow >= 2000)) || fail "3 MiB at 1 MiB/s read in $slow ms"
+	if cg_is_v2; then
+		f=$(cg_file "$PID" io io.max)
+		assert_contains "$(<"$f")" "$maj:$min rbps=1048576" "$f"
+	else
+		f=$(cg_file "$PID" blkio blkio.throttle.read_bps_device)
+		assert_eq "$maj:$min 1048576" "$(<"$f")" "$f"
+	fi
+	# The same read with the limit lifted (update), so the device itself is not that slow.
+	printf '{"blockIO": {"throttleReadBpsDevice": [{"major": %d, "minor": %d, "rate": 0}]}}' "$maj" "$min" >"$T/r.json"
+	rt update --resources "$T/r.json" "$ID" 2>"$T/update.err" || fail "update failed: $(<"$T/update.err")"
+	t0=${EPOCHREALTIME/./}
+	touch "$CTL/go"
+	wait_for 30 pid_gone "$PID" || fail "the second dd did not finish"
+	fast=$(((${EPOCHREALTIME/./} - t0) / 1000))
+	((fast < slow / 2)) || fail "without the limit the read took $fast ms (with it: $slow ms)"
+	delete_ok "$ID"
+	echo "io: 3 MiB read at 1 MiB/s in $slow ms; without the limit in $fast ms"
+}
+
 # One container: its limits are in its cgroup (seen from the host and from inside), ps
 # and events --stats report what the cgroup holds, delete removes every directory of it.
 cg_check_applied_reported_removed() {
@@ -404,6 +447,7 @@ test_cgroup_update_memory() { cg_check_update_memory; }
 test_cgroup_pause_resume() { cg_check_pause_resume; }
 test_cgroup_devices() { cg_check_devices; }
 test_cgroup_join_without_grace_period() { cg_check_join_without_grace_period; }
+test_cgroup_io_throttle() { cg_check_io_throttle; }
 
 # Errors name the field (myrt's wording).
 test_cgroup_errors_name_the_field() {

@@ -346,6 +346,7 @@ it_run_test() { # FUNCTION
 	: >"$T/.ids"
 	export T TAG ROOT
 	IT_NETNS=()
+	IT_LOOPS=() # loop devices the test attached (losetup -d at the end)
 	IT_RESULT_FILE=${IT_RESULT_FILE:-/dev/null}
 	trap it_cleanup EXIT
 	cd "$T" || exit 1
@@ -368,6 +369,7 @@ it_cleanup() {
 		kill -9 "$p" 2>/dev/null
 	done
 	for id in "${IT_NETNS[@]}"; do ip netns del "$id" 2>/dev/null; done
+	for id in "${IT_LOOPS[@]}"; do losetup -d "$id" 2>/dev/null; done
 	# Never rm -rf through a mount: unmount anything leaked under $T first.
 	for m in $(awk -v t="$T" 'index($5, t) == 1 { print $5 }' /proc/self/mountinfo | sort -r); do
 		echo "cleanup: unmounting leftover $m" >&2
