@@ -121,8 +121,9 @@ struct ExecChild {
 };
 
 // The intermediate reports the real process's pid and exits; the real process goes on only
-// after that, so the runtime knows the pid before any later message (a seccomp listener's
-// containerProcessState names it).
+// once that report is out, so the runtime knows the pid before any later message (a seccomp
+// listener's containerProcessState names it). Should the report fail, the runtime never
+// learns the pid and cannot kill it: the real process then ends itself.
 void fork_in_container(const SyncChannel& sync) {
     int reported[2];
     if (::pipe2(reported, O_CLOEXEC) < 0) throw_errno("pipe2");
@@ -130,12 +131,15 @@ void fork_in_container(const SyncChannel& sync) {
     if (inner < 0) throw_errno("fork in the container's pid namespace");
     if (inner > 0) {
         sync.send(SyncType::exec_pid, std::to_string(inner));
+        if (::write(reported[1], "1", 1) != 1) throw_errno("report the exec'd process");
         ::_exit(0);
     }
     ::close(reported[1]);
     char byte;
-    while (::read(reported[0], &byte, 1) < 0 && errno == EINTR) {
-    }
+    ssize_t n;
+    do n = ::read(reported[0], &byte, 1);
+    while (n < 0 && errno == EINTR);
+    if (n != 1) ::_exit(255);
     ::close(reported[0]);
 }
 

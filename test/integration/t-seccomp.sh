@@ -361,6 +361,35 @@ test_seccomp_notify_listener_for_exec() {
 	assert_no_leftovers "$id"
 }
 
+# The agent gone by the time of an exec: exec fails with one line naming listenerPath, and
+# the process it started does not run.
+test_seccomp_notify_exec_listener_gone() {
+	[[ $RUNTIME_KIND == crun ]] && skip "crun 1.8 sends the state at start, with ociVersion 0.2.0"
+	build_agent
+	mk_bundle
+	start_agent success
+	notify_profile ''
+	set_args sleep 60
+	local id
+	id=$(cid notifygone)
+	create_ok "$id"
+	start_ok "$id"
+	kill "$AGENT"
+	wait "$AGENT" 2>/dev/null
+	rm -f "$T/agent.sock"
+	RC=0
+	rt exec "$id" sh -c 'echo ran' >"$T/out" 2>"$T/err" </dev/null || RC=$?
+	assert_nonzero "exec without a listener"
+	if is_myrt; then
+		assert_eq "myrt: linux.seccomp.listenerPath \"$T/agent.sock\": connect: no such file or directory" \
+			"$(<"$T/err")" "exec's error"
+	fi
+	assert_not_contains "$(<"$T/out")" ran "the exec'd process's output"
+	assert_eq 1 "$(rt ps -f json "$id" | jq length)" "processes left in the container (init only)"
+	delete_ok "$id" --force
+	assert_no_leftovers "$id"
+}
+
 test_seccomp_notify_listener_unreachable() {
 	mk_bundle
 	set_args true
