@@ -181,7 +181,10 @@ static void serve(int sock, int connections, const char* mode) {
             if (count == 17) die("too many connections");
             p[count++] = (struct pollfd){receive_state(conn, ++accepted), POLLIN, 0};
             close(conn);
-            if (accepted == connections) p[0].fd = -1;
+            if (accepted == connections) {  // a later runtime must find nobody listening
+                close(sock);
+                p[0].fd = -1;
+            }
         }
     }
     char n[32];
@@ -210,6 +213,5 @@ int main(int argc, char** argv) {
     if (listen(sock, 4) < 0) die("listen");
     write_out("ready", "", 0, 0);
     serve(sock, connections, argv[3]);
-    close(sock);
     return 0;
 }
