@@ -175,9 +175,11 @@ void fork_in_container(const SyncChannel& sync) {
         // A notify filter goes in here too, its listener to the runtime (runtime/seccomp.hpp).
         bool notify = c.seccomp && c.seccomp->notify;
         bool seccomp_last = c.seccomp && !notify && p.noNewPrivileges;
-        if (notify)
+        if (notify) {
             load_seccomp_notify(*c.seccomp, sync);
-        else if (c.seccomp && !seccomp_last)
+            // Nothing of the user's may run unless the agent has the listener.
+            sync.expect(SyncType::listener_passed);
+        } else if (c.seccomp && !seccomp_last)
             load_seccomp(*c.seccomp);
         switch_user(p.user, c.caps ? &*c.caps : nullptr);
         UniqueFd root(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
@@ -321,6 +323,7 @@ int Runtime::exec(const std::string& id, const ExecOptions& o) {
             if (m.type == SyncType::seccomp_listener && child.seccomp) {
                 r.state.status = status;
                 send_seccomp_listener(*child.seccomp, m.fd.get(), pid, spec::to_json(r.state, false));
+                sync.send(SyncType::listener_passed);
             }
         }
     } catch (...) {

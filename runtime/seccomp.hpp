@@ -26,7 +26,8 @@
 //   default action: by the time init can block on the agent, the agent has the fd.
 //   `exec` does the same for the process it starts (runtime/exec.cpp): a filter of its own,
 //   loaded before it switches user, whose listener reaches listenerPath with that process's
-//   pid and the running container's state.
+//   pid and the running container's state; the process waits for the runtime's word that it
+//   did (SyncType::listener_passed), so nothing of the user's runs if the agent is gone.
 #pragma once
 
 #include <linux/filter.h>

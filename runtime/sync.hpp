@@ -28,6 +28,8 @@ enum class SyncType : uint32_t {
     exec_pid = 8,
     // exec's child -> runtime: it is in the container's cgroup; the runtime may unlock.
     cgroup_joined = 9,
+    // runtime -> exec's child: its seccomp listener reached listenerPath; it may go on.
+    listener_passed = 10,
 };
 
 struct SyncMessage {
