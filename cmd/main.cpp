@@ -1,6 +1,7 @@
 // The myrt program: command-line parsing and error reporting over the runtime library.
 #include <fcntl.h>
 #include <pwd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -16,11 +17,20 @@
 
 namespace {
 
+// Never a directory that others can write to (as /tmp): another user could make it first
+// and plant containers whose hooks our delete would run. Without XDG_RUNTIME_DIR (su,
+// cron, ssh without a session) the user's /run/user/UID if it is theirs, else none: the
+// store then asks for --root.
 std::string default_root() {
-    if (::geteuid() == 0) return "/run/myrt";
+    uid_t uid = ::geteuid();
+    if (uid == 0) return "/run/myrt";
     const char* xdg = ::getenv("XDG_RUNTIME_DIR");
     if (xdg && *xdg) return std::string(xdg) + "/myrt";
-    return "/tmp/myrt-" + std::to_string(::geteuid());
+    std::string run_user = "/run/user/" + std::to_string(uid);
+    struct stat st {};
+    if (::lstat(run_user.c_str(), &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == uid)
+        return run_user + "/myrt";
+    return "";
 }
 
 // The subcommand's name, found without a full parse: the first argument that is neither a

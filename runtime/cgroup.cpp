@@ -8,6 +8,7 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 
 #include "runtime/cgroup_drivers.hpp"
@@ -30,14 +31,31 @@ static std::string container_cgroup_path(const std::optional<std::string>& cgrou
         throw Error("linux.cgroupsPath \"" + p +
                     "\": systemd cgroup paths (slice:prefix:name) need --systemd-cgroup, "
                     "which this build does not support");
+    // Normalised ("a//b/" is "/a/b"): the directories create() makes are compared with it.
+    std::string out = p[0] == '/' ? "" : "/myrt";
     for (size_t pos = 0; pos <= p.size();) {
         size_t end = p.find('/', pos);
         if (end == std::string::npos) end = p.size();
         std::string_view part(p.data() + pos, end - pos);
         if (part == "..") throw Error("linux.cgroupsPath \"" + p + "\": must not contain \"..\"");
+        if (!part.empty() && part != ".") (out += '/') += part;
         pos = end + 1;
     }
-    return p[0] == '/' ? p : "/myrt/" + p;
+    return out.empty() ? "/" : out;
+}
+
+// A path read back from a record: under /sys/fs/cgroup, no "." or ".." on the way.
+static void check_record_path(const std::string& dir) {
+    static constexpr std::string_view kRoot = "/sys/fs/cgroup/";
+    bool ok = dir.starts_with(kRoot) || dir + "/" == kRoot;
+    for (size_t pos = 1; ok && pos <= dir.size();) {
+        size_t end = dir.find('/', pos);
+        if (end == std::string::npos) end = dir.size();
+        std::string_view part(dir.data() + pos, end - pos);
+        ok = part != "." && part != "..";
+        pos = end + 1;
+    }
+    if (!ok) throw Error("state: cgroup path \"" + dir + "\" is not under " + std::string(kRoot));
 }
 
 std::unique_ptr<Cgroup> cgroup_for(const std::optional<std::string>& cgroups_path,
@@ -47,11 +65,19 @@ std::unique_ptr<Cgroup> cgroup_for(const std::optional<std::string>& cgroups_pat
     return make_cgroup_v1(path);
 }
 
-std::unique_ptr<Cgroup> cgroup_from_paths(const std::map<std::string, std::string>& paths) {
+std::unique_ptr<Cgroup> cgroup_from_paths(const std::map<std::string, std::string>& paths,
+                                          const std::vector<std::string>& owned) {
     if (paths.empty()) return nullptr;
-    if (paths.size() == 1 && paths.begin()->first.empty())
-        return reopen_cgroup_v2(paths.begin()->second);
-    return reopen_cgroup_v1(paths);
+    if (paths.size() == 1 && paths.begin()->first.empty()) {
+        const std::string& dir = paths.begin()->second;
+        return reopen_cgroup_v2(dir, std::find(owned.begin(), owned.end(), dir) != owned.end());
+    }
+    return reopen_cgroup_v1(paths, owned);
+}
+
+std::unique_ptr<Cgroup> cgroup_from_record(const spec::ContainerRecord& r) {
+    for (const auto& [controllers, dir] : r.cgroup_paths) check_record_path(dir);
+    return cgroup_from_paths(r.cgroup_paths, r.cgroup_owned);
 }
 
 namespace {

@@ -13,6 +13,7 @@
 
 #include "runtime/fd.hpp"
 #include "spec/config.hpp"
+#include "spec/state.hpp"
 
 namespace myrt {
 
@@ -68,7 +69,8 @@ class Cgroup {
 public:
     virtual ~Cgroup() = default;
     virtual CgroupVersion version() const = 0;
-    // Creates the directories (parents too) and prepares them for a first process.
+    // Creates the directories (parents too) and prepares them for a first process. Notes
+    // which of the container's directories it made: only those are ever removed.
     virtual void create() = 0;
     virtual void add_process(pid_t pid) = 0;
     // Sets every field of linux.resources that is present. A field the host cannot honour
@@ -82,18 +84,28 @@ public:
     virtual CgroupStats stats() const = 0;
     // nullptr when the host has no memory controller for this cgroup.
     virtual std::unique_ptr<OomWatch> watch_oom() const = 0;
-    // Kills what is left (when asked) and removes the directories this container owns.
-    virtual void destroy(bool kill_remaining) = 0;
+    // Whether any process is in the cgroup, in any of its hierarchies.
+    virtual bool populated() const = 0;
+    // Removes the directories that create() made once the processes in them are gone. One
+    // still busy after a short wait (a process that is not the container's) is left in
+    // place with a warning. Never kills anything: a cgroup may hold what is not ours.
+    virtual void remove() = 0;
     // controller set ("" for v2) -> absolute directory, as stored in the container record.
     virtual std::map<std::string, std::string> paths() const = 0;
+    // The directories among paths() that create() made (stored in the record too).
+    virtual std::vector<std::string> owned() const = 0;
 };
 
 // The container's cgroup for a config: cgroupsPath (absolute, or relative to /myrt) or
 // /myrt/<id> when absent.
 std::unique_ptr<Cgroup> cgroup_for(const std::optional<std::string>& cgroups_path,
                                    const std::string& id);
-// Reopens a container's cgroup from the paths stored in its record.
-std::unique_ptr<Cgroup> cgroup_from_paths(const std::map<std::string, std::string>& paths);
+// Reopens a cgroup from its paths; `owned` are those that create() made.
+std::unique_ptr<Cgroup> cgroup_from_paths(const std::map<std::string, std::string>& paths,
+                                          const std::vector<std::string>& owned = {});
+// A container's cgroup from its record, which is not trusted: a path outside
+// /sys/fs/cgroup is an error. nullptr when it has none.
+std::unique_ptr<Cgroup> cgroup_from_record(const spec::ContainerRecord& record);
 
 CgroupVersion host_cgroup_version();
 

@@ -70,18 +70,17 @@ std::vector<pid_t> read_pids(const std::string& dir) {
     return pids;
 }
 
-void remove_dir(const std::string& dir, bool kill_remaining) {
+void remove_dir(const std::string& dir) {
     // A killed process leaves its cgroup only once the kernel has torn it down, so rmdir can
     // see EBUSY for a few milliseconds after the last kill.
     for (int attempt = 0; attempt < 200; ++attempt) {
         if (::rmdir(dir.c_str()) == 0 || errno == ENOENT) return;
         if (errno != EBUSY) throw_errno("remove cgroup " + dir);
-        if (kill_remaining)
-            for (pid_t pid : read_pids(dir)) ::kill(pid, SIGKILL);
         timespec ts{0, 5'000'000};
         ::nanosleep(&ts, nullptr);
     }
-    throw_errno("remove cgroup " + dir, EBUSY);
+    log::warn("cgroup " + dir + " still holds processes (or child cgroups) that are not the "
+              "container's: left in place");
 }
 
 namespace {

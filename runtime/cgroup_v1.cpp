@@ -4,6 +4,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 
@@ -26,6 +27,7 @@ struct Hierarchy {
     std::string controllers;  // super options naming controllers, e.g. "cpu,cpuacct"
     std::string mount;        // e.g. /sys/fs/cgroup/cpu,cpuacct
     std::string dir;          // mount + container path
+    bool owned = false;       // dir was made for this container
 };
 
 bool has_controller(const std::string& controllers, std::string_view name) {
@@ -130,6 +132,7 @@ public:
             cgroupfs::make_path(h.mount, rel, [&](const std::string& dir) {
                 // A new v1 cpuset starts with no cpus or memory nodes and refuses tasks.
                 if (cpuset) inherit_cpuset(dir);
+                if (dir == h.dir) h.owned = true;
             });
         }
     }
@@ -179,15 +182,27 @@ public:
         return std::make_unique<OomWatchV1>(h->dir);
     }
 
-    void destroy(bool kill_remaining) override {
-        // A frozen cgroup's processes cannot die: thaw before killing.
-        if (kill_remaining && frozen()) freeze(false);
-        for (auto& h : hs_) cgroupfs::remove_dir(h.dir, kill_remaining);
+    bool populated() const override {
+        for (auto& h : hs_)
+            if (!cgroupfs::read_pids(h.dir).empty()) return true;
+        return false;
+    }
+
+    void remove() override {
+        for (auto& h : hs_)
+            if (h.owned) cgroupfs::remove_dir(h.dir);
     }
 
     std::map<std::string, std::string> paths() const override {
         std::map<std::string, std::string> out;
         for (auto& h : hs_) out[h.controllers] = h.dir;
+        return out;
+    }
+
+    std::vector<std::string> owned() const override {
+        std::vector<std::string> out;
+        for (auto& h : hs_)
+            if (h.owned) out.push_back(h.dir);
         return out;
     }
 
@@ -555,15 +570,17 @@ CgroupStats CgroupV1::stats() const {
 std::unique_ptr<Cgroup> make_cgroup_v1(const std::string& path) {
     auto hs = v1_hierarchies();
     if (hs.empty()) throw Error("no cgroup v1 hierarchy is mounted");
-    for (auto& h : hs) h.dir = h.mount + path;
+    for (auto& h : hs) h.dir = path == "/" ? h.mount : h.mount + path;
     return std::make_unique<CgroupV1>(std::move(hs));
 }
 
-std::unique_ptr<Cgroup> reopen_cgroup_v1(const std::map<std::string, std::string>& paths) {
+std::unique_ptr<Cgroup> reopen_cgroup_v1(const std::map<std::string, std::string>& paths,
+                                         const std::vector<std::string>& owned) {
     std::vector<Hierarchy> hs;
     for (const auto& [controllers, dir] : paths) {
         std::string mount = dir.substr(0, dir.find('/', std::string_view("/sys/fs/cgroup/").size()));
-        hs.push_back({controllers, mount, dir});
+        bool own = std::find(owned.begin(), owned.end(), dir) != owned.end();
+        hs.push_back({controllers, mount, dir, own});
     }
     return std::make_unique<CgroupV1>(std::move(hs));
 }

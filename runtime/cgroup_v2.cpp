@@ -63,13 +63,15 @@ private:
 
 class CgroupV2 final : public Cgroup {
 public:
-    explicit CgroupV2(std::string dir) : dir_(std::move(dir)) {}
+    CgroupV2(std::string dir, bool owned) : dir_(std::move(dir)), owned_(owned) {}
 
     CgroupVersion version() const override { return CgroupVersion::v2; }
 
     void create() override {
         std::string rel = dir_.substr(std::string_view(kMount).size());
-        cgroupfs::make_path(kMount, rel, [](const std::string&) {});
+        cgroupfs::make_path(kMount, rel, [&](const std::string& dir) {
+            if (dir == dir_) owned_ = true;
+        });
         enable_controllers(rel);
     }
 
@@ -108,26 +110,25 @@ public:
         return std::make_unique<OomWatchV2>(dir_);
     }
 
-    void destroy(bool kill_remaining) override {
-        if (kill_remaining) {
-            // cgroup.kill (5.14+) kills the whole subtree at once, including frozen tasks.
-            try {
-                cgroupfs::write(dir_, "cgroup.kill", "1");
-            } catch (const Error&) {
-                if (frozen()) freeze(false);
-            }
-            for (int i = 0; i < 200 && !pids().empty(); ++i) sleep_ms(5);
-        }
+    bool populated() const override { return !pids().empty(); }
+
+    std::vector<std::string> owned() const override {
+        return owned_ ? std::vector<std::string>{dir_} : std::vector<std::string>{};
+    }
+
+    void remove() override {
+        for (int i = 0; i < 200 && populated(); ++i) sleep_ms(5);
         // The device program would go with the cgroup anyway; detached here so that nothing
-        // depends on when the kernel frees the cgroup.
-        if (pids().empty()) {
+        // depends on when the kernel frees the cgroup (and a joined cgroup is given back
+        // without the container's device rules).
+        if (!populated()) {
             try {
                 cgroupdev::detach_bpf(dir_);
             } catch (const Error& e) {
                 log::debug(std::string("detach device program: ") + e.what());
             }
         }
-        cgroupfs::remove_dir(dir_, kill_remaining);
+        if (owned_) cgroupfs::remove_dir(dir_);
     }
 
     std::map<std::string, std::string> paths() const override { return {{"", dir_}}; }
@@ -198,6 +199,7 @@ private:
     void set_unified(const spec::StringMap& unified);
 
     std::string dir_;
+    bool owned_ = false;  // dir_ was made for this container
 };
 
 void CgroupV2::set_resources(const spec::Resources& r, bool update) {
@@ -431,11 +433,11 @@ CgroupStats CgroupV2::stats() const {
 }  // namespace
 
 std::unique_ptr<Cgroup> make_cgroup_v2(const std::string& path) {
-    return std::make_unique<CgroupV2>(std::string(kMount) + path);
+    return std::make_unique<CgroupV2>(path == "/" ? kMount : kMount + path, false);
 }
 
-std::unique_ptr<Cgroup> reopen_cgroup_v2(const std::string& dir) {
-    return std::make_unique<CgroupV2>(dir);
+std::unique_ptr<Cgroup> reopen_cgroup_v2(const std::string& dir, bool owned) {
+    return std::make_unique<CgroupV2>(dir, owned);
 }
 
 }  // namespace myrt

@@ -41,11 +41,48 @@ std::optional<spec::Hooks> stored_hooks(const ContainerDir& dir) {
 
 // A pidfd is taken first and the start time checked after, so the signal can only ever
 // reach the process the record describes, never a later process that reused its pid.
+// Whether pid is in the container's pid namespace. A process we may not inspect (not
+// dumpable, e.g. init before its exec, seen by a rootless caller) counts: only root can
+// be denied nothing, and a rootless caller can signal only its own processes anyway.
+bool in_pid_ns(pid_t pid, const spec::ContainerRecord& r) {
+    uint64_t ns = pid_namespace_of(pid);
+    return ns == r.pid_ns || (ns == 0 && ::geteuid() != 0);
+}
+
+// The record is not trusted either: a pid whose pid namespace is not the one recorded at
+// create is not the container's init.
 UniqueFd open_init(const spec::ContainerRecord& r) {
+    if (r.state.pid <= 0) return UniqueFd();
     UniqueFd fd(static_cast<int>(::syscall(SYS_pidfd_open, r.state.pid, 0)));
     if (!fd) return fd;
     if (!process_alive(r.state.pid, r.pid_start_time)) return UniqueFd();
+    if (r.pid_ns != 0 && !in_pid_ns(r.state.pid, r)) return UniqueFd();
     return fd;
+}
+
+// The container's processes: those in its cgroup that live in its pid namespace. A host
+// process or another container (with a pid namespace of its own) sharing the cgroup is not
+// the container's and is never signalled. (Without a pid namespace of its own the container
+// shares the host's, which is why create refuses a cgroup that already holds processes.)
+std::vector<pid_t> container_pids(const Cgroup* cg, const spec::ContainerRecord& r) {
+    std::vector<pid_t> out;
+    if (!cg || r.pid_ns == 0) return out;
+    for (pid_t pid : cg->pids())
+        if (in_pid_ns(pid, r)) out.push_back(pid);
+    return out;
+}
+
+// SIGKILLs the container's processes (init first) and waits, briefly, until they are gone.
+void kill_container(Cgroup* cg, const spec::ContainerRecord& r, int init_pidfd) {
+    if (cg && cg->frozen()) cg->freeze(false);  // a frozen process cannot die (v1)
+    if (init_pidfd >= 0) ::syscall(SYS_pidfd_send_signal, init_pidfd, SIGKILL, nullptr, 0);
+    for (int i = 0; i < 400; ++i) {
+        auto pids = container_pids(cg, r);
+        if (pids.empty()) break;
+        for (pid_t pid : pids) ::kill(pid, SIGKILL);
+        timespec ts{0, 5'000'000};
+        ::nanosleep(&ts, nullptr);
+    }
 }
 
 void wait_exit(int pidfd) {
@@ -74,6 +111,7 @@ Runtime::Runtime(RuntimeOptions options)
 
 std::string Runtime::live_status(const ContainerDir* dir, const spec::ContainerRecord& r) const {
     if (!process_alive(r.state.pid, r.pid_start_time)) return "stopped";
+    if (r.state.status == "creating") return "creating";  // only recovery.json so far
     std::string fifo = dir ? dir->file(kFifo) : store_.root() + "/" + r.state.id + "/" + kFifo;
     if (::access(fifo.c_str(), F_OK) == 0) return "created";
     return r.state.status == "paused" ? "paused" : "running";
@@ -84,6 +122,7 @@ void Runtime::start(const std::string& id) {
     spec::ContainerRecord r = dir.read();
     std::string status = live_status(&dir, r);
     if (status == "stopped") throw Error("cannot start a container that has stopped");
+    if (status == "creating") throw Error("cannot start a container that is still being created");
     if (status != "created") throw Error("cannot start an already running container");
     std::string fifo = dir.file(kFifo);
     // init holds the fifo open (read-write, close-on-exec) and waits for one byte. Our own
@@ -111,7 +150,9 @@ void Runtime::start(const std::string& id) {
 
 spec::State Runtime::state(const std::string& id) {
     validate_id(id);
-    auto record = store_.peek(id);
+    std::string problem;
+    auto record = store_.peek(id, &problem);
+    if (!problem.empty()) throw Error(problem);
     if (!record) {
         // peek() cannot tell a missing container from a broken one; open() can.
         ContainerDir dir = store_.open(id, false);
@@ -129,24 +170,21 @@ void Runtime::kill(const std::string& id, int signal, bool all) {
     UniqueFd pidfd = open_init(r);
     if (!pidfd) throw Error("container not running", ESRCH);
     if (all) {
-        auto cg = cgroup_from_paths(r.cgroup_paths);
-        for (pid_t pid : cg ? cg->pids() : std::vector<pid_t>{}) ::kill(pid, signal);
+        auto cg = cgroup_from_record(r);
+        for (pid_t pid : container_pids(cg.get(), r)) ::kill(pid, signal);
     }
     if (::syscall(SYS_pidfd_send_signal, pidfd.get(), signal, nullptr, 0) < 0 && errno != ESRCH)
         throw_errno("kill " + std::to_string(r.state.pid));
 }
 
 void Runtime::destroy(ContainerDir& dir, const spec::ContainerRecord& r, bool kill_first) {
-    auto cg = cgroup_from_paths(r.cgroup_paths);
-    if (kill_first) {
-        if (UniqueFd pidfd = open_init(r)) {
-            if (cg && cg->frozen()) cg->freeze(false);
-            ::syscall(SYS_pidfd_send_signal, pidfd.get(), SIGKILL, nullptr, 0);
-            wait_exit(pidfd.get());
-        }
-    }
+    auto cg = cgroup_from_record(r);
+    UniqueFd pidfd = kill_first ? open_init(r) : UniqueFd();
+    // Even a stopped container may have left processes (it had no pid namespace of its own).
+    kill_container(cg.get(), r, pidfd.get());
+    if (pidfd) wait_exit(pidfd.get());
     for (int helper : r.helper_pids) stop_helper(helper);
-    if (cg) cg->destroy(true);
+    if (cg) cg->remove();
     auto hooks = stored_hooks(dir);
     spec::State state = r.state;
     state.status = "stopped";
@@ -157,25 +195,49 @@ void Runtime::destroy(ContainerDir& dir, const spec::ContainerRecord& r, bool ki
 void Runtime::remove(const std::string& id, bool force) {
     validate_id(id);
     // Like runc: forcing the removal of something already gone is success, which lets
-    // callers retry a delete that was interrupted.
-    if (force && ::access((store_.root() + "/" + id).c_str(), F_OK) < 0 && errno == ENOENT)
+    // callers retry a delete that was interrupted, or race another delete.
+    std::optional<ContainerDir> dir;
+    try {
+        dir.emplace(store_.open(id));
+    } catch (const Error& e) {
+        if (force && e.code() == ENOENT) return;
+        throw;
+    }
+    // --force works from whatever survives: a create killed half-way, a damaged state.json.
+    std::optional<spec::ContainerRecord> r = force ? dir->read_any() : dir->read();
+    if (!r) {
+        log::warn("container " + id + ": no usable record, removing its state only");
+        dir->remove();
         return;
-    ContainerDir dir = store_.open(id);
-    spec::ContainerRecord r = dir.read();
-    std::string status = live_status(&dir, r);
+    }
+    std::string status = live_status(&*dir, *r);
     if (status != "stopped" && !force)
         throw Error("cannot delete container that is not stopped: " + status);
-    destroy(dir, r, status != "stopped");
+    destroy(*dir, *r, status != "stopped");
 }
 
 std::vector<ContainerInfo> Runtime::list() {
     std::vector<ContainerInfo> out;
     for (const auto& id : store_.list_ids()) {
-        auto record = store_.peek(id);
-        if (!record) continue;  // being created or deleted right now
-        record->state.status = live_status(nullptr, *record);
-        if (record->state.status == "stopped") record->state.pid = 0;
-        out.push_back({std::move(*record)});
+        ContainerInfo info;
+        auto record = store_.peek(id, &info.problem);
+        if (record) {
+            info.record = std::move(*record);
+            info.record.state.status = live_status(nullptr, info.record);
+        } else {
+            if (info.problem.empty()) {
+                if (store_.busy(id)) continue;  // being created or deleted right now
+                info.problem = "no state recorded (a create killed at its start)";
+            }
+            info.record.state.id = id;
+        }
+        // A damaged state.json: listed with what is known, and why (delete --force works).
+        if (!info.problem.empty()) {
+            info.record.state.status = "unknown";
+            log::warn("container " + id + ": " + info.problem);
+        }
+        if (info.record.state.status == "stopped") info.record.state.pid = 0;
+        out.push_back(std::move(info));
     }
     return out;
 }
@@ -185,7 +247,7 @@ void Runtime::pause(const std::string& id) {
     spec::ContainerRecord r = dir.read();
     std::string status = live_status(&dir, r);
     if (status != "running") throw Error("container not running", ESRCH);
-    auto cg = cgroup_from_paths(r.cgroup_paths);
+    auto cg = cgroup_from_record(r);
     if (!cg) throw Error("container has no cgroup to freeze");
     cg->freeze(true);
     r.state.status = "paused";
@@ -196,7 +258,7 @@ void Runtime::resume(const std::string& id) {
     ContainerDir dir = store_.open(id);
     spec::ContainerRecord r = dir.read();
     if (live_status(&dir, r) != "paused") throw Error("container not paused");
-    auto cg = cgroup_from_paths(r.cgroup_paths);
+    auto cg = cgroup_from_record(r);
     if (cg) cg->freeze(false);
     r.state.status = "running";
     dir.write(r);
@@ -264,8 +326,11 @@ int run_forwarding_signals(pid_t pid, const std::function<void()>& before_wait) 
 std::vector<pid_t> Runtime::pids(const std::string& id) {
     ContainerDir dir = store_.open(id, false);
     spec::ContainerRecord r = dir.read();
-    auto cg = cgroup_from_paths(r.cgroup_paths);
-    return cg ? cg->pids() : std::vector<pid_t>{};
+    auto cg = cgroup_from_record(r);
+    std::vector<pid_t> pids = container_pids(cg.get(), r);
+    // A container without a cgroup (rootless, not delegated) is at least its init.
+    if (pids.empty() && process_alive(r.state.pid, r.pid_start_time)) pids.push_back(r.state.pid);
+    return pids;
 }
 
 namespace {

@@ -50,6 +50,7 @@ struct ExecOptions {
 
 struct ContainerInfo {
     spec::ContainerRecord record;  // record.state.status is the live status
+    std::string problem;           // why state.json could not be read (status "unknown")
 };
 
 class Runtime {

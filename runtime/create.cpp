@@ -86,9 +86,11 @@ public:
             }
         }
         stop_helper(helper_);
+        // Only init ran in the cgroup (nothing of the user's has run yet): with init gone,
+        // remove what create made and never touch what else is there.
         if (cgroup_ && cgroup_created_) {
             try {
-                cgroup_->destroy(true);
+                cgroup_->remove();
             } catch (...) {
             }
         }
@@ -144,6 +146,26 @@ void check_mounts(const spec::Config& config) {
             throw Error("mounts[" + std::to_string(i) + "] (" + m.destination +
                             "): idmapped mounts are not supported by this build", ENOTSUP);
     }
+}
+
+// The record as create starts it: status "creating", no init yet.
+spec::ContainerRecord first_record(const std::string& id, const Bundle& b, bool systemd_cgroup) {
+    spec::ContainerRecord r;
+    r.state.ociVersion = kOciVersion;
+    r.state.id = id;
+    r.state.status = "creating";
+    r.state.bundle = b.dir;
+    r.state.annotations = b.config.annotations;
+    r.created = log::rfc3339_now();
+    r.rootfs = b.rootfs;
+    r.owner = ::getuid();
+    r.systemd_cgroup = systemd_cgroup;
+    return r;
+}
+
+std::string cgroups_path_or(const spec::Config& config, const std::string& fallback) {
+    if (config.linux && config.linux->cgroupsPath) return *config.linux->cgroupsPath;
+    return fallback;
 }
 
 std::string state_json(const std::string& id, const std::string& status, pid_t pid,
@@ -238,6 +260,19 @@ pid_t Runtime::create(const std::string& id, const CreateOptions& options) {
 
     ContainerDir dir = store_.create(id);
     CreateGuard guard(dir, cgroup);
+    // Checked (after the id: "already exists" comes first) before anything is written to a cgroup that may not be ours.
+    if (!(ns.clone_flags & CLONE_NEWPID) && cgroup->populated())
+        throw Error("linux.cgroupsPath \"" + cgroups_path_or(b.config, "/myrt/" + id) +
+                        "\": the cgroup already holds processes; a container without a pid "
+                        "namespace of its own needs a cgroup of its own",
+                    EBUSY);
+    // From here on something of the container exists: recovery.json says where, so that
+    // delete --force can end it whatever point this create is killed at.
+    spec::ContainerRecord record = first_record(id, b, options_.systemd_cgroup);
+    record.cgroup_paths = cgroup->paths();
+    for (const auto& [controllers, path] : record.cgroup_paths)
+        if (::access(path.c_str(), F_OK) < 0) record.cgroup_owned.push_back(path);
+    dir.write_recovery(record);
     if (net.slirp) add_slirp_resolv_conf(b.config, dir.path());
     std::string fifo = dir.file("exec.fifo");
     if (::mkfifo(fifo.c_str(), 0600) < 0) throw_errno("mkfifo " + fifo);
@@ -274,6 +309,11 @@ pid_t Runtime::create(const std::string& id, const CreateOptions& options) {
     child_end.reset();
     fifo_fd.reset();
     SyncChannel sync(parent_end.get());
+    // Killed before this is written, init finds its sync socket closed and exits.
+    record.state.pid = pid;
+    record.pid_start_time = read_proc_stat(pid).start_time;
+    record.pid_ns = pid_namespace_of(pid);
+    dir.write_recovery(record);
 
     if (ns.new_user) write_id_mappings(pid, *b.config.linux, options_.rootless);
     cgroup_join.clear();  // init has its own copies
@@ -289,6 +329,8 @@ pid_t Runtime::create(const std::string& id, const CreateOptions& options) {
         if (m.type == SyncType::namespace_fd && m.payload == "net" && net.slirp) {
             helpers.push_back(start_slirp(net, dir.path(), m.fd.get(), userns_fd.get()));
             guard.set_helper(helpers.back());
+            record.helper_pids = helpers;
+            dir.write_recovery(record);
         }
         if (m.type == SyncType::seccomp_listener && ctx.seccomp)  // see runtime/seccomp.hpp
             send_seccomp_listener(*ctx.seccomp, m.fd.get(), pid, creating);
@@ -299,20 +341,14 @@ pid_t Runtime::create(const std::string& id, const CreateOptions& options) {
         }
     }
 
-    spec::ContainerRecord record;
-    record.state.ociVersion = kOciVersion;
-    record.state.id = id;
     record.state.status = "created";
-    record.state.pid = pid;
-    record.state.bundle = b.dir;
-    record.state.annotations = b.config.annotations;
-    record.pid_start_time = read_proc_stat(pid).start_time;
-    record.created = log::rfc3339_now();
-    record.rootfs = b.rootfs;
-    record.owner = ::getuid();
-    if (cgroup) record.cgroup_paths = cgroup->paths();
+    record.cgroup_paths.clear();
+    record.cgroup_owned.clear();
+    if (cgroup) {
+        record.cgroup_paths = cgroup->paths();
+        record.cgroup_owned = cgroup->owned();
+    }
     record.helper_pids = helpers;
-    record.systemd_cgroup = options_.systemd_cgroup;
     for (const auto& type : ns.types)
         if (type != "user" && type != "mount")
             record.namespace_paths[type] =

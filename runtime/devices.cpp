@@ -1,7 +1,9 @@
 #include "runtime/devices.hpp"
 
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <sys/mount.h>
+#include <sys/statfs.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -51,16 +53,38 @@ void bind_host_device(int root_fd, const spec::Device& d) {
         throw_errno("bind device " + d.path);
 }
 
+dev_t device_number(const spec::Device& d) {
+    return makedev(static_cast<unsigned>(d.major.value_or(0)),
+                   static_cast<unsigned>(d.minor.value_or(0)));
+}
+
+// What the image already has at the device's path. The image's own files are never
+// removed or replaced: the same device is kept as it is (true: nothing to do, unless it is
+// on a tmpfs of ours); anything else is an error (config-linux.md: a file that does not
+// match the requested device MUST be an error). Nothing there: false.
+bool existing_matches(int dir, const std::string& name, const spec::Device& d, bool* on_tmpfs) {
+    struct stat st {};
+    if (::fstatat(dir, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0) {
+        if (errno == ENOENT) return false;
+        throw_errno("stat " + d.path);
+    }
+    bool same = (st.st_mode & S_IFMT) == type_bits(d.type) &&
+                (d.type == "p" || st.st_rdev == device_number(d));
+    if (!same)
+        throw Error("a file that is not this device already exists at " + d.path, EEXIST);
+    struct statfs fs {};
+    *on_tmpfs = ::fstatfs(dir, &fs) == 0 && fs.f_type == TMPFS_MAGIC;
+    return true;
+}
+
 void make_node(int root_fd, const spec::Device& d, bool in_userns) {
-    if (in_userns && d.type != "p") return bind_host_device(root_fd, d);
     auto [parent, name] = split_parent(d.path);
     UniqueFd dir = mkdir_all_in_root(root_fd, parent, 0755);
+    bool on_tmpfs = false;
+    if (existing_matches(dir.get(), name, d, &on_tmpfs) && !on_tmpfs) return;
+    if (in_userns && d.type != "p") return bind_host_device(root_fd, d);
     mode_t mode = type_bits(d.type) | (d.fileMode.value_or(0666) & 07777);
-    dev_t dev = makedev(static_cast<unsigned>(d.major.value_or(0)),
-                        static_cast<unsigned>(d.minor.value_or(0)));
-    // A node the image already has (or a symlink planted there) is replaced, never followed.
-    ::unlinkat(dir.get(), name.c_str(), 0);
-    if (::mknodat(dir.get(), name.c_str(), mode, dev) < 0) {
+    if (::mknodat(dir.get(), name.c_str(), mode, device_number(d)) < 0 && errno != EEXIST) {
         if (errno == EPERM && d.type != "p") return bind_host_device(root_fd, d);
         throw_errno("mknod " + d.path);
     }
@@ -86,7 +110,15 @@ void create_devices(int root_fd, const std::vector<spec::Device>& devices, bool 
                 throw_errno(std::string("symlink ") + link);
         }
     }
-    for (const auto& d : devices) make_node(root_fd, d, in_userns);
+    for (size_t i = 0; i < devices.size(); ++i) {
+        try {
+            make_node(root_fd, devices[i], in_userns);
+        } catch (const Error& e) {
+            throw Error("linux.devices[" + std::to_string(i) + "] (" + devices[i].path +
+                            "): " + e.what(),
+                        e.code());
+        }
+    }
 }
 
 }  // namespace myrt

@@ -181,7 +181,7 @@ void Runtime::events(const std::string& id, bool stats_only, int interval_ms,
         record = dir.read();
     }
     if (live_status(nullptr, *record) == "stopped") throw Error("container is not running", ESRCH);
-    auto cg = cgroup_from_paths(record->cgroup_paths);
+    auto cg = cgroup_from_record(*record);
     if (!cg) throw Error("container has no cgroup (rootless without delegation?)");
     if (stats_only) {
         emit(stats_event_json(id, cg->stats()));

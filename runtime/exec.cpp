@@ -285,7 +285,7 @@ int Runtime::exec(const std::string& id, const ExecOptions& o) {
     // A paused container's cgroup would freeze the child before it could say it joined, and
     // `resume` waits for our lock: then the runtime moves it, the slow way.
     bool paused = status == "paused";
-    std::unique_ptr<Cgroup> cgroup = cgroup_from_paths(r.cgroup_paths);
+    std::unique_ptr<Cgroup> cgroup = cgroup_from_record(r);
     std::vector<UniqueFd> cgroup_join;
     pid_t pid = clone_in_cgroup(0, paused ? nullptr : cgroup.get(), cgroup_join);
     if (pid == 0) {

@@ -243,8 +243,8 @@ void mount_cgroup_v1(const MountContext& ctx, const spec::Mount& m, const MountO
         } else {
             MountOptions bind = o;
             bind.recursive = false;
-            std::string mount_root = host_dir.substr(0, host_dir.size() - 1);  // "/sys/fs/cgroup/x/"
-            bind_mount(mount_root + own_cgroup_dir(controllers), sub.get(), bind, what);
+            // host_dir is the hierarchy's root (cgroupsPath "/"), e.g. "/sys/fs/cgroup/x".
+            bind_mount(host_dir + own_cgroup_dir(controllers), sub.get(), bind, what);
         }
         if (controllers.find(',') == std::string::npos) continue;
         size_t pos = 0;

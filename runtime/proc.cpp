@@ -1,6 +1,7 @@
 #include "runtime/proc.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -79,6 +80,12 @@ bool process_alive(pid_t pid, uint64_t start_time) {
     ProcStat st = read_proc_stat(pid);
     if (st.state == 0 || st.state == 'Z' || st.state == 'X') return false;
     return start_time == 0 || st.start_time == start_time;
+}
+
+uint64_t pid_namespace_of(pid_t pid) {
+    struct stat st {};
+    if (::stat(("/proc/" + std::to_string(pid) + "/ns/pid").c_str(), &st) < 0) return 0;
+    return st.st_ino;
 }
 
 int parse_signal(std::string_view name) {

@@ -20,6 +20,9 @@ ProcStat read_proc_stat(pid_t pid);
 // True when pid is alive (not a zombie) and is the same process that started at start_time.
 bool process_alive(pid_t pid, uint64_t start_time);
 
+// The inode of pid's pid namespace; 0 when the process is gone.
+uint64_t pid_namespace_of(pid_t pid);
+
 // "TERM", "SIGTERM", "term", "15" -> 15. Throws Error("unknown signal \"X\"").
 int parse_signal(std::string_view name);
 

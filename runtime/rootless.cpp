@@ -98,7 +98,7 @@ bool prepare_cgroup(Cgroup& cgroup, const std::optional<spec::Resources>& resour
         bool denied = e.code() == EACCES || e.code() == EPERM || e.code() == EROFS;
         if (!rootless || !denied) throw;
         try {
-            cgroup.destroy(false);
+            cgroup.remove();
         } catch (const Error&) {
         }
         if (resources)

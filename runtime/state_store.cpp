@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <climits>
 #include <cstdio>
 
 #include "runtime/error.hpp"
@@ -17,6 +18,45 @@ namespace myrt {
 namespace {
 
 constexpr const char* kStateFile = "state.json";
+constexpr const char* kRecoveryFile = "recovery.json";
+
+std::optional<spec::ContainerRecord> parse_file(const std::string& path) {
+    try {
+        return spec::parse_record(read_file(path));
+    } catch (const std::exception&) {
+        return std::nullopt;
+    }
+}
+
+// The record in a container directory: state.json, else recovery.json (a create not
+// finished, or state.json damaged). `problem` says what was wrong with state.json.
+std::optional<spec::ContainerRecord> read_record(const std::string& dir, std::string* problem) {
+    std::string path = dir + "/" + kStateFile;
+    try {
+        return spec::parse_record(read_file(path));
+    } catch (const spec::ParseError& e) {
+        if (problem) *problem = path + ": " + e.what();
+    } catch (const Error& e) {
+        if (problem && e.code() != ENOENT) *problem = e.what();
+    }
+    return parse_file(dir + "/" + kRecoveryFile);
+}
+
+std::string oct_mode(mode_t mode) {
+    char buf[8];
+    snprintf(buf, sizeof buf, "%04o", static_cast<unsigned>(mode & 07777));
+    return buf;
+}
+
+// A container's directory is the caller's alone, like the root above it.
+void check_container_dir(int fd, const std::string& path) {
+    struct stat st {};
+    if (::fstat(fd, &st) < 0) throw_errno("stat " + path);
+    if (st.st_uid != ::geteuid() || (st.st_mode & 022))
+        throw Error(path + ": not owned by uid " + std::to_string(::geteuid()) +
+                        " or writable by others (refusing to trust it)",
+                    EPERM);
+}
 
 void mkdir_p(const std::string& path, mode_t mode) {
     if (::mkdir(path.c_str(), mode) == 0 || errno == EEXIST) return;
@@ -27,7 +67,64 @@ void mkdir_p(const std::string& path, mode_t mode) {
     if (::mkdir(path.c_str(), mode) < 0 && errno != EEXIST) throw_errno("mkdir " + path);
 }
 
+// One directory of the path to the state root: root's or the caller's, and if others may
+// write to it, sticky (so they cannot rename or remove what is ours inside it).
+void check_trusted(const std::string& path, bool is_root) {
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) < 0) throw_errno("state directory " + path);
+    uid_t me = ::geteuid();
+    if (is_root) {
+        if (!S_ISDIR(st.st_mode)) throw Error("state directory " + path + ": not a directory", ENOTDIR);
+        if (st.st_uid != me)
+            throw Error("state directory " + path + ": owned by uid " + std::to_string(st.st_uid) +
+                            ", not by uid " + std::to_string(me) + " (refusing to trust it)",
+                        EPERM);
+        if (st.st_mode & 022)
+            throw Error("state directory " + path + ": writable by other users (mode " +
+                            oct_mode(st.st_mode) + "; refusing to trust it)",
+                        EPERM);
+        return;
+    }
+    if (st.st_uid != 0 && st.st_uid != me)
+        throw Error("state directory " + path + ": owned by uid " + std::to_string(st.st_uid) +
+                        " (refusing to trust it)",
+                    EPERM);
+    if ((st.st_mode & 022) && !(st.st_mode & S_ISVTX))
+        throw Error("state directory " + path + ": writable by other users and not sticky " +
+                        "(mode " + oct_mode(st.st_mode) + "; refusing to trust it)",
+                    EPERM);
+}
+
 }  // namespace
+
+const std::string& StateStore::root() const {
+    if (checked_.empty()) ensure_root(false);
+    return checked_;
+}
+
+void StateStore::ensure_root(bool create) const {
+    if (root_.empty())
+        throw Error("no state directory: XDG_RUNTIME_DIR is not set and /run/user/" +
+                        std::to_string(::geteuid()) + " is not yours; set XDG_RUNTIME_DIR or "
+                        "pass --root",
+                    EINVAL);
+    if (create) mkdir_p(root_, 0700);
+    char buf[PATH_MAX];
+    if (!::realpath(root_.c_str(), buf)) {
+        // A root that does not exist yet holds no container; it is made by the first create.
+        if (errno == ENOENT && !create) {
+            checked_ = root_;
+            return;
+        }
+        throw_errno("state directory " + root_);
+    }
+    std::string real = buf;
+    for (size_t pos = real.find('/', 1); pos != std::string::npos; pos = real.find('/', pos + 1))
+        check_trusted(real.substr(0, pos), false);
+    check_trusted("/", false);
+    check_trusted(real, true);
+    checked_ = real;
+}
 
 void validate_id(std::string_view id) {
     auto bad = [&](const char* why) {
@@ -57,8 +154,8 @@ void validate_id(std::string_view id) {
 
 ContainerDir StateStore::create(const std::string& id) {
     validate_id(id);
-    mkdir_p(root_, 0700);
-    std::string path = root_ + "/" + id;
+    if (checked_.empty() || ::access(checked_.c_str(), F_OK) < 0) ensure_root(true);
+    std::string path = checked_ + "/" + id;
     if (::mkdir(path.c_str(), 0700) < 0) {
         if (errno == EEXIST) throw Error("container with given ID already exists", EEXIST);
         throw_errno("mkdir " + path);
@@ -74,40 +171,44 @@ ContainerDir StateStore::create(const std::string& id) {
 
 ContainerDir StateStore::open(const std::string& id, bool exclusive) {
     validate_id(id);
-    std::string path = root_ + "/" + id;
-    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    std::string path = root() + "/" + id;
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (!fd) {
         if (errno == ENOENT) throw Error("container does not exist", ENOENT);
         throw_errno("open " + path);
     }
+    check_container_dir(fd.get(), path);
     if (::flock(fd.get(), exclusive ? LOCK_EX : LOCK_SH) < 0) throw_errno("lock " + path);
-    // The holder of the lock before us may have deleted the container, or it may be a
-    // create that failed half-way: either way there is no container here.
+    // The holder of the lock before us may have deleted the container.
     struct stat st {};
-    if (::fstat(fd.get(), &st) < 0 || st.st_nlink == 0 ||
-        ::faccessat(fd.get(), kStateFile, F_OK, 0) < 0)
+    if (::fstat(fd.get(), &st) < 0 || st.st_nlink == 0)
         throw Error("container does not exist", ENOENT);
     return ContainerDir(path, id, std::move(fd));
 }
 
-std::optional<spec::ContainerRecord> StateStore::peek(const std::string& id) const {
-    try {
-        return spec::parse_record(read_file(root_ + "/" + id + "/" + kStateFile));
-    } catch (const std::exception&) {
-        return std::nullopt;
-    }
+std::optional<spec::ContainerRecord> StateStore::peek(const std::string& id,
+                                                      std::string* problem) const {
+    return read_record(root() + "/" + id, problem);
+}
+
+bool StateStore::busy(const std::string& id) const {
+    UniqueFd fd(::open((root() + "/" + id).c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    return !fd || ::flock(fd.get(), LOCK_SH | LOCK_NB) < 0;
 }
 
 std::vector<std::string> StateStore::list_ids() const {
     std::vector<std::string> ids;
-    DIR* dir = ::opendir(root_.c_str());
+    DIR* dir = ::opendir(root().c_str());
     if (!dir) {
         if (errno == ENOENT) return ids;
-        throw_errno("open " + root_);
+        throw_errno("open " + root());
     }
     while (dirent* entry = ::readdir(dir)) {
-        std::string_view name = entry->d_name;
-        if (name == "." || name == ".." || name.ends_with(".tmp")) continue;
+        try {
+            validate_id(entry->d_name);  // not a container: ".", "..", anything else
+        } catch (const Error&) {
+            continue;
+        }
         if (entry->d_type != DT_DIR && entry->d_type != DT_UNKNOWN) continue;
         ids.emplace_back(entry->d_name);
     }
@@ -117,15 +218,31 @@ std::vector<std::string> StateStore::list_ids() const {
 
 spec::ContainerRecord ContainerDir::read() const {
     std::string path = file(kStateFile);
+    std::string text;
     try {
-        return spec::parse_record(read_file(path));
+        text = read_file(path);
+    } catch (const Error& e) {
+        if (e.code() != ENOENT) throw;
+        if (auto r = parse_file(file(kRecoveryFile))) return *r;  // a create not finished
+        throw Error("container does not exist", ENOENT);
+    }
+    try {
+        return spec::parse_record(text);
     } catch (const spec::ParseError& e) {
         throw Error(path + ": " + e.what());
     }
 }
 
+std::optional<spec::ContainerRecord> ContainerDir::read_any() const {
+    return read_record(path_, nullptr);
+}
+
 void ContainerDir::write(const spec::ContainerRecord& record) const {
     write_file_atomic(file(kStateFile), spec::to_json(record), 0600);
+}
+
+void ContainerDir::write_recovery(const spec::ContainerRecord& record) const {
+    write_file_atomic(file(kRecoveryFile), spec::to_json(record), 0600);
 }
 
 void ContainerDir::remove() {
@@ -135,7 +252,9 @@ void ContainerDir::remove() {
         while (dirent* entry = ::readdir(dir)) {
             std::string_view name = entry->d_name;
             if (name == "." || name == "..") continue;
-            ::unlinkat(fd_.get(), entry->d_name, 0);
+            // A directory where a file should be (a damaged state) goes too, if empty.
+            if (::unlinkat(fd_.get(), entry->d_name, 0) < 0 && errno == EISDIR)
+                ::unlinkat(fd_.get(), entry->d_name, AT_REMOVEDIR);
         }
         ::closedir(dir);
     }

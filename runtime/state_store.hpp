@@ -2,6 +2,11 @@
 // atomically) and exec.fifo while the container waits for `start`. Commands that change a
 // container hold an exclusive flock on its directory, so concurrent commands on one id are
 // serialised while different ids never wait for each other.
+//
+// create writes recovery.json before anything of the container exists and again as its
+// init and helpers appear, and state.json only once the container is complete. Whatever
+// point a create was killed at, and whatever became of state.json, recovery.json still
+// names what delete --force must end and remove.
 #pragma once
 
 #include <optional>
@@ -26,8 +31,14 @@ public:
     const std::string& id() const { return id_; }
     std::string file(std::string_view name) const { return path_ + "/" + std::string(name); }
 
+    // state.json; while a create has not finished (or was killed), recovery.json with its
+    // status "creating". Throws naming the file when state.json is damaged, and "container
+    // does not exist" when neither is there.
     spec::ContainerRecord read() const;
+    // What delete --force can work from: read(), else recovery.json, else nothing.
+    std::optional<spec::ContainerRecord> read_any() const;
     void write(const spec::ContainerRecord& record) const;
+    void write_recovery(const spec::ContainerRecord& record) const;
     // Removes every file in the directory and the directory itself.
     void remove();
 
@@ -37,23 +48,38 @@ private:
     UniqueFd fd_;  // holds the flock
 };
 
+// The state root is trusted only when nobody but the caller (and root) can change it: it
+// must be the caller's and not writable by others, and every directory above it must belong
+// to root or the caller and, if others may write to it, be sticky (as /tmp). Otherwise
+// another user could plant a container whose hooks the caller's delete would run. It is
+// checked (and made, 0700) on first use; an empty root means none could be chosen.
 class StateStore {
 public:
     explicit StateStore(std::string root) : root_(std::move(root)) {}
 
-    const std::string& root() const { return root_; }
+    // The checked root (absolute, no symlinks); throws when it cannot be trusted.
+    const std::string& root() const;
 
     // Creates <root>/<id> exclusively and locks it.
     // Throws Error("container with given ID already exists").
     ContainerDir create(const std::string& id);
     // Locks an existing container. Throws Error("container does not exist").
     ContainerDir open(const std::string& id, bool exclusive = true);
-    // Reads the record without locking (state.json is replaced atomically).
-    std::optional<spec::ContainerRecord> peek(const std::string& id) const;
+    // Reads the record without locking (state.json is replaced atomically). `problem` (if
+    // given) says why state.json could not be used when the record comes from elsewhere or
+    // there is none.
+    std::optional<spec::ContainerRecord> peek(const std::string& id,
+                                              std::string* problem = nullptr) const;
     std::vector<std::string> list_ids() const;
+    // Whether another command holds the container's lock (or it is gone).
+    bool busy(const std::string& id) const;
 
 private:
+    // Makes the root if missing, then checks it: see the class comment.
+    void ensure_root(bool create) const;
+
     std::string root_;
+    mutable std::string checked_;  // root_ resolved and checked; empty until then
 };
 
 }  // namespace myrt

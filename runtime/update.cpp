@@ -9,7 +9,7 @@ void Runtime::update(const std::string& id, const spec::Resources& resources) {
     ContainerDir dir = store_.open(id);
     spec::ContainerRecord r = dir.read();
     if (live_status(&dir, r) == "stopped") throw Error("cannot update a stopped container", ESRCH);
-    auto cg = cgroup_from_paths(r.cgroup_paths);
+    auto cg = cgroup_from_record(r);
     if (!cg) throw Error("container has no cgroup to update (rootless without delegation?)");
     cg->update(resources);
 }

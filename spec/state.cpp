@@ -23,6 +23,8 @@ void fields(V& v, S& r) {
     v.dflt("rootfs", r.rootfs);
     v.dflt("owner", r.owner);
     v.opt("cgroup_paths", r.cgroup_paths);
+    v.opt("cgroup_owned", r.cgroup_owned);
+    v.opt("pid_ns", r.pid_ns);
     v.opt("poststop", r.poststop);
     v.opt("namespace_paths", r.namespace_paths);
     v.opt("helper_pids", r.helper_pids);

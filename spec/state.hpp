@@ -32,6 +32,8 @@ struct ContainerRecord {
     std::string rootfs;              // absolute host path
     uint32_t owner = 0;              // uid that created it
     std::map<std::string, std::string> cgroup_paths;  // controller ("" for v2) -> absolute dir
+    std::vector<std::string> cgroup_owned;  // those of cgroup_paths that create made (removed by delete)
+    uint64_t pid_ns = 0;             // inode of init's pid namespace: the container's processes
     std::vector<Hook> poststop;      // run by delete
     std::map<std::string, std::string> namespace_paths;  // type -> path joined at create, for exec
     std::vector<int> helper_pids;    // e.g. slirp4netns, ended by delete

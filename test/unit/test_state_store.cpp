@@ -214,15 +214,36 @@ BOOST_AUTO_TEST_CASE(remove_deletes_everything) {
     BOOST_CHECK_NO_THROW(make("c1"));
 }
 
-BOOST_AUTO_TEST_CASE(half_created_container_does_not_exist) {
+BOOST_AUTO_TEST_CASE(half_created_container_is_found_for_removal) {
     {
-        ContainerDir dir = store.create("c1");  // a create that died before writing state.json
+        ContainerDir dir = store.create("c1");  // a create that died before any record
     }
     BOOST_TEST(exists(root + "/c1"));
-    BOOST_TEST(open_error("c1") == "container does not exist");
-    BOOST_TEST(error_of<Error>([&] { store.open("c1", false); }) == "container does not exist");
-    BOOST_TEST(::mkdir((root + "/c2").c_str(), 0700) == 0);
-    BOOST_TEST(open_error("c2") == "container does not exist");
+    // Commands other than delete --force find no container in it...
+    BOOST_TEST(error_of<Error>([&] { store.open("c1").read(); }) == "container does not exist");
+    BOOST_TEST(!store.peek("c1").has_value());
+    // ...delete --force finds it (no record to work from), and nobody holds its lock.
+    BOOST_TEST(!store.open("c1").read_any().has_value());
+    BOOST_TEST(!store.busy("c1"));
+    // A create killed later left recovery.json: that is the record until state.json exists.
+    {
+        ContainerDir dir = store.create("c2");
+        spec::ContainerRecord r;
+        r.state.id = "c2";
+        r.state.status = "creating";
+        r.state.pid = 42;
+        dir.write_recovery(r);
+    }
+    BOOST_TEST(store.open("c2").read().state.pid == 42);
+    BOOST_TEST(store.peek("c2")->state.status == "creating");
+    // A damaged state.json is an error for read() and named by peek(); recovery stays.
+    std::ofstream(root + "/c2/state.json") << "garbage";
+    BOOST_TEST(error_of<Error>([&] { store.open("c2").read(); }).find("state.json") !=
+               std::string::npos);
+    std::string problem;
+    BOOST_TEST(store.peek("c2", &problem)->state.pid == 42);
+    BOOST_TEST(problem.find("state.json") != std::string::npos);
+    BOOST_TEST(store.open("c2").read_any()->state.pid == 42);
 }
 
 BOOST_AUTO_TEST_CASE(shared_locks_do_not_block_each_other) {

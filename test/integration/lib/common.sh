@@ -347,6 +347,8 @@ it_run_test() { # FUNCTION
 	export T TAG ROOT
 	IT_NETNS=()
 	IT_LOOPS=() # loop devices the test attached (losetup -d at the end)
+	IT_PIDS=()    # processes the test started itself (killed by pid at the end)
+	IT_CGROUPS=() # cgroup directories the test made (removed at the end, deepest first)
 	IT_RESULT_FILE=${IT_RESULT_FILE:-/dev/null}
 	trap it_cleanup EXIT
 	cd "$T" || exit 1
@@ -367,6 +369,10 @@ it_cleanup() {
 	for p in $(leftover_pids); do
 		echo "cleanup: killing leftover process $p" >&2
 		kill -9 "$p" 2>/dev/null
+	done
+	for p in "${IT_PIDS[@]}"; do kill -9 "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+	for m in "${IT_CGROUPS[@]}"; do
+		wait_for 5 rmdir "$m" 2>/dev/null || echo "cleanup: cannot remove cgroup $m" >&2
 	done
 	for id in "${IT_NETNS[@]}"; do ip netns del "$id" 2>/dev/null; done
 	for id in "${IT_LOOPS[@]}"; do losetup -d "$id" 2>/dev/null; done
