@@ -234,6 +234,7 @@ int Runtime::exec(const std::string& id, const ExecOptions& o) {
     spec::ContainerRecord r = dir->read();
     std::string status = live_status(&*dir, r);
     if (status == "stopped") throw Error("cannot exec in a stopped container", ESRCH);
+    if (status == "creating") throw Error("cannot exec in a container that is still being created");
     if (status == "paused" && !o.ignore_paused) throw Error("cannot exec in a paused container");
     spec::Config config;
     try {

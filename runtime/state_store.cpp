@@ -114,6 +114,7 @@ void StateStore::ensure_root(bool create) const {
         // A root that does not exist yet holds no container; it is made by the first create.
         if (errno == ENOENT && !create) {
             checked_ = root_;
+            exists_ = false;
             return;
         }
         throw_errno("state directory " + root_);
@@ -124,6 +125,7 @@ void StateStore::ensure_root(bool create) const {
     check_trusted("/", false);
     check_trusted(real, true);
     checked_ = real;
+    exists_ = true;
 }
 
 void validate_id(std::string_view id) {
@@ -154,7 +156,7 @@ void validate_id(std::string_view id) {
 
 ContainerDir StateStore::create(const std::string& id) {
     validate_id(id);
-    if (checked_.empty() || ::access(checked_.c_str(), F_OK) < 0) ensure_root(true);
+    if (!exists_) ensure_root(true);
     std::string path = checked_ + "/" + id;
     if (::mkdir(path.c_str(), 0700) < 0) {
         if (errno == EEXIST) throw Error("container with given ID already exists", EEXIST);

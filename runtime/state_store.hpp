@@ -80,6 +80,7 @@ private:
 
     std::string root_;
     mutable std::string checked_;  // root_ resolved and checked; empty until then
+    mutable bool exists_ = false;  // checked_ was there when checked (else it is root_ as given)
 };
 
 }  // namespace myrt
