@@ -14,6 +14,7 @@
 #include "runtime/log.hpp"
 #include "runtime/process.hpp"
 #include "runtime/sealed_exe.hpp"
+#include "runtime/signals.hpp"
 
 namespace {
 
@@ -56,6 +57,7 @@ std::string version_text() {
 }  // namespace
 
 int main(int argc, char** argv) {
+    myrt::init_process_signals();
     // A caller that closed stdin/stdout/stderr would otherwise see our pipes, sockets and
     // log file land on 0-2 and be handed to hooks and containers as their stdio.
     for (int fd = 0; fd < 3; ++fd)

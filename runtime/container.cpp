@@ -6,7 +6,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -19,6 +18,7 @@
 #include "runtime/log.hpp"
 #include "runtime/network.hpp"
 #include "runtime/proc.hpp"
+#include "runtime/signals.hpp"
 #include "runtime/terminal.hpp"
 #include "spec/parse_error.hpp"
 
@@ -264,65 +264,6 @@ void Runtime::resume(const std::string& id) {
     dir.write(r);
 }
 
-namespace {
-
-constexpr int kForwarded[] = {SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH,
-                              SIGCONT, SIGALRM};
-
-int exit_code(int status) {
-    if (WIFEXITED(status)) return WEXITSTATUS(status);
-    if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-    return 255;
-}
-
-// Waits for init (our child), passing the signals myrt receives on to it.
-int wait_forwarding(pid_t pid, int signal_fd) {
-    UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
-    pollfd fds[2] = {{signal_fd, POLLIN, 0}, {pidfd.get(), POLLIN, 0}};
-    for (;;) {
-        int status = 0;
-        pid_t r = ::waitpid(pid, &status, WNOHANG);
-        if (r == pid) return exit_code(status);
-        if (r < 0 && errno != EINTR) throw_errno("wait for container");
-        if (::poll(fds, 2, -1) < 0 && errno != EINTR) throw_errno("poll");
-        if (fds[0].revents & POLLIN) {
-            signalfd_siginfo info{};
-            if (::read(signal_fd, &info, sizeof info) == sizeof info)
-                ::kill(pid, static_cast<int>(info.ssi_signo));
-        }
-    }
-}
-
-}  // namespace
-
-namespace {
-
-// The forwarded signals, blocked and read from a signalfd for as long as this lives; the
-// caller's mask comes back on every path.
-class ForwardedSignals {
-public:
-    ForwardedSignals() {
-        sigemptyset(&set_);
-        for (int sig : kForwarded) sigaddset(&set_, sig);
-        ::sigprocmask(SIG_BLOCK, &set_, &old_);
-        fd_.reset(::signalfd(-1, &set_, SFD_CLOEXEC));
-    }
-    ~ForwardedSignals() { ::sigprocmask(SIG_SETMASK, &old_, nullptr); }
-    int fd() const { return fd_.get(); }
-
-private:
-    sigset_t set_{}, old_{};
-    UniqueFd fd_;
-};
-
-}  // namespace
-
-int run_forwarding_signals(pid_t pid, const std::function<void()>& before_wait) {
-    ForwardedSignals signals;  // blocked before before_wait(): no signal slips past
-    if (before_wait) before_wait();
-    return wait_forwarding(pid, signals.fd());
-}
-
 std::vector<pid_t> Runtime::pids(const std::string& id) {
     ContainerDir dir = store_.open(id, false);
     spec::ContainerRecord r = dir.read();
@@ -360,12 +301,13 @@ int Runtime::run_with_terminal(const std::string& id, CreateOptions options) {
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) throw_errno("socketpair");
     UniqueFd ours(sv[0]), theirs(sv[1]);
     options.console_fd = theirs.get();
+    ForwardedSignals signals;  // from before init exists until its container is deleted
     pid_t pid = create(id, options);
     theirs.reset();
     return then_remove(*this, id, [&] {
         UniqueFd master = receive_fd(ours.get());
         start(id);
-        return proxy_terminal(master.get(), pid);
+        return proxy_terminal(std::move(master), pid, signals);
     });
 }
 
@@ -373,12 +315,17 @@ int Runtime::run(const std::string& id, const CreateOptions& options, bool detac
     if (!detach && options.console_socket.empty() && options.console_fd < 0 &&
         config_wants_terminal(options.bundle))
         return run_with_terminal(id, options);
-    pid_t pid = create(id, options);
     if (detach) {
+        create(id, options);
         start(id);
         return 0;
     }
-    return then_remove(*this, id, [&] { return run_forwarding_signals(pid, [&] { start(id); }); });
+    ForwardedSignals signals;  // from before init exists until its container is deleted
+    pid_t pid = create(id, options);
+    return then_remove(*this, id, [&] {
+        start(id);
+        return wait_forwarding(pid, signals);
+    });
 }
 
 }  // namespace myrt

@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include <charconv>
-#include <functional>
 
 #include "runtime/capabilities.hpp"
 #include "runtime/cgroup.hpp"
@@ -22,6 +21,7 @@
 #include "runtime/proc.hpp"
 #include "runtime/safe_path.hpp"
 #include "runtime/seccomp.hpp"
+#include "runtime/signals.hpp"
 #include "runtime/sync.hpp"
 #include "runtime/terminal.hpp"
 #include "spec/parse_error.hpp"
@@ -189,9 +189,7 @@ void fork_in_container(const SyncChannel& sync) {
         root.reset();
         if (p.noNewPrivileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
             throw_errno("prctl(PR_SET_NO_NEW_PRIVS)");
-        sigset_t none;
-        sigemptyset(&none);
-        ::sigprocmask(SIG_SETMASK, &none, nullptr);
+        reset_signals_for_exec();
         close_descriptors_on_exec(c.preserve_fds);
         if (seccomp_last) load_seccomp(*c.seccomp);
         // From here the sync socket closes at exec: EOF tells the runtime we made it.
@@ -217,15 +215,10 @@ int wait_exit_code(pid_t pid) {
     int status = 0;
     while (::waitpid(pid, &status, 0) < 0)
         if (errno != EINTR) throw_errno("wait for exec process");
-    if (WIFEXITED(status)) return WEXITSTATUS(status);
-    if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-    return 255;
+    return exit_code(status);
 }
 
 }  // namespace
-
-// container.cpp: waits for pid, passing on the signals myrt receives.
-int run_forwarding_signals(pid_t pid, const std::function<void()>& before_wait);
 
 int Runtime::exec(const std::string& id, const ExecOptions& o) {
     // The lock is held only until the process is in the container's cgroup: a long exec must
@@ -248,6 +241,9 @@ int Runtime::exec(const std::string& id, const ExecOptions& o) {
     if (proc.terminal && o.console_socket.empty() && o.detach)
         throw Error("--tty with --detach needs --console-socket", EINVAL);
 
+    // A foreground exec stands for its process from before that exists (runtime/signals.hpp).
+    std::optional<ForwardedSignals> signals;
+    if (!o.detach) signals.emplace();
     UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, r.state.pid, 0)));
     if (!pidfd || !process_alive(r.state.pid, r.pid_start_time))
         throw Error("container not running", ESRCH);
@@ -334,11 +330,8 @@ int Runtime::exec(const std::string& id, const ExecOptions& o) {
     }
     if (!o.pid_file.empty()) write_pid_file(o.pid_file, pid);
     if (o.detach) return 0;
-    if (console_peer) {
-        UniqueFd master = receive_fd(console_peer.get());
-        return proxy_terminal(master.get(), pid);
-    }
-    return run_forwarding_signals(pid, {});
+    if (console_peer) return proxy_terminal(receive_fd(console_peer.get()), pid, *signals);
+    return wait_forwarding(pid, *signals);
 }
 
 }  // namespace myrt

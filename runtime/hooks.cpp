@@ -12,6 +12,7 @@
 #include "runtime/error.hpp"
 #include "runtime/fd.hpp"
 #include "runtime/log.hpp"
+#include "runtime/signals.hpp"
 
 namespace myrt {
 
@@ -41,9 +42,7 @@ void move_to(int fd, int target) {
     move_to(stdin_fd, STDIN_FILENO);
     move_to(out_fd, STDOUT_FILENO);
     move_to(out_fd, STDERR_FILENO);
-    sigset_t none;
-    sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    reset_signals_for_exec();
     std::vector<std::string> args = hook.args.empty() ? std::vector<std::string>{hook.path}
                                                        : hook.args;
     auto argv = c_strings(args);

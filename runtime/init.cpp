@@ -20,6 +20,7 @@
 #include "runtime/proc.hpp"
 #include "runtime/rootfs.hpp"
 #include "runtime/safe_path.hpp"
+#include "runtime/signals.hpp"
 #include "runtime/sync.hpp"
 #include "runtime/terminal.hpp"
 #include "spec/state.hpp"
@@ -139,14 +140,6 @@ void close_inherited_fds(const InitContext& ctx) {
     close_fds_except(ctx.preserve_fds, keep);
 }
 
-void reset_signals() {
-    sigset_t none;
-    sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    for (int sig = 1; sig < NSIG; ++sig)
-        if (sig != SIGKILL && sig != SIGSTOP) ::signal(sig, SIG_DFL);
-}
-
 // After `start`: from here on a failure can only be reported on the container's stderr.
 [[noreturn]] void finish_and_exec(InitContext& ctx, const std::string& path,
                                   const std::vector<std::string>& env, const std::string& state) {
@@ -170,7 +163,7 @@ void reset_signals() {
     if (proc.noNewPrivileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
         throw_errno("prctl(PR_SET_NO_NEW_PRIVS)");
     close_descriptors_on_exec(ctx.preserve_fds);
-    reset_signals();
+    reset_signals_for_exec();
     if (seccomp_last) load_seccomp(*ctx.seccomp);
     exec_process(path, proc, env);
 }

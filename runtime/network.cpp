@@ -17,6 +17,7 @@
 #include "runtime/fd.hpp"
 #include "runtime/log.hpp"
 #include "runtime/proc.hpp"
+#include "runtime/signals.hpp"
 
 namespace myrt {
 
@@ -121,9 +122,7 @@ void forward_port(const std::string& socket_path, const PortForward& f) {
     ::dup2(devnull, STDIN_FILENO);
     ::dup2(logfd >= 0 ? logfd : devnull, STDOUT_FILENO);
     ::dup2(logfd >= 0 ? logfd : devnull, STDERR_FILENO);
-    sigset_t none;
-    sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    reset_signals_for_exec();
     std::vector<std::string> args{"slirp4netns", "--configure", "--mtu=65520",
                                   "--api-socket", dir + "/slirp.sock",
                                   "--ready-fd", std::to_string(ready_fd)};

@@ -6,6 +6,7 @@
 #include "runtime/error.hpp"
 #include "runtime/log.hpp"
 #include "runtime/proc.hpp"
+#include "runtime/signals.hpp"
 
 namespace myrt {
 
@@ -40,6 +41,7 @@ void run_map_helper(const char* helper, pid_t pid, const std::vector<spec::IDMap
     if (child == 0) {
         // Its complaints are the user's best clue (e.g. no range in /etc/subuid): keep stderr.
         ::dup2(STDERR_FILENO, STDOUT_FILENO);
+        reset_signals_for_exec();
         ::execvp(helper, argv.data());
         dprintf(STDERR_FILENO, "myrt: %s: %s\n", helper, errno_text(errno).c_str());
         ::_exit(127);

@@ -5,7 +5,6 @@
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
-#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -18,6 +17,7 @@
 
 #include "runtime/error.hpp"
 #include "runtime/safe_path.hpp"
+#include "runtime/signals.hpp"
 #include "runtime/sync.hpp"
 
 namespace myrt {
@@ -120,49 +120,40 @@ bool pump(int from, int to) {
     return true;
 }
 
-int status_code(int status) {
-    if (WIFEXITED(status)) return WEXITSTATUS(status);
-    if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-    return 255;
-}
-
 }  // namespace
 
-int proxy_terminal(int master, pid_t pid) {
-    sigset_t set, old;
-    sigemptyset(&set);
-    for (int sig : {SIGWINCH, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGCHLD})
-        sigaddset(&set, sig);
-    ::sigprocmask(SIG_BLOCK, &set, &old);
-    UniqueFd sfd(::signalfd(-1, &set, SFD_CLOEXEC));
+int proxy_terminal(UniqueFd master, pid_t pid, ForwardedSignals& signals) {
+    UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+    if (!pidfd) throw_errno("pidfd_open " + std::to_string(pid));
     RawMode raw(STDIN_FILENO);
-    if (::isatty(STDIN_FILENO)) copy_winsize(STDIN_FILENO, master);
-    bool stdin_open = true, master_open = true;
+    if (::isatty(STDIN_FILENO)) copy_winsize(STDIN_FILENO, master.get());
+    bool stdin_open = true;
     int status = 0;
     bool exited = false;
-    while (!exited || master_open) {
-        pollfd fds[3] = {{sfd.get(), POLLIN, 0},
-                         {stdin_open ? STDIN_FILENO : -1, POLLIN, 0},
-                         {master_open ? master : -1, POLLIN, 0}};
+    while (!exited || master) {
+        pollfd fds[4] = {{signals.fd(), POLLIN, 0},
+                         {stdin_open && master ? STDIN_FILENO : -1, POLLIN, 0},
+                         {master ? master.get() : -1, POLLIN, 0},
+                         {exited ? -1 : pidfd.get(), POLLIN, 0}};
         // Once init is gone, drain what the terminal still holds, then stop.
-        int timeout = exited ? 100 : -1;
-        int r = ::poll(fds, 3, timeout);
+        int r = ::poll(fds, 4, exited ? 100 : -1);
         if (r < 0 && errno != EINTR) break;
         if (r == 0) break;
         if (fds[0].revents & POLLIN) {
-            signalfd_siginfo info{};
-            if (::read(sfd.get(), &info, sizeof info) == sizeof info) {
-                if (info.ssi_signo == SIGWINCH) copy_winsize(STDIN_FILENO, master);
-                else if (info.ssi_signo != SIGCHLD) ::kill(pid, static_cast<int>(info.ssi_signo));
-            }
+            int sig = signals.next();
+            if (sig == SIGWINCH) copy_winsize(STDIN_FILENO, master.get());
+            else if (sig != 0) ::kill(pid, sig);
         }
-        if (fds[1].revents & (POLLIN | POLLHUP | POLLERR)) stdin_open = pump(STDIN_FILENO, master);
-        if (fds[2].revents & (POLLIN | POLLHUP | POLLERR)) master_open = pump(master, STDOUT_FILENO);
+        if (fds[1].revents & (POLLIN | POLLHUP | POLLERR))
+            stdin_open = pump(STDIN_FILENO, master.get());
+        // When our output breaks (`run ID | head`), closing the master hangs the terminal
+        // up, as closing a terminal window would: the container ends as it sees fit.
+        if ((fds[2].revents & (POLLIN | POLLHUP | POLLERR)) && !pump(master.get(), STDOUT_FILENO))
+            master.reset();
         if (!exited && ::waitpid(pid, &status, WNOHANG) == pid) exited = true;
     }
     if (!exited) ::waitpid(pid, &status, 0);
-    ::sigprocmask(SIG_SETMASK, &old, nullptr);
-    return status_code(status);
+    return exit_code(status);
 }
 
 }  // namespace myrt

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "runtime/fd.hpp"
+#include "runtime/signals.hpp"
 #include "spec/config.hpp"
 
 namespace myrt {
@@ -23,9 +24,9 @@ void setup_container_terminal(int console_sock, const std::optional<spec::Consol
                               uint32_t uid, uint32_t gid, bool bind_console);
 
 // Forwards between the caller's terminal (or plain stdio) and master until `pid` exits;
-// signals listed in `forward` (except SIGWINCH, which resizes) go to pid. Returns pid's
-// wait status as an exit code (128+n for signal n). The caller's terminal mode is restored
-// on every path.
-int proxy_terminal(int master, pid_t pid);
+// `signals` go to pid, but SIGWINCH, which resizes. Closes master (a hangup) once our
+// stdout breaks. Returns pid's exit status (128+n for signal n). The caller's terminal
+// mode is restored on every path.
+int proxy_terminal(UniqueFd master, pid_t pid, ForwardedSignals& signals);
 
 }  // namespace myrt

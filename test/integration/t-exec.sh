@@ -5,6 +5,8 @@
 # ps (table and json) and kill --all with exec'd processes.
 
 source "$IT_DIR/lib/terminal.sh"
+# shellcheck source=lib/signals.sh
+source "$IT_DIR/lib/signals.sh"
 
 # start_ctr ID: a running container (init `sleep 1000`) from $BUNDLE (made when unset).
 # Sets INIT (its host pid).
@@ -56,6 +58,25 @@ test_exec_output_and_exit_status() {
 	ex "$id" sh -c 'kill -KILL $$'
 	assert_rc 137 "exec of a process killed by SIGKILL (128+9)"
 	assert_eq running "$(state_field "$id" status)" "the container after the execs"
+	pid_alive "$INIT" || fail "init died"
+}
+
+test_exec_every_signal_forwarded() {
+	# As for run (t-terminal.sh): a foreground exec passes every signal on to its process
+	# and is neither killed nor stopped by one; it returns the process's exit status.
+	local id
+	id=$(cid every)
+	start_ctr "$id"
+	MYRT_IT_RT=$TAG "$RUNTIME" --root "$ROOT" exec "$id" sh -c "$(sig_trap_script)" >"$T/out" 2>"$T/err" </dev/null &
+	local pid=$!
+	wait_file_contains "$T/out" ready
+	sig_send_all "$pid" "$T/out"
+	kill -TERM "$pid"
+	wait_pid_gone "$pid" 20
+	RC=0
+	wait "$pid" || RC=$?
+	assert_rc 25 "exec's exit status (the process handled TERM and exited 25)"
+	assert_eq running "$(state_field "$id" status)" "the container after the exec"
 	pid_alive "$INIT" || fail "init died"
 }
 

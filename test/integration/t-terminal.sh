@@ -5,6 +5,8 @@
 # `run` with terminal false (the caller's stdio, signals forwarded, exit statuses).
 
 source "$IT_DIR/lib/terminal.sh"
+# shellcheck source=lib/signals.sh
+source "$IT_DIR/lib/signals.sh"
 
 # --- run with terminal: true, in tmux ---------------------------------------------------
 
@@ -184,6 +186,28 @@ test_tty_exit_status_and_outer_terminal_restored() {
 	assert_no_leftovers "$id"
 }
 
+test_tty_run_piped_into_head() {
+	# `run ID | head -n1` with a terminal: once head is gone the runtime's output is a
+	# broken pipe. It must not die of SIGPIPE (leaving the container and its state): the
+	# terminal hangs up, the container ends, run deletes it and restores the terminal.
+	mk_bundle
+	cfg '.process.terminal = true'
+	set_args sh -c 'echo first; while echo more; do sleep 0.01; done'
+	local id
+	id=$(cid head)
+	tm_start 100 30
+	tm_line "stty -a > $T/stty.before; $(tm_rt_line "$id" run --bundle "$BUNDLE") | head -n1; echo \"rc=\${PIPESTATUS[0]}\"; stty -a > $T/stty.after"
+	tm_wait_line 'rc=[0-9]+' 15 "exit status of run | head"
+	tm_wait_cursor_line 'OUTER\$' 10 "outer prompt after run | head"
+	tm_wait_line 'first.?' 5 "the container's first line, through head"
+	local rc
+	rc=$(tm_screen | grep -Eo '^rc=[0-9]+$')
+	[[ $rc != rc=141 ]] || fail "run died of SIGPIPE (rc=141)"
+	wait_for 10 test -s "$T/stty.after" || fail "no $T/stty.after"
+	assert_eq "$(cat "$T/stty.before")" "$(cat "$T/stty.after")" "outer stty -a before and after run | head"
+	assert_no_leftovers "$id"
+}
+
 # --- console socket (create --console-socket, recvtty) ----------------------------------
 
 # console_run ID INPUT [CONFIG-JQ]: create --console-socket with recvtty writing INPUT,
@@ -317,6 +341,24 @@ test_run_notty_signals_forwarded() {
 got-USR1
 got-HUP
 got-TERM" "$(cat "$T/out")" "container output"
+	assert_no_leftovers "$id"
+}
+
+test_run_notty_every_signal_forwarded() {
+	# Signals whose default would kill or stop the runtime (PIPE, XCPU... RTMIN+1, TSTP...)
+	# go to the container like the others: the runtime neither dies nor stops, the
+	# container runs on, then exits and run returns its status and deletes it.
+	mk_bundle
+	set_args sh -c "$(sig_trap_script)"
+	local id
+	id=$(cid every)
+	bg_run "$id"
+	wait_file_contains "$T/out" ready
+	sig_send_all "$RUN_PID" "$T/out"
+	assert_eq running "$(state_field "$id" status)" "status after the signals"
+	kill -TERM "$RUN_PID"
+	bg_wait
+	assert_rc 25 "run's exit status (the container handled TERM and exited 25)"
 	assert_no_leftovers "$id"
 }
 
