@@ -12,6 +12,9 @@
 namespace myrt {
 
 void init_process_signals() {
+    // An ignored SIGCHLD, inherited from a careless caller, has the kernel reap our children
+    // itself: every wait for init, a hook or an exec'd process would fail with ECHILD.
+    ::signal(SIGCHLD, SIG_DFL);
     ::signal(SIGPIPE, SIG_IGN);
 }
 

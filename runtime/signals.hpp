@@ -13,8 +13,8 @@
 
 namespace myrt {
 
-// First thing in main(), before anything is forked. SIGPIPE is ignored: a write to a closed
-// pipe fails with EPIPE instead of killing us.
+// First thing in main(), before anything is forked: SIGCHLD back to default whatever the
+// caller left, SIGPIPE ignored (a write to a closed pipe fails with EPIPE, never kills us).
 void init_process_signals();
 
 // In a child just before execve: every disposition back to default and an empty mask,

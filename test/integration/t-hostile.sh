@@ -261,3 +261,72 @@ test_hostile_kill_signals() {
 	done
 	assert_eq running "$(state_field "$id" status)" "status after the bad signals"
 }
+
+# --- careless callers and hosts ---------------------------------------------------------
+
+# ignoring SIGNAL,... CMD...: CMD exec'd with those signals ignored (SIG_IGN survives
+# exec), as by a daemon that ignores SIGCHLD or by nohup. Under timeout(1) (which sets its
+# own handlers for HUP, INT, QUIT, TERM), never around it.
+ignoring() {
+	perl -e 'my @s = split /,/, shift; $SIG{$_} = "IGNORE" for @s; exec @ARGV or die "exec $ARGV[0]: $!\n"' "$@"
+}
+rt_ignoring_chld() { # ARGS...: rt under a caller that ignores SIGCHLD
+	MYRT_IT_RT=$TAG timeout -k 5 "$IT_RT_TIMEOUT" bash -c "$(declare -f ignoring); ignoring CHLD \"\$@\"" \
+		_ "$RUNTIME" --root "$ROOT" "$@"
+}
+
+test_hostile_caller_ignores_sigchld() {
+	# With SIGCHLD ignored the kernel reaps the runtime's children itself: run lost the
+	# exit status, every hook "failed", exec returned 255.
+	mk_bundle
+	local log=$T/hooks.log
+	set_args sh -c 'exit 3'
+	cfg '.hooks = {"prestart": [$h + {args: ["sh", "-c", "echo prestart >> " + $l]}],
+		"poststart": [$h + {args: ["sh", "-c", "echo poststart >> " + $l]}],
+		"poststop": [$h + {args: ["sh", "-c", "echo poststop >> " + $l]}]}' \
+		--argjson h '{"path": "/bin/sh"}' --arg l "$log"
+	local id
+	id=$(cid chld)
+	echo "$id" >>"$T/.ids"
+	RUN_WITH=rt_ignoring_chld run_ctr "$id"
+	assert_rc 3 "run's exit status under an ignored SIGCHLD"
+	assert_eq "" "$ERR" "run's stderr"
+	assert_eq "prestart
+poststart
+poststop" "$(cat "$log" 2>/dev/null)" "hooks run"
+	assert_no_leftovers "$id"
+	# exec
+	set_args sleep 1000
+	cfg 'del(.hooks)'
+	id=$(cid chldexec)
+	create_ok "$id"
+	start_ok "$id"
+	RC=0
+	rt_ignoring_chld exec "$id" sh -c 'echo out; exit 3' >"$T/out" 2>"$T/err" </dev/null || RC=$?
+	assert_rc 3 "exec's exit status under an ignored SIGCHLD"
+	assert_eq out "$(cat "$T/out")" "exec's output"
+	assert_eq "" "$(cat "$T/err")" "exec's stderr"
+}
+
+test_hostile_caller_ignores_signals() {
+	# nohup and its like: HUP, INT, QUIT, USR1, TERM ignored by the caller are not the
+	# container's business; neither run's nor exec's process starts with any ignored or
+	# blocked signal.
+	mk_bundle
+	set_args sleep 1000
+	local id want
+	want=$'SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000'
+	id=$(cid nohup)
+	echo "$id" >>"$T/.ids"
+	ignoring HUP,INT,QUIT,USR1,TERM "$RUNTIME" --root "$ROOT" create --bundle "$BUNDLE" "$id" \
+		>"$T/create.out" 2>"$T/create.err" </dev/null || fail "create failed: $(<"$T/create.err")"
+	start_ok "$id"
+	local pid
+	pid=$(init_pid "$id") || exit 1
+	assert_eq "$want" "$(grep -E '^Sig(Blk|Ign):' "/proc/$pid/status")" "init's signals"
+	RC=0
+	timeout -k 5 20 bash -c "$(declare -f ignoring); ignoring HUP,INT,QUIT,USR1,TERM \"\$@\"" \
+		_ "$RUNTIME" --root "$ROOT" exec "$id" grep -E '^Sig(Blk|Ign):' /proc/self/status >"$T/out" 2>"$T/err" </dev/null || RC=$?
+	assert_rc 0 "exec"
+	assert_eq "$want" "$(cat "$T/out")" "the exec'd process's signals"
+}
