@@ -114,7 +114,16 @@ std::string Runtime::live_status(const ContainerDir* dir, const spec::ContainerR
     if (r.state.status == "creating") return "creating";  // only recovery.json so far
     std::string fifo = dir ? dir->file(kFifo) : store_.root() + "/" + r.state.id + "/" + kFifo;
     if (::access(fifo.c_str(), F_OK) == 0) return "created";
-    return r.state.status == "paused" ? "paused" : "running";
+    // The freezer, not the record, tells paused from running (as in runc): pause needs no
+    // state write that could fail after the freeze, and a frozen container is never
+    // reported running (resume would refuse it, exec would hang in it).
+    std::unique_ptr<Cgroup> cg;
+    try {
+        cg = cgroup_from_record(r);
+    } catch (const Error&) {
+        // A record naming no real cgroup: nothing can be frozen.
+    }
+    return cg && cg->frozen() ? "paused" : "running";
 }
 
 void Runtime::start(const std::string& id) {
@@ -249,19 +258,22 @@ void Runtime::pause(const std::string& id) {
     if (status != "running") throw Error("container not running", ESRCH);
     auto cg = cgroup_from_record(r);
     if (!cg) throw Error("container has no cgroup to freeze");
-    cg->freeze(true);
-    r.state.status = "paused";
-    dir.write(r);
+    try {
+        cg->freeze(true);
+    } catch (...) {
+        try {
+            cg->freeze(false);  // a half-done freeze must not leave it stuck
+        } catch (...) {
+        }
+        throw;
+    }
 }
 
 void Runtime::resume(const std::string& id) {
     ContainerDir dir = store_.open(id);
     spec::ContainerRecord r = dir.read();
     if (live_status(&dir, r) != "paused") throw Error("container not paused");
-    auto cg = cgroup_from_record(r);
-    if (cg) cg->freeze(false);
-    r.state.status = "running";
-    dir.write(r);
+    if (auto cg = cgroup_from_record(r)) cg->freeze(false);
 }
 
 std::vector<pid_t> Runtime::pids(const std::string& id) {

@@ -330,3 +330,61 @@ test_hostile_caller_ignores_signals() {
 	assert_rc 0 "exec"
 	assert_eq "$want" "$(cat "$T/out")" "the exec'd process's signals"
 }
+
+# frozen_state PID: FROZEN/THAWED (v1 freezer.state) or 1/0 (v2 cgroup.freeze) of PID's cgroup
+frozen_state() {
+	local path
+	if [[ $(stat -fc %T /sys/fs/cgroup) == cgroup2fs ]]; then
+		path=$(awk -F: '$1 == "0" { print $3 }' "/proc/$1/cgroup")
+		cat "/sys/fs/cgroup$path/cgroup.freeze"
+	else
+		path=$(awk -F: '$2 ~ /(^|,)freezer(,|$)/ { print $3 }' "/proc/$1/cgroup")
+		cat "/sys/fs/cgroup/freezer$path/freezer.state"
+	fi
+}
+
+test_hostile_pause_on_full_state_disk() {
+	# pause froze the container but could not record it: the record said running, resume
+	# refused, exec hung in the frozen cgroup. Either pause fails and leaves the container
+	# running, or it is paused for good: state says so and resume works.
+	local small=$T/small
+	mkdir -p "$small"
+	# (unmounted at the end; on failure by common.sh's cleanup, after the delete)
+	mount -t tmpfs -o size=256k tmpfs "$small" || skip "cannot mount a tmpfs"
+	ROOT=$small/root
+	mkdir -p "$ROOT"
+	mk_bundle
+	set_args sleep 1000
+	local id pid
+	id=$(cid full)
+	create_ok "$id"
+	start_ok "$id"
+	pid=$(init_pid "$id") || exit 1
+	dd if=/dev/zero of="$small/fill" bs=4k >/dev/null 2>&1
+	[[ $(df --output=avail "$small" | tail -n 1) -eq 0 ]] || fail "could not fill $small: $(df "$small")"
+	RC=0
+	rt pause "$id" >"$T/out" 2>"$T/err" </dev/null || RC=$?
+	local frozen status
+	frozen=$(frozen_state "$pid")
+	status=$(state_field "$id" status)
+	echo "pause on a full disk: rc $RC, $(head -c 300 "$T/err"); freezer $frozen, status $status"
+	if [[ $RC != 0 ]]; then
+		assert_eq 1 "$(wc -l <"$T/err")" "lines on stderr of the failed pause"
+		assert_match "$frozen" '^(THAWED|0)$' "the freezer after a failed pause"
+		assert_eq running "$status" "status after a failed pause"
+	else
+		assert_match "$frozen" '^(FROZEN|1)$' "the freezer after pause"
+		assert_eq paused "$status" "status after pause"
+		rt resume "$id" >"$T/out" 2>"$T/err" </dev/null || fail "resume failed: $(<"$T/err")"
+		assert_match "$(frozen_state "$pid")" '^(THAWED|0)$' "the freezer after resume"
+		assert_eq running "$(state_field "$id" status)" "status after resume"
+	fi
+	RC=0
+	timeout -k 2 10 "$RUNTIME" --root "$ROOT" exec "$id" echo exec-ok >"$T/out" 2>"$T/err" </dev/null || RC=$?
+	[[ $RC != 124 && $RC != 137 ]] || fail "exec hung (killed after 10 s)"
+	assert_rc 0 "exec after pause and resume"
+	assert_eq exec-ok "$(cat "$T/out")" "exec's output"
+	rm -f "$small/fill"
+	delete_ok "$id" --force
+	umount "$small" || fail "umount $small"
+}
