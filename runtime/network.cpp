@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -218,17 +219,39 @@ pid_t start_slirp(const NetworkRequest& r, const std::string& dir, int netns_fd,
     return child;
 }
 
+namespace {
+
+// Signals the process behind pidfd and waits up to timeout_ms for it to exit; false when it
+// has not by then.
+bool signal_and_wait(int pidfd, int sig, int timeout_ms) {
+    if (::syscall(SYS_pidfd_send_signal, pidfd, sig, nullptr, 0) < 0 && errno != ESRCH)
+        return false;
+    pollfd p{pidfd, POLLIN, 0};
+    int r;
+    while ((r = ::poll(&p, 1, timeout_ms)) < 0 && errno == EINTR) {
+    }
+    return r == 1;
+}
+
+}  // namespace
+
 void stop_helper(pid_t pid) {
     if (pid <= 0) return;
+    // The pidfd before the check: what is signalled below is the process checked, never a
+    // later one that reused its pid since create.
+    UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+    if (!pidfd) return;  // already gone
     std::string cmd;
     try {
         cmd = read_file("/proc/" + std::to_string(pid) + "/cmdline");
     } catch (const Error&) {
-        return;  // already gone
+        return;
     }
-    // The pid may have been reused since create: only end our slirp4netns.
-    if (cmd.compare(0, 11, "slirp4netns") != 0) return;
-    ::kill(pid, SIGKILL);
+    if (cmd.compare(0, 11, "slirp4netns") != 0) return;  // only ever our slirp4netns
+    // Returning only once it has exited: until then it holds the published ports, which a
+    // caller re-creating the container at once asks for again.
+    if (!signal_and_wait(pidfd.get(), SIGTERM, 2000) && !signal_and_wait(pidfd.get(), SIGKILL, 2000))
+        log::warn("slirp4netns " + std::to_string(pid) + " has not exited 4 s after it was killed");
     ::waitpid(pid, nullptr, WNOHANG);  // ours only when `run` started it
 }
 

@@ -224,6 +224,30 @@ net_delete_cleanup() { # MODE
 test_delete_cleanup_root() { net_delete_cleanup root; }
 test_delete_cleanup_rootless() { net_delete_cleanup rootless; }
 
+# delete returns only once the helper has exited: a caller that re-creates the container
+# at once must find the published port free. Repeated, since the window is short.
+net_delete_waits_for_helper() { # MODE
+	net_setup "$1" slirp
+	local hp id i st
+	hp=$(free_port)
+	annotate "$PORTS" "127.0.0.1:$hp:80"
+	set_args sleep 1000
+	id=$(cid again)
+	for i in 1 2 3 4 5; do
+		create_ok "$id"
+		assert_slirp_helper "$id"
+		delete_ok "$id" --force
+		st=$(sed -E 's/.*\) (.).*/\1/' "/proc/$HELPER/stat" 2>/dev/null)
+		[[ -z $st || $st == Z || $st == X ]] ||
+			fail "round $i: slirp4netns $HELPER still there (state $st) when delete returned"
+	done
+	create_ok "$id"
+	delete_ok "$id" --force
+	m_assert_no_leftovers "$id"
+}
+test_delete_waits_for_helper_root() { net_delete_waits_for_helper root; }
+test_delete_waits_for_helper_rootless() { net_delete_waits_for_helper rootless; }
+
 # bad_run WHAT TEXT...: run must fail with one line naming TEXT..., nothing left behind
 _bad_seq=0
 bad_run() {
