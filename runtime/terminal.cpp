@@ -84,8 +84,11 @@ namespace {
 // Restores the caller's terminal however proxy_terminal ends.
 class RawMode {
 public:
+    // Only from the terminal's foreground: SIGTTOU is blocked (runtime/signals.hpp), so a
+    // background myrt would otherwise change a terminal that is not its own.
     explicit RawMode(int fd) : fd_(fd) {
-        if (!::isatty(fd) || ::tcgetattr(fd, &saved_) < 0) return;
+        if (!::isatty(fd) || ::tcgetpgrp(fd) != ::getpgrp() || ::tcgetattr(fd, &saved_) < 0)
+            return;
         termios raw = saved_;
         ::cfmakeraw(&raw);
         active_ = ::tcsetattr(fd, TCSANOW, &raw) == 0;
