@@ -11,11 +11,14 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <cstdio>
 #include <cstring>
 
 #include "runtime/error.hpp"
+#include "runtime/fd.hpp"
 #include "runtime/proc.hpp"
+#include "runtime/safe_path.hpp"
 
 namespace myrt {
 
@@ -64,23 +67,59 @@ bool is_executable_file(const std::string& path, int* err) {
     return true;
 }
 
-std::string home_of(uint32_t uid) {
-    FILE* f = fopen("/etc/passwd", "re");
-    if (!f) return "/";
-    char line[1024];
-    std::string home = "/";
-    while (fgets(line, sizeof line, f)) {
-        // name:pw:uid:gid:gecos:home:shell
-        char* fields[7] = {};
-        int n = 0;
-        for (char *p = line, *tok; n < 7 && (tok = strsep(&p, ":")); ++n) fields[n] = tok;
-        if (n >= 6 && strtoul(fields[2], nullptr, 10) == uid && fields[2][0] != '\0') {
-            home = fields[5];
-            break;
-        }
+// The container's /etc/passwd, or "" when it is no regular file of at most 1 MiB. The image
+// owns that file: a FIFO there would block create and exec forever, /dev/zero would spin them.
+// It is looked at through O_PATH first (opening a device can have effects), inside the
+// container's root (we are in it already), then opened as that same file and read with a
+// bound. Resolution follows symlinks only within that root.
+std::string read_container_passwd() {
+    constexpr off_t kMaxSize = 1 << 20;
+    UniqueFd root(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
+    int err = 0;
+    UniqueFd probe = try_open_in_root(root.get(), "/etc/passwd", O_PATH, &err);
+    struct stat st {}, opened {};
+    if (!probe || ::fstat(probe.get(), &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > kMaxSize)
+        return {};
+    UniqueFd fd = try_open_in_root(root.get(), "/etc/passwd", O_RDONLY | O_NONBLOCK | O_NOCTTY, &err);
+    if (!fd || ::fstat(fd.get(), &opened) < 0 || opened.st_ino != st.st_ino ||
+        opened.st_dev != st.st_dev)
+        return {};  // swapped meanwhile
+    std::string text(static_cast<size_t>(kMaxSize) + 1, '\0');
+    size_t used = 0;
+    while (used < text.size()) {
+        ssize_t n = ::read(fd.get(), text.data() + used, text.size() - used);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return {};
+        if (n == 0) break;
+        used += static_cast<size_t>(n);
     }
-    fclose(f);
-    return home;
+    if (used > static_cast<size_t>(kMaxSize)) return {};  // grew past the bound meanwhile
+    text.resize(used);
+    return text;
+}
+
+std::vector<std::string_view> split(std::string_view s, char sep) {
+    std::vector<std::string_view> out;
+    for (size_t start = 0;;) {
+        size_t end = s.find(sep, start);
+        out.push_back(s.substr(start, end == std::string_view::npos ? end : end - start));
+        if (end == std::string_view::npos) return out;
+        start = end + 1;
+    }
+}
+
+// HOME of uid in the container's /etc/passwd; "/" when it has none (or no usable file).
+std::string home_of(uint32_t uid) {
+    std::string passwd = read_container_passwd();
+    for (std::string_view line : split(passwd, '\n')) {
+        auto f = split(line, ':');  // name:pw:uid:gid:gecos:home:shell
+        if (f.size() < 6) continue;
+        uint32_t id = 0;
+        auto [end, ec] = std::from_chars(f[2].data(), f[2].data() + f[2].size(), id);
+        if (ec == std::errc() && end == f[2].data() + f[2].size() && id == uid)
+            return std::string(f[5]);
+    }
+    return "/";
 }
 
 }  // namespace

@@ -388,3 +388,73 @@ test_hostile_pause_on_full_state_disk() {
 	delete_ok "$id" --force
 	umount "$small" || fail "umount $small"
 }
+
+# The container's /etc/passwd (read for HOME when process.env has none) belongs to the image:
+# a FIFO there must not block create, start or exec, nor /dev/zero spin them forever. myrt
+# reads it only when it is a regular file of at most 1 MiB and else falls back to HOME=/
+# (runc 1.1.5 refuses /dev/zero, "token too long", and hangs on the FIFO).
+# passwd_trap KIND: $BUNDLE/rootfs/etc/passwd becomes a FIFO, a /dev/zero node or a symlink
+# to /dev/zero (resolved in the container, where /dev is the runtime's tmpfs), or a 2 MiB file
+# whose root entry comes last; "plain" is the
+# example's file again (root's HOME is /root there: the fallback is not all there is).
+passwd_trap() {
+	local f=$BUNDLE/rootfs/etc/passwd
+	rm -f "$f"
+	case $1 in
+	plain) cp "$EXAMPLE_ROOTFS/etc/passwd" "$f" ;;
+	fifo) mkfifo "$f" ;;
+	zero-node) mknod -m 644 "$f" c 1 5 ;;
+	zero-link) ln -s /dev/zero "$f" ;;
+	big) { head -c 2M /dev/zero | tr '\0' '#' && echo && cat "$EXAMPLE_ROOTFS/etc/passwd"; } >"$f" ;;
+	esac || fail "passwd_trap $1 failed"
+}
+passwd_traps=(plain fifo zero-node zero-link big)
+passwd_home() { [[ $1 == plain ]] && echo /root || echo /; }
+
+test_hostile_passwd_create() {
+	local IT_RT_TIMEOUT=10 kind id RC
+	for kind in "${passwd_traps[@]}"; do
+		mk_bundle --copy-rootfs "$T/b-$kind"
+		set_args sh -c 'echo "HOME=<$HOME>"'
+		passwd_trap "$kind"
+		id=$(cid "$kind")
+		RC=0
+		rt create --bundle "$BUNDLE" "$id" >"$T/$id.out" 2>"$T/$id.err" </dev/null || RC=$?
+		((RC < 124)) || fail "create with /etc/passwd a $kind: exit $RC (hung or killed)"
+		if ((RC != 0)) && ! is_myrt; then
+			echo "NOTE: $RUNTIME_KIND refuses /etc/passwd a $kind: $(head -c 300 "$T/$id.err")"
+			continue
+		fi
+		assert_rc 0 "create with /etc/passwd a $kind"
+		start_ok "$id"
+		wait_file_contains "$T/$id.out" "HOME=" 10
+		is_myrt && assert_eq "HOME=<$(passwd_home "$kind")>" "$(cat "$T/$id.out")" "/etc/passwd a $kind"
+		wait_for_status "$id" stopped 10
+		delete_ok "$id"
+	done
+	assert_no_leftovers
+}
+
+test_hostile_passwd_exec() {
+	local IT_RT_TIMEOUT=10 kind id pid RC
+	mk_bundle --copy-rootfs
+	set_args sleep 1000
+	id=$(cid ex)
+	create_ok "$id"
+	start_ok "$id"
+	pid=$(init_pid "$id") || exit 1
+	_only_init_left() { [[ $(leftover_pids) == "$pid" ]]; }
+	for kind in "${passwd_traps[@]}"; do
+		passwd_trap "$kind"
+		RC=0
+		rt exec "$id" sh -c 'echo "HOME=<$HOME>"' >"$T/out" 2>"$T/err" </dev/null || RC=$?
+		echo "exec with /etc/passwd a $kind: rc=$RC out=$(head -c 200 "$T/out") err=$(head -c 300 "$T/err")"
+		((RC < 124)) || fail "exec with /etc/passwd a $kind: exit $RC (hung or killed)"
+		if is_myrt; then
+			assert_rc 0 "exec with /etc/passwd a $kind"
+			assert_eq "HOME=<$(passwd_home "$kind")>" "$(cat "$T/out")" "exec with /etc/passwd a $kind"
+		fi
+		wait_for 5 _only_init_left ||
+			fail "exec with /etc/passwd a $kind left processes: $(_pids_desc $(leftover_pids))"
+	done
+}
