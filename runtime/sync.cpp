@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "runtime/error.hpp"
@@ -13,8 +14,38 @@ namespace {
 struct Header {
     uint32_t type;
     int32_t err;
+    uint64_t size;  // of the whole payload; what the first message cannot hold follows
 };
-constexpr size_t kMaxPayload = 64 * 1024;
+// A SOCK_SEQPACKET message must fit the socket's send buffer (EMSGSIZE beyond): a payload
+// travels in messages of at most kChunk bytes, the first one behind the header, the rest
+// as bare bytes. The state JSON (annotations!) is as large as config.json allows.
+constexpr size_t kChunk = 32 * 1024;
+// Beyond any state of a config.json within its 64 MiB: more is a broken peer.
+constexpr uint64_t kMaxPayload = 256ull << 20;
+
+// One message: the header (first message only) and a chunk of the payload.
+void send_message(int sock, const Header* header, std::string_view chunk, int fd) {
+    iovec iov[2];
+    size_t n = 0;
+    if (header) iov[n++] = {const_cast<Header*>(header), sizeof *header};
+    iov[n++] = {const_cast<char*>(chunk.data()), chunk.size()};
+    if (send_with_fd(sock, iov, n, fd) < 0) throw_errno("sync: send");
+}
+
+// The payload's remaining bytes after the first message.
+void receive_rest(int sock, std::string& payload, size_t size) {
+    std::string buf(kChunk, '\0');
+    while (payload.size() < size) {
+        iovec iov{buf.data(), buf.size()};
+        UniqueFd stray;  // a chunk carries no descriptor: one that came is closed
+        long n = receive_with_fd(sock, &iov, 1, stray);
+        if (n < 0) throw_errno("sync: receive");
+        // A clean EOF (ECHILD) means "the peer is gone" to the callers; mid-message it is not.
+        if (n == 0) throw Error("sync: the peer went away in the middle of a message", EPIPE);
+        if (static_cast<size_t>(n) > size - payload.size()) throw Error("sync: malformed message");
+        payload.append(buf.data(), static_cast<size_t>(n));
+    }
+}
 }  // namespace
 
 long send_with_fd(int sock, const iovec* iov, size_t iovlen, int fd) {
@@ -38,10 +69,13 @@ long send_with_fd(int sock, const iovec* iov, size_t iovlen, int fd) {
 }
 
 void SyncChannel::send(SyncType type, std::string_view payload, int err, int fd) const {
-    Header h{static_cast<uint32_t>(type), err};
-    if (payload.size() > kMaxPayload) payload = payload.substr(0, kMaxPayload);
-    iovec iov[2] = {{&h, sizeof h}, {const_cast<char*>(payload.data()), payload.size()}};
-    if (send_with_fd(fd_, iov, 2, fd) < 0) throw_errno("sync: send");
+    if (payload.size() > kMaxPayload)
+        throw Error("sync: message of " + std::to_string(payload.size()) + " bytes is too large",
+                    EMSGSIZE);
+    Header h{static_cast<uint32_t>(type), err, payload.size()};
+    send_message(fd_, &h, payload.substr(0, kChunk), fd);
+    for (size_t off = kChunk; off < payload.size(); off += kChunk)
+        send_message(fd_, nullptr, payload.substr(off, kChunk), -1);
 }
 
 long receive_with_fd(int sock, iovec* iov, size_t iovlen, UniqueFd& passed) {
@@ -71,7 +105,7 @@ long receive_with_fd(int sock, iovec* iov, size_t iovlen, UniqueFd& passed) {
 }
 
 SyncMessage SyncChannel::receive() const {
-    std::string buf(sizeof(Header) + kMaxPayload, '\0');
+    std::string buf(sizeof(Header) + kChunk, '\0');
     iovec iov{buf.data(), buf.size()};
     // Owned from here, so that a descriptor nobody asked for is closed, not leaked.
     UniqueFd passed;
@@ -81,8 +115,12 @@ SyncMessage SyncChannel::receive() const {
     if (static_cast<size_t>(n) < sizeof(Header)) throw Error("sync: short message");
     Header h;
     memcpy(&h, buf.data(), sizeof h);
-    return {static_cast<SyncType>(h.type), h.err, buf.substr(sizeof h, n - sizeof h),
-            std::move(passed)};
+    size_t first = static_cast<size_t>(n) - sizeof h;
+    if (h.size > kMaxPayload || first != std::min<uint64_t>(h.size, kChunk))
+        throw Error("sync: malformed message");
+    std::string payload = buf.substr(sizeof h, first);
+    receive_rest(fd_, payload, h.size);
+    return {static_cast<SyncType>(h.type), h.err, std::move(payload), std::move(passed)};
 }
 
 SyncMessage SyncChannel::expect(SyncType type) const {

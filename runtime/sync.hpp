@@ -1,5 +1,6 @@
 // The typed messages between `create` and the container's init over a SOCK_SEQPACKET pair:
-// each send is one whole message, so no framing is needed and a dead peer reads as EOF.
+// a dead peer reads as EOF. A payload of any size (up to 256 MiB) arrives whole: the
+// header gives its size and what does not fit one message follows in further ones.
 #pragma once
 
 #include <cstdint>

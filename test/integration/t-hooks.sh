@@ -240,6 +240,33 @@ test_hook_not_reading_stdin() {
 	assert_no_leftovers "$id"
 }
 
+# The state that container init hands to createContainer and startContainer hooks comes
+# over the runtime-init channel: with large annotations it must arrive whole (it was cut at
+# 64 KiB: invalid JSON for the hooks, and the container could not start).
+test_hooks_in_container_get_a_large_state() {
+	local size id
+	for size in 102400 3145728; do
+		mk_bundle "$T/b$size"
+		add_ctl
+		head -c "$size" /dev/zero | tr '\0' x >"$T/big"
+		cfg '.annotations = {"big": $big}' --rawfile big "$T/big"
+		# createContainer runs before pivot_root (host paths: jq); startContainer after (/mnt).
+		set_hook createContainer "$(jq -nc --arg d "$CTL" \
+			'{"path": "/bin/sh", "args": ["sh", "-c", "/usr/bin/jq -e \".annotations.big | length\" > " + $d + "/create.len"]}')"
+		set_hook startContainer '{"path": "/bin/sh", "args": ["sh", "-c", "cat > /mnt/start.state"]}'
+		set_args sh -c 'echo started > /mnt/process'
+		id=$(cid "big$size")
+		create_ok "$id"
+		assert_eq "$size" "$(cat "$CTL/create.len" 2>/dev/null)" "createContainer hook: annotations.big length ($size)"
+		start_ok "$id"
+		wait_file_contains "$CTL/process" started 10
+		assert_eq "$size" "$(jq '.annotations.big | length' "$CTL/start.state" 2>&1 | head -c 300)" \
+			"startContainer hook: annotations.big length ($size)"
+		wait_for_status "$id" stopped 10
+		delete_ok "$id"
+	done
+}
+
 test_hook_timeout() {
 	mk_bundle
 	add_ctl

@@ -1,5 +1,5 @@
 // Unit tests of the pure parts of runtime/: mount options, capability names, namespace plans
-// and the config that `myrt spec` writes.
+// the config that `myrt spec` writes, and the runtime-init channel.
 #define BOOST_TEST_MODULE runtime_misc
 #include <boost/test/unit_test.hpp>
 
@@ -7,6 +7,8 @@
 #include <linux/capability.h>
 #include <sched.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -20,6 +22,7 @@
 #include "runtime/error.hpp"
 #include "runtime/mounts.hpp"
 #include "runtime/namespaces.hpp"
+#include "runtime/sync.hpp"
 #include "runtime_helpers.hpp"
 #include "spec/config.hpp"
 #include "spec/parse_error.hpp"
@@ -364,6 +367,98 @@ BOOST_AUTO_TEST_CASE(contents) {
     for (const auto& m : rootless.mounts) {
         BOOST_TEST(m.destination != "/sys/fs/cgroup");
         if (m.destination == "/sys") BOOST_TEST(parse_mount_options(m.options).recursive);
+    }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(sync_channel)
+
+namespace {
+
+// A SOCK_SEQPACKET pair like create's; `sender` runs in a forked child on one end.
+template <typename F>
+SyncMessage receive_from_child(F sender) {
+    int sv[2];
+    BOOST_REQUIRE(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == 0);
+    UniqueFd mine(sv[0]), theirs(sv[1]);
+    pid_t pid = ::fork();
+    BOOST_REQUIRE(pid >= 0);
+    if (pid == 0) {
+        mine.reset();
+        try {
+            sender(SyncChannel(theirs.get()));
+        } catch (...) {
+            ::_exit(1);
+        }
+        ::_exit(0);
+    }
+    theirs.reset();
+    SyncMessage m;
+    std::optional<Error> failed;
+    try {
+        m = SyncChannel(mine.get()).receive();
+    } catch (const Error& e) {
+        failed = e;
+    }
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    if (failed) throw *failed;
+    BOOST_TEST(status == 0);
+    return m;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(payloads_of_any_size_arrive_whole) {
+    // Around one message's worth (32 KiB) and well beyond the socket buffer.
+    for (size_t size : {0ul, 1ul, 32767ul, 32768ul, 32769ul, 65536ul, 102400ul, 3ul << 20}) {
+        std::string payload(size, '\0');
+        for (size_t i = 0; i < size; ++i) payload[i] = static_cast<char>('a' + i % 26);
+        SyncMessage m = receive_from_child(
+            [&](const SyncChannel& c) { c.send(SyncType::go, payload, 7); });
+        BOOST_TEST_CONTEXT("size " << size) {
+            BOOST_TEST((m.type == SyncType::go));
+            BOOST_TEST(m.err == 7);
+            BOOST_TEST(m.payload.size() == size);
+            BOOST_TEST((m.payload == payload));
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(a_descriptor_rides_along_a_large_payload) {
+    std::string payload(100000, 'x');
+    SyncMessage m = receive_from_child([&](const SyncChannel& c) {
+        UniqueFd fd(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+        c.send(SyncType::namespace_fd, payload, 0, fd.get());
+    });
+    BOOST_TEST((m.payload == payload));
+    BOOST_TEST(static_cast<bool>(m.fd));
+}
+
+BOOST_AUTO_TEST_CASE(a_peer_gone_mid_message_is_an_error_not_eof) {
+    // Only the header and the first chunk of a 100000-byte payload, then the peer exits.
+    try {
+        receive_from_child([](const SyncChannel&) {});
+        BOOST_FAIL("EOF expected");
+    } catch (const Error& e) {
+        BOOST_TEST(e.code() == ECHILD);  // a clean EOF between messages
+    }
+    int sv[2];
+    BOOST_REQUIRE(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == 0);
+    UniqueFd a(sv[0]), b(sv[1]);
+    struct {
+        uint32_t type;
+        int32_t err;
+        uint64_t size;
+    } header{1, 0, 100000};
+    BOOST_REQUIRE(::send(b.get(), &header, sizeof header, 0) == sizeof header);
+    b.reset();
+    try {
+        SyncChannel(a.get()).receive();
+        BOOST_FAIL("an error expected");
+    } catch (const Error& e) {
+        BOOST_TEST(e.code() != ECHILD);
     }
 }
 
