@@ -4,12 +4,9 @@
 
 #include <cmath>
 #include <cstdio>
-#include <iostream>
-#include <iterator>
 
 #include "cmd/commands.hpp"
 #include "runtime/error.hpp"
-#include "runtime/proc.hpp"
 #include "runtime/rootless.hpp"
 #include "spec/parse_error.hpp"
 
@@ -94,22 +91,10 @@ int parse_duration_ms(const std::string& text) {
 }
 
 spec::Resources parse_resources(const std::string& path) {
-    std::string json;
     try {
-        if (path == "-")
-            json.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
-        else
-            json = read_file(path);
-    } catch (const Error& e) {
-        throw Error(std::string("--resources: ") + e.what(), e.code());
-    }
-    try {
-        spec::Config c = spec::parse_config("{\"ociVersion\":\"1.3.0\",\"linux\":{\"resources\":" +
-                                            json + "}}");
-        if (!c.linux || !c.linux->resources) throw spec::ParseError("linux.resources: required");
-        return *c.linux->resources;
+        return spec::load_resources(path);
     } catch (const spec::ParseError& e) {
-        throw Error("--resources " + path + ": " + e.what(), EINVAL);
+        throw Error(std::string("--resources: ") + e.what(), EINVAL);  // names the file
     }
 }
 

@@ -53,14 +53,10 @@ int namespaces_to_join(pid_t pid) {
 }
 
 spec::Process parse_process_file(const std::string& path) {
-    std::string json;
     try {
-        json = "{\"ociVersion\":\"1.3.0\",\"process\":" + read_file(path) + "}";
-        spec::Config c = spec::parse_config(json);
-        if (!c.process) throw spec::ParseError("process: required");
-        return *c.process;
+        return spec::load_process(path);
     } catch (const spec::ParseError& e) {
-        throw Error("--process " + path + ": " + e.what(), EINVAL);
+        throw Error(std::string("--process: ") + e.what(), EINVAL);  // names the file
     }
 }
 

@@ -399,6 +399,38 @@ Config load_config(const std::string& path) {
     return json::read_config(doc);
 }
 
+namespace {
+
+// One part of a config in a file of its own, read with load_config's care and limits.
+// Messages name the file, then the part's path as in a config ("process.args: ...").
+template <class T>
+T load_part(const std::string& file, const json::Path& at) {
+    bool in = file == "-";
+    std::string label = in ? "standard input" : file;
+    std::string text = in ? json::read_stdin() : json::read_file(file);
+    rapidjson::Document doc;
+    json::parse_document_insitu(doc, text, label);
+    T out;
+    try {
+        json::read_json(doc, at, out);
+    } catch (const ParseError& e) {
+        throw ParseError(label + ": " + e.what());
+    }
+    return out;
+}
+
+}  // namespace
+
+Process load_process(const std::string& file) {
+    json::Path root(""), process(root, "process");
+    return load_part<Process>(file, process);
+}
+
+Resources load_resources(const std::string& file) {
+    json::Path root(""), linux_part(root, "linux"), resources(linux_part, "resources");
+    return load_part<Resources>(file, resources);
+}
+
 std::string to_json(const Config& config, bool pretty) {
     return json::serialize(pretty, [&](auto& w) { json::write_json(w, config); });
 }

@@ -315,6 +315,11 @@ struct Config {
 Config parse_config(std::string_view json);
 // Read and parse <path>; a missing or unreadable file is a ParseError naming the file.
 Config load_config(const std::string& path);
+// One part of a config in a file of its own: exec --process and update --resources ("-":
+// standard input). Read like config.json (a regular file of at most 64 MiB, never blocking
+// on a FIFO); a ParseError names the file, then the field ("p.json: process.args: ...").
+Process load_process(const std::string& file);
+Resources load_resources(const std::string& file);
 // Serialize back to JSON (used by `myrt spec`). Round-trips everything parse_config reads.
 std::string to_json(const Config& config, bool pretty = true);
 

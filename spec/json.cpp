@@ -1,5 +1,6 @@
 #include "spec/json.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -153,40 +154,52 @@ void parse_document_insitu(rapidjson::Document& doc, std::string& text, std::str
     if (doc.HasParseError()) fail_syntax(doc, label);
 }
 
-std::string read_file(const std::string& path) {
-    // O_NONBLOCK: a FIFO in place of the file must not hang us until a writer comes.
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    if (fd < 0) fail_errno("open", path, errno);
+namespace {
+
+// Far beyond any real document (a config with big annotations is a few MiB).
+constexpr std::size_t kMaxDocument = 64 << 20;
+
+[[noreturn]] void fail_too_large(std::string_view label) {
+    throw ParseError(std::string(label) + ": larger than 64 MiB");
+}
+
+// fd to EOF, refusing more than kMaxDocument bytes: files that claim size 0 (/proc) and
+// pipes have no size to check before reading. expected: the size fstat claims, or 0.
+std::string read_bounded(int fd, std::string_view label, std::size_t expected) {
     std::string data;
-    struct stat st {};
-    if (::fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-        ::close(fd);
-        throw ParseError(path + ": not a regular file");
-    }
-    // Far beyond any real config; /proc-style files that claim size 0 still end at EOF.
-    constexpr off_t kMaxSize = 64 << 20;
-    if (st.st_size > kMaxSize) {
-        ::close(fd);
-        throw ParseError(path + ": larger than 64 MiB");
-    }
-    if (st.st_size > 0)
-        data.resize(static_cast<std::size_t>(st.st_size) + 1);  // +1: EOF without regrowing
+    if (expected > 0) data.resize(expected + 1);  // +1: EOF without regrowing
     std::size_t used = 0;
     for (;;) {
-        if (used == data.size()) data.resize(data.size() < 4096 ? 4096 : data.size() * 2);
-        ssize_t n = ::read(fd, data.data() + used, data.size() - used);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            int err = errno;
-            ::close(fd);
-            fail_errno("read", path, err);
+        if (used == data.size()) {
+            if (used > kMaxDocument) fail_too_large(label);
+            data.resize(std::min(data.size() < 4096 ? 4096 : data.size() * 2, kMaxDocument + 1));
         }
+        ssize_t n = ::read(fd, data.data() + used, data.size() - used);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) fail_errno("read", std::string(label), errno);
         if (n == 0) break;
         used += static_cast<std::size_t>(n);
     }
-    ::close(fd);
     data.resize(used);
     return data;
 }
+
+}  // namespace
+
+std::string read_file(const std::string& path) {
+    // O_NONBLOCK: a FIFO in place of the file must not hang us until a writer comes.
+    int raw = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (raw < 0) fail_errno("open", path, errno);
+    struct Closer {  // spec/ stands alone: no runtime/fd.hpp here
+        int fd;
+        ~Closer() { ::close(fd); }
+    } fd{raw};
+    struct stat st {};
+    if (::fstat(fd.fd, &st) < 0 || !S_ISREG(st.st_mode)) throw ParseError(path + ": not a regular file");
+    if (static_cast<std::size_t>(st.st_size) > kMaxDocument) fail_too_large(path);
+    return read_bounded(fd.fd, path, static_cast<std::size_t>(st.st_size));
+}
+
+std::string read_stdin() { return read_bounded(STDIN_FILENO, "standard input", 0); }
 
 }  // namespace myrt::spec::json

@@ -79,7 +79,10 @@ void parse_document(rapidjson::Document& doc, std::string_view text, std::string
 // The same, in place: `text` must be NUL-terminated and outlive `doc`.
 void parse_document_insitu(rapidjson::Document& doc, std::string& text, std::string_view label);
 // Whole file contents; errors are ParseErrors such as "open <path>: no such file or directory".
+// Only a regular file of at most 64 MiB: a FIFO, /dev/zero or a huge file is refused at once.
 std::string read_file(const std::string& path);
+// Standard input to EOF, at most 64 MiB ("standard input: larger than 64 MiB").
+std::string read_stdin();
 
 // ---- reading ----
 

@@ -239,27 +239,13 @@ b"'
 
 test_hostile_kill_signals() {
 	# On a running container: every bad signal is refused and the container keeps running.
-	mk_bundle
-	set_args sleep 1000
-	local id pid
-	id=$(cid sig)
-	create_ok "$id"
-	start_ok "$id"
-	pid=$(init_pid "$id") || exit 1
-	local s RC
+	start_sleeper sig
+	local s
 	for s in 65 -1 0x9 "" SIG SIGKILLL KILL9 9a 4294967305 -9 " 9" "SIG KILL"; do
-		RC=0
-		rt kill "$id" "$s" >"$T/out" 2>"$T/err" </dev/null || RC=$?
-		echo "kill '$s': rc=$RC $(head -c 200 "$T/err")"
-		[[ $RC != 0 ]] || fail "kill with signal '$s' succeeded"
-		((RC < 124)) || fail "kill with signal '$s': exit $RC (crash or hang)"
-		if is_myrt; then
-			assert_eq 1 "$(wc -l <"$T/err")" "kill '$s': lines on stderr"
-			assert_match "$(cat "$T/err")" '^myrt: .*signal' "kill '$s': error"
-		fi
-		pid_alive "$pid" || fail "the container died of kill '$s'"
+		refused "kill '$s'" '.*signal' rt kill "$SID" "$s"
+		pid_alive "$SPID" || fail "the container died of kill '$s'"
 	done
-	assert_eq running "$(state_field "$id" status)" "status after the bad signals"
+	assert_eq running "$(state_field "$SID" status)" "status after the bad signals"
 }
 
 # --- careless callers and hosts ---------------------------------------------------------
@@ -436,18 +422,13 @@ test_hostile_passwd_create() {
 }
 
 test_hostile_passwd_exec() {
-	local IT_RT_TIMEOUT=10 kind id pid RC
-	mk_bundle --copy-rootfs
-	set_args sleep 1000
-	id=$(cid ex)
-	create_ok "$id"
-	start_ok "$id"
-	pid=$(init_pid "$id") || exit 1
-	_only_init_left() { [[ $(leftover_pids) == "$pid" ]]; }
+	local IT_RT_TIMEOUT=10 kind RC
+	start_sleeper ex --copy-rootfs
+	_only_init_left() { [[ $(leftover_pids) == "$SPID" ]]; }
 	for kind in "${passwd_traps[@]}"; do
 		passwd_trap "$kind"
 		RC=0
-		rt exec "$id" sh -c 'echo "HOME=<$HOME>"' >"$T/out" 2>"$T/err" </dev/null || RC=$?
+		rt exec "$SID" sh -c 'echo "HOME=<$HOME>"' >"$T/out" 2>"$T/err" </dev/null || RC=$?
 		echo "exec with /etc/passwd a $kind: rc=$RC out=$(head -c 200 "$T/out") err=$(head -c 300 "$T/err")"
 		((RC < 124)) || fail "exec with /etc/passwd a $kind: exit $RC (hung or killed)"
 		if is_myrt; then
@@ -457,4 +438,23 @@ test_hostile_passwd_exec() {
 		wait_for 5 _only_init_left ||
 			fail "exec with /etc/passwd a $kind left processes: $(_pids_desc $(leftover_pids))"
 	done
+}
+
+# exec --process FILE and update --resources FILE (or - for standard input) are read like
+# config.json: a regular file of at most 64 MiB. /dev/zero was read to 520 MB and died of
+# std::bad_alloc, a FIFO blocked forever, a valid file of 65 MiB was taken. Each is refused
+# at once in one line naming the file, and the container runs on untouched.
+test_hostile_process_and_resources_files() {
+	start_sleeper files
+	mkfifo "$T/fifo"
+	# Valid as a process and as resources (unknown members are ignored), padded past 64 MiB.
+	{ printf '{"args": ["true"], "cwd": "/"'; head -c 65M /dev/zero | tr '\0' ' '; echo '}'; } >"$T/huge"
+	local IT_RT_TIMEOUT=10 REFUSED_STDIN=/dev/zero f
+	for f in /dev/zero "$T/fifo" "$T/huge"; do
+		refused "exec --process $f" "--process: .*$f" rt exec --process "$f" "$SID"
+		refused "update --resources $f" "--resources: .*$f" rt update --resources "$f" "$SID"
+	done
+	refused "update --resources - </dev/zero" "--resources: .*standard input" rt update --resources - "$SID"
+	pid_alive "$SPID" || fail "the container died"
+	assert_eq running "$(state_field "$SID" status)" "status after the refused files"
 }

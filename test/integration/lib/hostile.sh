@@ -141,3 +141,36 @@ hc_done() {
 		fail "$(wc -l <"$T/.hcfail") of $_hc_n cases failed: $(tr '\n' ';' <"$T/.hcfail")"
 	fi
 }
+
+# Cases against a running container (t-hostile.sh's other tests):
+#
+# start_sleeper NAME [MK_BUNDLE ARGS...]: a fresh bundle and a container NAME running
+# `sleep 1000`, created and started; sets SID (its id) and SPID (its init's pid).
+start_sleeper() {
+	local name=$1
+	shift
+	mk_bundle "$@"
+	set_args sleep 1000
+	SID=$(cid "$name")
+	create_ok "$SID"
+	start_ok "$SID"
+	SPID=$(init_pid "$SID") || exit 1
+}
+
+# refused WHAT ERE CMD...: CMD (stdin from $REFUSED_STDIN, default /dev/null) must fail
+# within 5 s, not by a signal nor the time limit; for myrt with exactly one line on stderr,
+# matching ^myrt: ERE. Its stdout and stderr are left in $T/out and $T/err.
+refused() {
+	local what=$1 ere=$2 rc=0 t0 ms
+	shift 2
+	t0=$(now)
+	"$@" >"$T/out" 2>"$T/err" <"${REFUSED_STDIN:-/dev/null}" || rc=$?
+	ms=$((($(now) - t0) / 1000))
+	echo "$what: rc=$rc ${ms}ms $(head -c 300 "$T/err")"
+	((rc != 0)) || fail "$what: accepted (exit 0)"
+	((rc != 124 && rc != 137 && (rc <= 128 || rc >= 160))) || fail "$what: exit $rc (hung, killed or crashed)"
+	((ms < 5000)) || fail "$what: took ${ms}ms"
+	is_myrt || return 0
+	assert_eq 1 "$(wc -l <"$T/err")" "$what: lines on stderr"
+	assert_match "$(cat "$T/err")" "^myrt: $ere" "$what: error"
+}
