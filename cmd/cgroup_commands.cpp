@@ -2,8 +2,11 @@
 // OOM kills as JSON), with runc's flags.
 #include <unistd.h>
 
+#include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <optional>
+#include <string_view>
 
 #include "cmd/commands.hpp"
 #include "runtime/error.hpp"
@@ -26,22 +29,70 @@ T leading_number(const std::string& text, size_t& used, F parse) {
     }
 }
 
-// "512m", "1G", "1.5gb", "4096", "-1" -> bytes (1024-based, like runc's units.RAMInBytes).
+// A size as runc reads it (docker/go-units RAMInBytes), in parts: "1.5 GiB" -> {1, 5, 3}.
+struct SizeParts {
+    std::string_view whole, fraction;
+    unsigned exp = 0;  // of 1024
+};
+
+std::string_view take_digits(std::string_view& rest) {
+    size_t n = 0;
+    while (n < rest.size() && rest[n] >= '0' && rest[n] <= '9') ++n;
+    std::string_view d = rest.substr(0, n);
+    rest.remove_prefix(n);
+    return d;
+}
+
+// Digits with an optional fraction, an optional space, then an optional unit k, m, g, t or
+// p (case-insensitive) with an optional "i" and/or "b". Nothing else: no sign, no exponent.
+std::optional<SizeParts> split_size(std::string_view rest) {
+    SizeParts p;
+    p.whole = take_digits(rest);
+    if (p.whole.empty()) return std::nullopt;
+    if (rest.starts_with('.')) {
+        rest.remove_prefix(1);
+        p.fraction = take_digits(rest);
+        if (p.fraction.empty()) return std::nullopt;
+    }
+    if (rest.starts_with(' ')) rest.remove_prefix(1);
+    std::string unit;
+    for (char c : rest) unit += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (unit.ends_with('b')) unit.pop_back();
+    if (unit.size() == 2 && unit[1] == 'i') unit.pop_back();
+    if (unit.empty()) return p;
+    size_t at = std::string_view("kmgtp").find(unit);
+    if (unit.size() != 1 || at == std::string_view::npos) return std::nullopt;
+    p.exp = static_cast<unsigned>(at) + 1;
+    return p;
+}
+
+// whole.fraction * 1024^exp in integers, rounded down as runc's float arithmetic does;
+// nullopt beyond int64 (where a double's conversion would be undefined behaviour).
+std::optional<int64_t> size_in_bytes(const SizeParts& p) {
+    constexpr uint64_t kMax = static_cast<uint64_t>(INT64_MAX);
+    unsigned shift = 10 * p.exp;
+    uint64_t whole = 0;
+    auto parsed = std::from_chars(p.whole.data(), p.whole.data() + p.whole.size(), whole);
+    if (parsed.ec != std::errc() || whole > (kMax >> shift)) return std::nullopt;
+    uint64_t bytes = whole << shift;
+    if (!p.fraction.empty()) {
+        long double f = std::stold("0." + std::string(p.fraction));
+        bytes += static_cast<uint64_t>(f * static_cast<long double>(1ull << shift));  // < 2^64
+    }
+    if (bytes > kMax) return std::nullopt;
+    return static_cast<int64_t>(bytes);
+}
+
+// "4096", "256m", "1.5GiB", "64 mb" -> bytes; "-1": no limit. All else is refused, among it
+// "1e3" (not 1000), inf, nan, signs and sizes beyond int64.
 int64_t parse_bytes(const std::string& flag, const std::string& text) {
     if (text == "-1") return -1;
-    size_t pos = 0;
-    double value = leading_number<double>(
-        text, pos, [](const std::string& s, size_t* n) { return std::stod(s, n); });
-    std::string unit;
-    for (char c : text.substr(pos)) unit += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (unit.ends_with("ib")) unit.pop_back(), unit.pop_back();
-    else if (unit.size() > 1 && unit.ends_with("b")) unit.pop_back();
-    static const std::string units = "bkmgtp";
-    size_t exp = unit.empty() ? 0 : units.find(unit);
-    if (pos == 0 || value < 0 || unit.size() > 1 || exp == std::string::npos)
+    std::optional<SizeParts> parts = split_size(text);
+    std::optional<int64_t> bytes = parts ? size_in_bytes(*parts) : std::nullopt;
+    if (!bytes)
         throw Error(flag + " \"" + text + "\": expected a size such as 268435456, 256m or 1g",
                     EINVAL);
-    return static_cast<int64_t>(value * std::pow(1024.0, static_cast<double>(exp)));
+    return *bytes;
 }
 
 int64_t parse_int(const std::string& flag, const std::string& text) {
@@ -58,6 +109,19 @@ uint64_t parse_uint(const std::string& flag, const std::string& text) {
     return static_cast<uint64_t>(v);
 }
 
+// The decimal number at the start of text ("5", "0.5", ".5"): digits and one point, so no
+// exponent, hex, inf or nan gets in; used = its length, 0 when there is none.
+double leading_decimal(std::string_view text, size_t& used) {
+    std::string_view rest = text;
+    bool digits = !take_digits(rest).empty();
+    if (rest.starts_with('.')) {
+        rest.remove_prefix(1);
+        digits |= !take_digits(rest).empty();
+    }
+    used = digits ? text.size() - rest.size() : 0;
+    return digits ? std::strtod(std::string(text.substr(0, used)).c_str(), nullptr) : 0;
+}
+
 // A Go duration: "5s", "500ms", "1m30s", "0.5s" -> milliseconds.
 int parse_duration_ms(const std::string& text) {
     static const std::pair<const char*, double> units[] = {
@@ -67,9 +131,8 @@ int parse_duration_ms(const std::string& text) {
     bool any = false;
     while (i < text.size()) {
         size_t used = 0;
-        double v = leading_number<double>(
-            text.substr(i), used, [](const std::string& s, size_t* n) { return std::stod(s, n); });
-        if (used == 0 || v < 0) break;
+        double v = leading_decimal(std::string_view(text).substr(i), used);
+        if (used == 0 || !std::isfinite(v)) break;
         i += used;
         bool matched = false;
         for (const auto& [name, ms] : units) {
@@ -145,11 +208,7 @@ spec::Resources update_resources(const UpdateFlags& f) {
     return r;
 }
 
-void print_line(const std::string& line) {
-    std::string s = line + "\n";
-    if (fwrite(s.data(), 1, s.size(), stdout) != s.size() || fflush(stdout) != 0)
-        throw_errno("write to stdout");
-}
+void print_line(const std::string& line) { print(line + "\n"); }
 
 }  // namespace
 

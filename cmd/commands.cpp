@@ -84,7 +84,7 @@ int print_list(Runtime& rt, const std::string& format, bool quiet) {
             out += row.back() + "\n";
         }
     }
-    fwrite(out.data(), 1, out.size(), stdout);
+    print(out);
     return 0;
 }
 
@@ -108,7 +108,7 @@ int print_ps(const std::vector<pid_t>& pids, const std::string& format) {
             out += pad(std::to_string(pid), 8) + cmd + "\n";
         }
     }
-    fwrite(out.data(), 1, out.size(), stdout);
+    print(out);
     return 0;
 }
 
@@ -123,6 +123,11 @@ int write_spec(const std::string& bundle, const SpecOptions& options) {
 }
 
 }  // namespace
+
+void print(std::string_view text) {
+    if (fwrite(text.data(), 1, text.size(), stdout) != text.size() || fflush(stdout) != 0)
+        throw_errno("write to stdout");
+}
 
 namespace {
 const std::vector<std::string> kCommands{"create", "run",  "start", "state",  "kill",
@@ -186,8 +191,7 @@ Registry register_commands(CLI::App& app, Globals& g, const std::string& named) 
         sub->add_option("id", *id, "container id")->required();
         sub->callback([=] {
             *action = [=] {
-                std::string s = spec::to_json(runtime().state(*id), true) + "\n";
-                fwrite(s.data(), 1, s.size(), stdout);
+                print(spec::to_json(runtime().state(*id), true) + "\n");
                 return 0;
             };
         });
@@ -320,8 +324,7 @@ Registry register_commands(CLI::App& app, Globals& g, const std::string& named) 
         auto* sub = app.add_subcommand("features", "print what this build implements as JSON");
         sub->callback([=] {
             *action = [] {
-                std::string s = features_json() + "\n";
-                fwrite(s.data(), 1, s.size(), stdout);
+                print(features_json() + "\n");
                 return 0;
             };
         });

@@ -3,6 +3,7 @@
 
 #include <functional>
 #include <string>
+#include <string_view>
 
 #include <CLI/CLI.hpp>
 
@@ -24,6 +25,10 @@ struct Registry {
     std::shared_ptr<std::function<int()>> action = std::make_shared<std::function<int()>>();
     int run() const { return (*action)(); }
 };
+
+// Writes text to standard output at once; throws Error when it cannot (a full disk, a
+// closed pipe): output lost on its way fails the command.
+void print(std::string_view text);
 
 bool is_command(const std::string& name);
 // only: the command named on the command line ("" registers all of them).

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <cerrno>
 #include <cstdio>
 #include <iostream>
 #include <seccomp.h>
@@ -54,6 +55,16 @@ std::string version_text() {
            "." + std::to_string(v->minor) + "." + std::to_string(v->micro) + "\n";
 }
 
+// What reached stdout unchecked (CLI11's help and version text) counts too: output lost on
+// its way fails the command in one line, like any other error.
+int checked_stdout(int rc) {
+    errno = 0;
+    if (fflush(stdout) == 0 && !ferror(stdout)) return rc;
+    // An earlier flush (std::endl) may have failed: its errno is gone by now.
+    myrt::log::error(errno ? "write to stdout: " + myrt::errno_text(errno) : "write to stdout failed");
+    return rc ? rc : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -99,9 +110,9 @@ int main(int argc, char** argv) {
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
-        return app.exit(e);
+        return checked_stdout(app.exit(e));
     } catch (const CLI::CallForVersion& e) {
-        return app.exit(e);
+        return checked_stdout(app.exit(e));
     } catch (const CLI::ParseError& e) {
         std::string msg = e.what();
         for (char& c : msg) if (c == '\n') c = ' ';
@@ -110,7 +121,7 @@ int main(int argc, char** argv) {
     }
     try {
         myrt::log::configure(g.log_file, g.log_format == "json", g.debug);
-        return registry.run();
+        return checked_stdout(registry.run());
     } catch (const std::exception& e) {
         myrt::log::error(e.what());
         return 1;

@@ -157,14 +157,14 @@ start_sleeper() {
 	SPID=$(init_pid "$SID") || exit 1
 }
 
-# refused WHAT ERE CMD...: CMD (stdin from $REFUSED_STDIN, default /dev/null) must fail
-# within 5 s, not by a signal nor the time limit; for myrt with exactly one line on stderr,
-# matching ^myrt: ERE. Its stdout and stderr are left in $T/out and $T/err.
+# refused WHAT ERE CMD...: CMD must fail within 5 s, not by a signal nor the time limit; for
+# myrt with exactly one line on stderr, matching ^myrt: ERE. Its stdin is $REFUSED_STDIN
+# (default /dev/null), its stdout $REFUSED_STDOUT (default $T/out), its stderr $T/err.
 refused() {
 	local what=$1 ere=$2 rc=0 t0 ms
 	shift 2
 	t0=$(now)
-	"$@" >"$T/out" 2>"$T/err" <"${REFUSED_STDIN:-/dev/null}" || rc=$?
+	"$@" >"${REFUSED_STDOUT:-$T/out}" 2>"$T/err" <"${REFUSED_STDIN:-/dev/null}" || rc=$?
 	ms=$((($(now) - t0) / 1000))
 	echo "$what: rc=$rc ${ms}ms $(head -c 300 "$T/err")"
 	((rc != 0)) || fail "$what: accepted (exit 0)"
