@@ -28,12 +28,14 @@ namespace {
 
 constexpr const char* kFifo = "exec.fifo";
 
+// Read through the container's directory descriptor: these hooks run as the caller.
 std::optional<spec::Hooks> stored_hooks(const ContainerDir& dir) {
     std::string path = dir.file("hooks.json");
-    if (::access(path.c_str(), F_OK) < 0) return std::nullopt;
     try {
-        return spec::load_config(path).hooks;
-    } catch (const spec::ParseError& e) {
+        std::optional<std::string> text = dir.read_text("hooks.json");
+        if (!text) return std::nullopt;
+        return spec::parse_config(*text).hooks;
+    } catch (const std::exception& e) {
         log::warn(path + ": " + e.what());
         return std::nullopt;
     }

@@ -227,7 +227,9 @@ int Runtime::exec(const std::string& id, const ExecOptions& o) {
     if (status == "paused" && !o.ignore_paused) throw Error("cannot exec in a paused container");
     spec::Config config;
     try {
-        config = spec::load_config(dir->file("config.json"));
+        std::optional<std::string> text = dir->read_text("config.json");
+        if (!text) throw Error(dir->file("config.json") + ": missing", ENOENT);
+        config = spec::parse_config(*text);
     } catch (const spec::ParseError& e) {
         throw Error(dir->file("config.json") + ": " + e.what());
     }

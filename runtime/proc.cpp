@@ -135,19 +135,49 @@ static void write_all_or_throw(int fd, std::string_view data, const std::string&
 }
 
 void write_file_atomic(const std::string& path, std::string_view data, mode_t mode) {
-    std::string tmp = path + ".tmp";
+    write_file_atomic_at(AT_FDCWD, path, data, mode, path);
+}
+
+void write_file_atomic_at(int dirfd, const std::string& name, std::string_view data, mode_t mode,
+                          const std::string& shown) {
+    std::string tmp = name + ".tmp", shown_tmp = shown + ".tmp";
     {
         // A leftover temporary (or a symlink planted there) is never reused or followed.
-        if (::unlink(tmp.c_str()) < 0 && errno != ENOENT) throw_errno("remove " + tmp);
-        UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode));
-        if (!fd) throw_errno("open " + tmp);
-        write_all_or_throw(fd.get(), data, tmp);
+        if (::unlinkat(dirfd, tmp.c_str(), 0) < 0 && errno != ENOENT)
+            throw_errno("remove " + shown_tmp);
+        UniqueFd fd(::openat(dirfd, tmp.c_str(),
+                             O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode));
+        if (!fd) throw_errno("open " + shown_tmp);
+        write_all_or_throw(fd.get(), data, shown_tmp);
     }
-    if (::rename(tmp.c_str(), path.c_str()) < 0) {
+    if (::renameat(dirfd, tmp.c_str(), dirfd, name.c_str()) < 0) {
         int err = errno;
-        ::unlink(tmp.c_str());
-        throw_errno("rename " + tmp, err);
+        ::unlinkat(dirfd, tmp.c_str(), 0);
+        throw_errno("rename " + shown_tmp, err);
     }
+}
+
+std::string read_file_at(int dirfd, const std::string& name, const std::string& shown,
+                         size_t limit) {
+    // O_NONBLOCK: a FIFO planted there must not block the open.
+    UniqueFd fd(::openat(dirfd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+    if (!fd) throw_errno("open " + shown);
+    struct stat st {};
+    if (::fstat(fd.get(), &st) < 0) throw_errno("stat " + shown);
+    if (!S_ISREG(st.st_mode)) throw Error(shown + ": not a regular file", EINVAL);
+    if (static_cast<uint64_t>(st.st_size) > limit)
+        throw Error(shown + ": larger than " + std::to_string(limit) + " bytes", EFBIG);
+    std::string out(static_cast<size_t>(st.st_size), '\0');
+    size_t got = 0;
+    while (got < out.size()) {
+        ssize_t n = ::read(fd.get(), out.data() + got, out.size() - got);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) throw_errno("read " + shown);
+        if (n == 0) break;
+        got += static_cast<size_t>(n);
+    }
+    out.resize(got);
+    return out;
 }
 
 void write_file(const std::string& path, std::string_view data) {

@@ -30,6 +30,14 @@ int parse_signal(std::string_view name);
 std::string read_file(const std::string& path);
 // Writes atomically: <path>.tmp then rename, so readers never see half a file.
 void write_file_atomic(const std::string& path, std::string_view data, mode_t mode = 0644);
+// write_file_atomic() of `name` in the directory `dirfd`, never following a symlink;
+// errors name `shown`.
+void write_file_atomic_at(int dirfd, const std::string& name, std::string_view data, mode_t mode,
+                          const std::string& shown);
+// A regular file of at most `limit` bytes in the directory `dirfd` (no symlink followed, a
+// FIFO or device refused without blocking); errors name `shown`.
+std::string read_file_at(int dirfd, const std::string& name, const std::string& shown,
+                         size_t limit);
 // Writes a small file in place (e.g. /proc and cgroup knobs); throws Error naming the path.
 void write_file(const std::string& path, std::string_view data);
 

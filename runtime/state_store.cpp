@@ -20,9 +20,17 @@ namespace {
 constexpr const char* kStateFile = "state.json";
 constexpr const char* kRecoveryFile = "recovery.json";
 
-std::optional<spec::ContainerRecord> parse_file(const std::string& path) {
+// A record is small; annotations (CRI passes a pod's) can make it large, not this large.
+constexpr size_t kMaxRecord = 64 << 20;
+
+std::string read_in(int dirfd, const std::string& dir, const char* name) {
+    return read_file_at(dirfd, name, dir + "/" + name, kMaxRecord);
+}
+
+std::optional<spec::ContainerRecord> parse_file(int dirfd, const std::string& dir,
+                                                const char* name) {
     try {
-        return spec::parse_record(read_file(path));
+        return spec::parse_record(read_in(dirfd, dir, name));
     } catch (const std::exception&) {
         return std::nullopt;
     }
@@ -30,16 +38,16 @@ std::optional<spec::ContainerRecord> parse_file(const std::string& path) {
 
 // The record in a container directory: state.json, else recovery.json (a create not
 // finished, or state.json damaged). `problem` says what was wrong with state.json.
-std::optional<spec::ContainerRecord> read_record(const std::string& dir, std::string* problem) {
-    std::string path = dir + "/" + kStateFile;
+std::optional<spec::ContainerRecord> read_record(int dirfd, const std::string& dir,
+                                                 std::string* problem) {
     try {
-        return spec::parse_record(read_file(path));
+        return spec::parse_record(read_in(dirfd, dir, kStateFile));
     } catch (const spec::ParseError& e) {
-        if (problem) *problem = path + ": " + e.what();
+        if (problem) *problem = dir + "/" + kStateFile + ": " + e.what();
     } catch (const Error& e) {
         if (problem && e.code() != ENOENT) *problem = e.what();
     }
-    return parse_file(dir + "/" + kRecoveryFile);
+    return parse_file(dirfd, dir, kRecoveryFile);
 }
 
 std::string oct_mode(mode_t mode) {
@@ -68,10 +76,12 @@ void mkdir_p(const std::string& path, mode_t mode) {
 }
 
 // One directory of the path to the state root: root's or the caller's, and if others may
-// write to it, sticky (so they cannot rename or remove what is ours inside it).
-void check_trusted(const std::string& path, bool is_root) {
+// write to it, sticky (so they cannot rename or remove what is ours inside it). The root
+// itself is checked through the descriptor everything is then done relative to.
+void check_trusted(const std::string& path, bool is_root, int fd = -1) {
     struct stat st {};
-    if (::lstat(path.c_str(), &st) < 0) throw_errno("state directory " + path);
+    if ((fd >= 0 ? ::fstat(fd, &st) : ::lstat(path.c_str(), &st)) < 0)
+        throw_errno("state directory " + path);
     uid_t me = ::geteuid();
     if (is_root) {
         if (!S_ISDIR(st.st_mode)) throw Error("state directory " + path + ": not a directory", ENOTDIR);
@@ -123,7 +133,10 @@ void StateStore::ensure_root(bool create) const {
     for (size_t pos = real.find('/', 1); pos != std::string::npos; pos = real.find('/', pos + 1))
         check_trusted(real.substr(0, pos), false);
     check_trusted("/", false);
-    check_trusted(real, true);
+    UniqueFd fd(::open(real.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!fd) throw_errno("state directory " + real);
+    check_trusted(real, true, fd.get());
+    root_fd_ = std::move(fd);
     checked_ = real;
     exists_ = true;
 }
@@ -158,23 +171,33 @@ ContainerDir StateStore::create(const std::string& id) {
     validate_id(id);
     if (!exists_) ensure_root(true);
     std::string path = checked_ + "/" + id;
-    if (::mkdir(path.c_str(), 0700) < 0) {
+    if (::mkdirat(root_fd_.get(), id.c_str(), 0700) < 0) {
         if (errno == EEXIST) throw Error("container with given ID already exists", EEXIST);
         throw_errno("mkdir " + path);
     }
-    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    UniqueFd fd(::openat(root_fd_.get(), id.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (!fd || ::flock(fd.get(), LOCK_EX) < 0) {
         int err = errno;
-        ::rmdir(path.c_str());
+        ::unlinkat(root_fd_.get(), id.c_str(), AT_REMOVEDIR);
         throw_errno("lock " + path, err);
     }
-    return ContainerDir(path, id, std::move(fd));
+    return ContainerDir(path, id, std::move(fd), root_fd_.get());
+}
+
+UniqueFd StateStore::open_dir(const std::string& id) const {
+    root();  // checks the root once
+    if (!root_fd_) {
+        errno = ENOENT;
+        return UniqueFd();
+    }
+    return UniqueFd(::openat(root_fd_.get(), id.c_str(),
+                             O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
 }
 
 ContainerDir StateStore::open(const std::string& id, bool exclusive) {
     validate_id(id);
+    UniqueFd fd = open_dir(id);
     std::string path = root() + "/" + id;
-    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (!fd) {
         if (errno == ENOENT) throw Error("container does not exist", ENOENT);
         throw_errno("open " + path);
@@ -185,26 +208,28 @@ ContainerDir StateStore::open(const std::string& id, bool exclusive) {
     struct stat st {};
     if (::fstat(fd.get(), &st) < 0 || st.st_nlink == 0)
         throw Error("container does not exist", ENOENT);
-    return ContainerDir(path, id, std::move(fd));
+    return ContainerDir(path, id, std::move(fd), root_fd_.get());
 }
 
 std::optional<spec::ContainerRecord> StateStore::peek(const std::string& id,
                                                       std::string* problem) const {
-    return read_record(root() + "/" + id, problem);
+    UniqueFd fd = open_dir(id);
+    if (!fd) return std::nullopt;
+    return read_record(fd.get(), root() + "/" + id, problem);
 }
 
 bool StateStore::busy(const std::string& id) const {
-    UniqueFd fd(::open((root() + "/" + id).c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    UniqueFd fd = open_dir(id);
     return !fd || ::flock(fd.get(), LOCK_SH | LOCK_NB) < 0;
 }
 
 std::vector<std::string> StateStore::list_ids() const {
     std::vector<std::string> ids;
-    DIR* dir = ::opendir(root().c_str());
-    if (!dir) {
-        if (errno == ENOENT) return ids;
-        throw_errno("open " + root());
-    }
+    root();
+    if (!root_fd_) return ids;
+    DIR* dir = ::fdopendir(::dup(root_fd_.get()));
+    if (!dir) throw_errno("open " + root());
+    ::rewinddir(dir);
     while (dirent* entry = ::readdir(dir)) {
         try {
             validate_id(entry->d_name);  // not a container: ".", "..", anything else
@@ -219,32 +244,42 @@ std::vector<std::string> StateStore::list_ids() const {
 }
 
 spec::ContainerRecord ContainerDir::read() const {
-    std::string path = file(kStateFile);
     std::string text;
     try {
-        text = read_file(path);
+        text = read_in(fd_.get(), path_, kStateFile);
     } catch (const Error& e) {
         if (e.code() != ENOENT) throw;
-        if (auto r = parse_file(file(kRecoveryFile))) return *r;  // a create not finished
+        // A create not finished
+        if (auto r = parse_file(fd_.get(), path_, kRecoveryFile)) return *r;
         throw Error("container does not exist", ENOENT);
     }
     try {
         return spec::parse_record(text);
     } catch (const spec::ParseError& e) {
-        throw Error(path + ": " + e.what());
+        throw Error(file(kStateFile) + ": " + e.what());
     }
 }
 
 std::optional<spec::ContainerRecord> ContainerDir::read_any() const {
-    return read_record(path_, nullptr);
+    return read_record(fd_.get(), path_, nullptr);
 }
 
 void ContainerDir::write(const spec::ContainerRecord& record) const {
-    write_file_atomic(file(kStateFile), spec::to_json(record), 0600);
+    write_file_atomic_at(fd_.get(), kStateFile, spec::to_json(record), 0600, file(kStateFile));
 }
 
 void ContainerDir::write_recovery(const spec::ContainerRecord& record) const {
-    write_file_atomic(file(kRecoveryFile), spec::to_json(record), 0600);
+    write_file_atomic_at(fd_.get(), kRecoveryFile, spec::to_json(record), 0600,
+                         file(kRecoveryFile));
+}
+
+std::optional<std::string> ContainerDir::read_text(const char* name) const {
+    try {
+        return read_in(fd_.get(), path_, name);
+    } catch (const Error& e) {
+        if (e.code() == ENOENT) return std::nullopt;
+        throw;
+    }
 }
 
 void ContainerDir::remove() {
@@ -260,7 +295,8 @@ void ContainerDir::remove() {
         }
         ::closedir(dir);
     }
-    if (::rmdir(path_.c_str()) < 0 && errno != ENOENT) throw_errno("remove " + path_);
+    if (::unlinkat(root_fd_, id_.c_str(), AT_REMOVEDIR) < 0 && errno != ENOENT)
+        throw_errno("remove " + path_);
 }
 
 }  // namespace myrt

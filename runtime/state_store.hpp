@@ -24,8 +24,9 @@ void validate_id(std::string_view id);
 
 class ContainerDir {
 public:
-    ContainerDir(std::string path, std::string id, UniqueFd dirfd)
-        : path_(std::move(path)), id_(std::move(id)), fd_(std::move(dirfd)) {}
+    // root_fd: the store's root, which outlives this.
+    ContainerDir(std::string path, std::string id, UniqueFd dirfd, int root_fd)
+        : path_(std::move(path)), id_(std::move(id)), fd_(std::move(dirfd)), root_fd_(root_fd) {}
 
     const std::string& path() const { return path_; }
     const std::string& id() const { return id_; }
@@ -39,6 +40,9 @@ public:
     std::optional<spec::ContainerRecord> read_any() const;
     void write(const spec::ContainerRecord& record) const;
     void write_recovery(const spec::ContainerRecord& record) const;
+    // A file of the container's (a regular file, read through the directory's descriptor);
+    // nothing when it does not exist.
+    std::optional<std::string> read_text(const char* name) const;
     // Removes every file in the directory and the directory itself.
     void remove();
 
@@ -46,13 +50,16 @@ private:
     std::string path_;
     std::string id_;
     UniqueFd fd_;  // holds the flock
+    int root_fd_;
 };
 
 // The state root is trusted only when nobody but the caller (and root) can change it: it
 // must be the caller's and not writable by others, and every directory above it must belong
 // to root or the caller and, if others may write to it, be sticky (as /tmp). Otherwise
 // another user could plant a container whose hooks the caller's delete would run. It is
-// checked (and made, 0700) on first use; an empty root means none could be chosen.
+// checked (and made, 0700) on first use and opened once; containers' directories and their
+// records are then reached relative to that descriptor. An empty root means none could be
+// chosen.
 class StateStore {
 public:
     explicit StateStore(std::string root) : root_(std::move(root)) {}
@@ -77,10 +84,13 @@ public:
 private:
     // Makes the root if missing, then checks it: see the class comment.
     void ensure_root(bool create) const;
+    // The container's directory, opened relative to the root (no symlink followed).
+    UniqueFd open_dir(const std::string& id) const;
 
     std::string root_;
     mutable std::string checked_;  // root_ resolved and checked; empty until then
     mutable bool exists_ = false;  // checked_ was there when checked (else it is root_ as given)
+    mutable UniqueFd root_fd_;     // checked_, opened once: it cannot be swapped under us
 };
 
 }  // namespace myrt
