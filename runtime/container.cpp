@@ -189,12 +189,17 @@ void Runtime::kill(const std::string& id, int signal, bool all) {
 }
 
 void Runtime::destroy(ContainerDir& dir, const spec::ContainerRecord& r, bool kill_first) {
-    auto cg = cgroup_from_record(r);
+    std::unique_ptr<Cgroup> cg;
+    try {
+        cg = cgroup_from_record(r);
+    } catch (const Error& e) {
+        log::warn(e.what() + std::string(": its cgroup is left alone"));  // forged or garbled
+    }
     UniqueFd pidfd = kill_first ? open_init(r) : UniqueFd();
     // Even a stopped container may have left processes (it had no pid namespace of its own).
     kill_container(cg.get(), r, pidfd.get());
     if (pidfd) wait_exit(pidfd.get());
-    for (int helper : r.helper_pids) stop_helper(helper);
+    for (int helper : r.helper_pids) stop_helper(helper, dir.path());
     if (cg) cg->remove();
     auto hooks = stored_hooks(dir);
     spec::State state = r.state;

@@ -85,7 +85,7 @@ public:
             while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
             }
         }
-        stop_helper(helper_);
+        stop_helper(helper_, dir_.path());
         // Only init ran in the cgroup (nothing of the user's has run yet): with init gone,
         // remove what create made and never touch what else is there.
         if (cgroup_ && cgroup_created_) {

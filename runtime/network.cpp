@@ -235,7 +235,28 @@ bool signal_and_wait(int pidfd, int sig, int timeout_ms) {
 
 }  // namespace
 
-void stop_helper(pid_t pid) {
+namespace {
+
+// The helper started for the container in `dir`: slirp4netns with that directory's API
+// socket. A record read back is not trusted to name it (another slirp4netns, any process).
+bool is_our_helper(const std::string& cmdline, const std::string& dir) {
+    std::string socket = dir + "/slirp.sock";
+    bool first = true, slirp = false;
+    for (size_t pos = 0; pos < cmdline.size();) {
+        size_t end = cmdline.find('\0', pos);
+        if (end == std::string::npos) end = cmdline.size();
+        std::string_view arg(cmdline.data() + pos, end - pos);
+        if (first) slirp = arg == "slirp4netns" || arg.ends_with("/slirp4netns");
+        else if (slirp && arg == socket) return true;
+        first = false;
+        pos = end + 1;
+    }
+    return false;
+}
+
+}  // namespace
+
+void stop_helper(pid_t pid, const std::string& dir) {
     if (pid <= 0) return;
     // The pidfd before the check: what is signalled below is the process checked, never a
     // later one that reused its pid since create.
@@ -247,7 +268,7 @@ void stop_helper(pid_t pid) {
     } catch (const Error&) {
         return;
     }
-    if (cmd.compare(0, 11, "slirp4netns") != 0) return;  // only ever our slirp4netns
+    if (!is_our_helper(cmd, dir)) return;  // only ever this container's slirp4netns
     // Returning only once it has exited: until then it holds the published ports, which a
     // caller re-creating the container at once asks for again.
     if (!signal_and_wait(pidfd.get(), SIGTERM, 2000) && !signal_and_wait(pidfd.get(), SIGKILL, 2000))

@@ -38,8 +38,9 @@ NetworkRequest network_request(const spec::Config& config);
 pid_t start_slirp(const NetworkRequest& request, const std::string& state_dir, int netns_fd,
                   int userns_fd);
 
-// Ends a helper recorded in the state, if it is still the process we started.
-void stop_helper(pid_t pid);
+// Ends a helper recorded in the state of the container in state_dir, if it is still the
+// process started for it (slirp4netns with that directory's API socket), and waits for it.
+void stop_helper(pid_t pid, const std::string& state_dir);
 
 // A bind mount of <state_dir>/resolv.conf (pointing at slirp's DNS) onto /etc/resolv.conf,
 // added when the bundle mounts none of its own.

@@ -260,3 +260,32 @@ test_device_never_replaces_image_file() {
 	assert_eq written "$OUT"
 	assert_eq "c 1 3 600" "$(stat -c '%F' "$BUNDLE/rootfs/opt/null" | sed 's/character special file/c/') $(stat -c '%t %T %a' "$BUNDLE/rootfs/opt/null")" "the image's node"
 }
+
+# A record read back is not trusted: a pid that is not the recorded process (its start time
+# differs), a "helper" that is not this container's slirp4netns (even another slirp4netns),
+# a cgroup path outside /sys/fs/cgroup: delete --force signals and removes none of them.
+test_forged_record_harms_nothing() {
+	is_myrt || skip "myrt's own record format"
+	sleep 1000 &
+	local victim=$!
+	IT_PIDS+=("$victim")
+	(exec -a slirp4netns sleep 1000) &
+	local fake_helper=$!
+	IT_PIDS+=("$fake_helper")
+	mkdir -p "$T/not-a-cgroup"
+	local id dir
+	id=$(cid forged)
+	dir=$ROOT/$id
+	mkdir -m 0700 "$dir"
+	jq -n --arg id "$id" --argjson pid "$victim" --argjson helper "$fake_helper" --arg cg "$T/not-a-cgroup" \
+		--argjson ns "$(stat -L -c %i /proc/self/ns/pid)" \
+		'{state: {ociVersion: "1.3.0", id: $id, status: "running", pid: $pid, bundle: "/"},
+		  pid_start_time: 1, pid_ns: $ns, cgroup_paths: {"pids": $cg}, cgroup_owned: [$cg],
+		  helper_pids: [$helper]}' >"$dir/state.json"
+	echo "$id" >>"$T/.ids"
+	rt delete --force "$id" >"$T/del.out" 2>"$T/del.err" || fail "delete --force of a forged record: $(cat "$T/del.err")"
+	pid_alive "$victim" || fail "delete --force killed the pid a forged record named"
+	pid_alive "$fake_helper" || fail "delete --force killed a 'helper' that is not the container's"
+	[[ -d $T/not-a-cgroup ]] || fail "delete --force removed a directory outside /sys/fs/cgroup"
+	[[ ! -e $dir ]] || fail "the forged container's state is still there"
+}
