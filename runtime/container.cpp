@@ -41,8 +41,6 @@ std::optional<spec::Hooks> stored_hooks(const ContainerDir& dir) {
     }
 }
 
-// A pidfd is taken first and the start time checked after, so the signal can only ever
-// reach the process the record describes, never a later process that reused its pid.
 // Whether pid is in the container's pid namespace. A process we may not inspect (not
 // dumpable, e.g. init before its exec, seen by a rootless caller) counts: only root can
 // be denied nothing, and a rootless caller can signal only its own processes anyway.
@@ -51,8 +49,10 @@ bool in_pid_ns(pid_t pid, const spec::ContainerRecord& r) {
     return ns == r.pid_ns || (ns == 0 && ::geteuid() != 0);
 }
 
-// The record is not trusted either: a pid whose pid namespace is not the one recorded at
-// create is not the container's init.
+// A pidfd is taken first and the start time checked after, so the signal can only ever
+// reach the process the record describes, never a later process that reused its pid. The
+// record is not trusted either: a pid whose pid namespace is not the one recorded at create
+// is not the container's init.
 UniqueFd open_init(const spec::ContainerRecord& r) {
     if (r.state.pid <= 0) return UniqueFd();
     UniqueFd fd(static_cast<int>(::syscall(SYS_pidfd_open, r.state.pid, 0)));

@@ -148,14 +148,14 @@ void check_mounts(const spec::Config& config) {
     }
 }
 
-// The record as create starts it: status "creating", no init yet.
+// The record as create starts it: status "creating", no init yet, and no annotations
+// (they can be large and recovery needs none of them).
 spec::ContainerRecord first_record(const std::string& id, const Bundle& b, bool systemd_cgroup) {
     spec::ContainerRecord r;
     r.state.ociVersion = kOciVersion;
     r.state.id = id;
     r.state.status = "creating";
     r.state.bundle = b.dir;
-    r.state.annotations = b.config.annotations;
     r.created = log::rfc3339_now();
     r.rootfs = b.rootfs;
     r.owner = ::getuid();
@@ -260,7 +260,8 @@ pid_t Runtime::create(const std::string& id, const CreateOptions& options) {
 
     ContainerDir dir = store_.create(id);
     CreateGuard guard(dir, cgroup);
-    // Checked (after the id: "already exists" comes first) before anything is written to a cgroup that may not be ours.
+    // Checked before anything is written to a cgroup that may not be ours (and after the id:
+    // "already exists" comes first).
     if (!(ns.clone_flags & CLONE_NEWPID) && cgroup->populated())
         throw Error("linux.cgroupsPath \"" + cgroups_path_or(b.config, "/myrt/" + id) +
                         "\": the cgroup already holds processes; a container without a pid "
@@ -342,6 +343,7 @@ pid_t Runtime::create(const std::string& id, const CreateOptions& options) {
     }
 
     record.state.status = "created";
+    record.state.annotations = b.config.annotations;
     record.cgroup_paths.clear();
     record.cgroup_owned.clear();
     if (cgroup) {
