@@ -2,45 +2,72 @@
 # Never strand a container (issue 13): whatever point a create was killed at, whatever
 # became of state.json, `list` shows the container and `delete --force` removes all of it.
 
+# shellcheck source=lib/rootless.sh
+source "$IT_DIR/lib/rootless.sh"
+
 # gone_entirely ID: no state dir, no cgroup, no process of the test left
 gone_entirely() {
-	[[ ! -e $ROOT/$1 ]] || fail "state dir of $1 left: $(ls -A "$ROOT/$1" 2>&1 | tr '\n' ' ')"
+	local dir
+	dir=$(m_state_dir "$1")
+	[[ ! -e $dir ]] || fail "state dir of $1 left: $(ls -A "$dir" 2>&1 | tr '\n' ' ')"
 	local c
 	c=$(cgroup_dirs_named "$1")
 	[[ -z $c ]] || fail "cgroup of $1 left: $c"
 	wait_for 10 _no_tagged || fail "processes of $1 left: $(_tagged_desc)"
 }
 
-listed() { rt list -q 2>/dev/null | grep -qxF "$1"; }
+listed() { "${MRT:-rt}" list -q 2>/dev/null | grep -qxF "$1"; }
+
+# create_killed_after SECONDS ID: the mode's create of $BUNDLE, SIGKILLed after SECONDS
+create_killed_after() {
+	if [[ $MODE == rootless ]]; then
+		echo "$2" >>"$T/.rl_ids"
+		timeout -s KILL "$1" setpriv --reuid="$RL_UID" --regid="$RL_GID" --init-groups \
+			env -i PATH="$RL_PATH" HOME="$RL_HOME" XDG_RUNTIME_DIR="$RL_XDG" MYRT_IT_RT="$TAG" \
+			"$RL_RUNTIME" create --bundle "$BUNDLE" "$2" >/dev/null 2>&1 </dev/null
+	else
+		echo "$2" >>"$T/.ids"
+		MYRT_IT_RT=$TAG timeout -s KILL "$1" "$RUNTIME" --root "$ROOT" create --bundle "$BUNDLE" "$2" \
+			>/dev/null 2>&1 </dev/null
+	fi
+}
 
 # SIGKILL of create at many points: afterwards the id is listed (if anything of it is
 # left), delete --force removes everything, and the id can be created again.
-test_create_killed_anywhere_is_recoverable() {
-	mk_bundle
+create_killed_anywhere() { # MODE
+	use_mode "$1"
+	m_mk_bundle
 	set_args sleep 1000
-	local id d n=0
+	local id d
 	id=$(cid k)
 	for d in 0.001 0.002 0.003 0.004 0.005 0.006 0.008 0.010 0.012 0.015 0.020 0.030 0.050; do
-		n=$((n + 1))
-		MYRT_IT_RT=$TAG timeout -s KILL "$d" "$RUNTIME" --root "$ROOT" create --bundle "$BUNDLE" "$id" \
-			>/dev/null 2>&1 </dev/null
-		echo "$id" >>"$T/.ids"
-		if [[ -e $ROOT/$id ]]; then
-			listed "$id" || fail "killed after ${d}s: $id has state but list does not show it ($(rt list 2>&1 | tr '\n' ' '))"
+		create_killed_after "$d" "$id"
+		if [[ -e $(m_state_dir "$id") ]]; then
+			listed "$id" || fail "$MODE: killed after ${d}s: $id has state but list does not show it ($("${MRT:-rt}" list 2>&1 | tr '\n' ' '))"
 		fi
-		rt delete --force "$id" >"$T/del.out" 2>"$T/del.err" ||
-			fail "killed after ${d}s: delete --force failed: $(cat "$T/del.err")"
+		mrt delete --force "$id" >"$T/del.out" 2>"$T/del.err" ||
+			fail "$MODE: killed after ${d}s: delete --force failed: $(cat "$T/del.err")"
 		gone_entirely "$id"
 	done
+	create_ok "$id"
+	delete_ok "$id" --force
+	gone_entirely "$id"
+}
+test_create_killed_anywhere_rootless() { create_killed_anywhere rootless; }
+
+test_create_killed_anywhere_is_recoverable() {
+	create_killed_anywhere root
+	local id
+	id=$(cid k)
 	# A create that hangs in a hook (init waiting), killed there: same.
-	cfg '.hooks.createRuntime = [{"path": "/bin/sleep", "args": ["sleep", "1000"]}]'
+	cfg '.hooks.createRuntime = [{"path": "/bin/sleep", "args": ["sleep", "999.123"]}]'
 	rt create --bundle "$BUNDLE" "$id" >/dev/null 2>&1 </dev/null &
 	local creator=$!
 	wait_for 10 listed "$id" || fail "a create blocked in its hook is not listed"
 	assert_eq creating "$(rt list -f json | jq -r --arg i "$id" '.[] | select(.id == $i) | .status')" "status while created"
 	kill -9 "$creator"
 	wait "$creator" 2>/dev/null
-	pkill -9 -f "^/bin/sleep 1000$" -P 1 2>/dev/null  # the orphaned hook (only ours has that cmdline here)
+	pkill -9 -xf "sleep 999.123" 2>/dev/null  # the orphaned hook (only ours has that cmdline)
 	delete_ok "$id" --force
 	gone_entirely "$id"
 	cfg 'del(.hooks)'
