@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 
 #include "runtime/fd.hpp"
 #include "runtime/log.hpp"
@@ -178,11 +179,16 @@ std::vector<uint16_t> parse_id_list(std::string_view list) {
 
 std::string limit_text(int64_t value) { return value < 0 ? "max" : std::to_string(value); }
 
+// The quadratic (in log2) mapping that crun 1.15+ and runc 1.3 use, so that the default
+// shares meet the default weight: 2 -> 1, 1024 -> 100 (the old linear 1 + (s-2)*9999/262142
+// gave 39, below every unconfigured sibling's 100), 262144 -> 10000.
 uint64_t shares_to_weight(uint64_t shares) {
     if (shares == 0) return 0;
-    if (shares < 2) shares = 2;
-    if (shares > 262144) shares = 262144;
-    return 1 + ((shares - 2) * 9999) / 262142;
+    if (shares <= 2) return 1;
+    if (shares >= 262144) return 10000;
+    double l = std::log2(static_cast<double>(shares));
+    double exponent = (l * l + 125 * l) / 612.0 - 7.0 / 34.0;
+    return static_cast<uint64_t>(std::ceil(std::pow(10.0, exponent)));
 }
 
 uint64_t blkio_to_io_weight(uint64_t weight) {

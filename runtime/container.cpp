@@ -179,11 +179,14 @@ void Runtime::kill(const std::string& id, int signal, bool all) {
     ContainerDir dir = store_.open(id, false);
     spec::ContainerRecord r = dir.read();
     UniqueFd pidfd = open_init(r);
-    if (!pidfd) throw Error("container not running", ESRCH);
     if (all) {
+        // Also once init has exited (as runc does): what a container without a pid
+        // namespace of its own left in its cgroup is still the container's.
         auto cg = cgroup_from_record(r);
         for (pid_t pid : container_pids(cg.get(), r)) ::kill(pid, signal);
+        if (!pidfd) return;
     }
+    if (!pidfd) throw Error("container not running", ESRCH);
     if (::syscall(SYS_pidfd_send_signal, pidfd.get(), signal, nullptr, 0) < 0 && errno != ESRCH)
         throw_errno("kill " + std::to_string(r.state.pid));
 }

@@ -91,7 +91,8 @@ uint64_t pid_namespace_of(pid_t pid) {
 int parse_signal(std::string_view name) {
     int number = 0;
     if (parse_int(name, number)) {
-        if (number > 0 && number <= SIGRTMAX) return number;
+        // 0 sends nothing: it asks whether the process exists (kill ID 0, as runc takes it).
+        if (number >= 0 && number <= SIGRTMAX && name != "-0") return number;
         throw Error("unknown signal \"" + std::string(name) + "\"");
     }
     std::string upper;

@@ -13,13 +13,14 @@
 # shellcheck source=t-cgroups.sh
 source "${IT_DIR:?}/t-cgroups.sh"
 
-CGV2_CHECKS=(applied_reported_removed oom_kill cpu_quota pids_limit update_memory
+CGV2_CHECKS=(applied_reported_removed oom_kill cpu_quota cpu_weight pids_limit update_memory
 	pause_resume devices join_without_grace_period)
 
 test_v2_applied_reported_removed() { cgv2_result applied_reported_removed; }
 test_v2_oom_kill() { cgv2_result oom_kill; }
 test_v2_cpu_quota() { cgv2_result cpu_quota; }
 test_v2_pids_limit() { cgv2_result pids_limit; }
+test_v2_cpu_weight() { cgv2_result cpu_weight; }
 test_v2_update_memory() { cgv2_result update_memory; }
 test_v2_pause_resume() { cgv2_result pause_resume; }
 test_v2_devices_bpf() { cgv2_result devices; }

@@ -213,6 +213,20 @@ cg_check_cpu_quota() {
 	((pct <= 30)) || fail "busy loop under a 20% CPU quota (after update) used ${pct}% of a CPU"
 }
 
+# cpu.shares on v2 becomes cpu.weight by the mapping crun and runc use: the default 1024
+# meets the default weight 100 (the old linear formula gave 39), 512 -> 59.
+cg_check_cpu_weight() {
+	cg_bundle weight '.linux.resources.cpu = {"shares": 1024}' sleep 1000
+	cg_started
+	local f want
+	if cg_is_v2; then f=$(cg_file "$PID" cpu cpu.weight); want=100; else f=$(cg_file "$PID" cpu cpu.shares); want=1024; fi
+	assert_eq "$want" "$(<"$f")" "$f for shares 1024"
+	rt update --cpu-share 512 "$ID" >"$T/update.out" 2>&1 || fail "update --cpu-share failed: $(<"$T/update.out")"
+	cg_is_v2 && want=59 || want=512
+	assert_eq "$want" "$(<"$f")" "$f for shares 512"
+	echo "cpu: shares 1024 and 512 -> $(basename "$f") $([[ $want == 59 ]] && echo 100 and 59 || echo 1024 and 512)"
+}
+
 # A fork loop stops at pids.limit.
 cg_check_pids_limit() {
 	# A shell whose fork fails gives up: the loop runs in a child shell. Init + that shell
@@ -443,6 +457,7 @@ test_cgroup_applied_reported_removed() { cg_check_applied_reported_removed; }
 test_cgroup_oom_kill() { cg_check_oom_kill; }
 test_cgroup_cpu_quota() { cg_check_cpu_quota; }
 test_cgroup_pids_limit() { cg_check_pids_limit; }
+test_cgroup_cpu_weight() { cg_check_cpu_weight; }
 test_cgroup_update_memory() { cg_check_update_memory; }
 test_cgroup_pause_resume() { cg_check_pause_resume; }
 test_cgroup_devices() { cg_check_devices; }

@@ -145,3 +145,40 @@ test_kill_all_with_pid_namespace() {
 	wait_file_contains "$T/$id.out" init-got-TERM
 	assert_eq running "$(state_field "$id" status)" "status after kill --all TERM with init handling TERM"
 }
+
+# kill ID 0 probes: it signals nothing and succeeds while init lives, fails once it is gone.
+test_kill_signal_zero_probes() {
+	mk_bundle
+	set_args sleep 1000
+	local id pid
+	id=$(cid probe)
+	create_ok "$id"
+	start_ok "$id"
+	pid=$(init_pid "$id")
+	kill_ok "$id" 0
+	pid_alive "$pid" || fail "kill 0 killed init"
+	assert_eq running "$(state_field "$id" status)"
+	kill_ok "$id" KILL
+	wait_for_status "$id" stopped
+	rt kill "$id" 0 >"$T/k.out" 2>"$T/k.err"
+	RC=$?
+	assert_nonzero "kill 0 of a stopped container"
+}
+
+# kill --all once init has exited signals what the container left in its cgroup (it had no
+# pid namespace of its own) and succeeds, as runc does (containerd's shim relies on it).
+test_kill_all_after_init_exited() {
+	mk_bundle
+	cfg '.linux.namespaces |= map(select(.type != "pid"))'
+	set_args sh -c 'setsid sleep 1000 </dev/null >/dev/null 2>&1 & echo started; exit 0'
+	local id left
+	id=$(cid stray)
+	create_ok "$id"
+	start_ok "$id"
+	wait_for_status "$id" stopped
+	_stray() { left=$(tagged_pids); [[ -n $left ]]; }
+	wait_for 5 _stray || fail "the container left no process behind"
+	kill_ok --all "$id" KILL
+	wait_for 5 _no_tagged || fail "kill --all left $(_tagged_desc)"
+	delete_ok "$id"
+}

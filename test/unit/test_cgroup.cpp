@@ -182,7 +182,9 @@ bool have_cgroup2(std::string& mount) {
 
 BOOST_AUTO_TEST_CASE(conversions) {
     BOOST_TEST(cgroupfs::shares_to_weight(2) == 1u);
-    BOOST_TEST(cgroupfs::shares_to_weight(1024) == 39u);
+    BOOST_TEST(cgroupfs::shares_to_weight(1024) == 100u);  // the default meets the default
+    BOOST_TEST(cgroupfs::shares_to_weight(512) == 59u);
+    BOOST_TEST(cgroupfs::shares_to_weight(4096) == 303u);
     BOOST_TEST(cgroupfs::shares_to_weight(262144) == 10000u);
     BOOST_TEST(cgroupfs::shares_to_weight(0) == 0u);
     BOOST_TEST(cgroupfs::blkio_to_io_weight(10) == 1u);
@@ -231,7 +233,7 @@ BOOST_AUTO_TEST_CASE(v2_apply_writes_every_field) {
     BOOST_TEST(f["memory.max"] == "268435456");
     BOOST_TEST(f["memory.swap.max"] == "268435456");  // memory+swap minus memory
     BOOST_TEST(f["memory.low"] == "1000");             // unified wins, written last
-    BOOST_TEST(f["cpu.weight"] == "39");
+    BOOST_TEST(f["cpu.weight"] == "100");
     BOOST_TEST(f["cpu.max"] == "50000 200000");
     BOOST_TEST(f["cpu.max.burst"] == "10000");
     BOOST_TEST(f["cpuset.cpus"] == "0-1");

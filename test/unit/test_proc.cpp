@@ -77,9 +77,12 @@ BOOST_AUTO_TEST_CASE(names_and_numbers) {
     }
 }
 
+// Signal 0 sends nothing and reports whether the process is there (runc's kill ID 0).
+BOOST_AUTO_TEST_CASE(signal_zero_is_a_probe) { BOOST_TEST(parse_signal("0") == 0); }
+
 BOOST_AUTO_TEST_CASE(unknown_signals) {
     const std::vector<std::string> names{
-        "FOO",    "SIGFOO",   "0",       "-1",       "-9",      "65",     "1000",
+        "FOO",    "SIGFOO",   "-0",      "-1",       "-9",      "65",     "1000",
         "99999999999999999999", "",      "SIG",      "SIGSIGTERM", "SIG15", " 15",
         "15 ",    "TERM ",    "9x",      "+9",       "RTMIN+",  "RTMINX", "RTMIN-1",
         "RTMAX+1", "RTMIN+31", "RTMAX-31", "RTMIN+-1", "RTMIN++1"};
