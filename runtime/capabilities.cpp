@@ -41,7 +41,34 @@ int capset_raw(uint64_t effective, uint64_t permitted, uint64_t inheritable) {
     return static_cast<int>(::syscall(SYS_capset, &header, data));
 }
 
+// What this process may pass on: its permitted set, within its bounding set.
+uint64_t grantable_mask() {
+    __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+    __user_cap_data_struct data[2]{};
+    if (::syscall(SYS_capget, &header, data) < 0) throw_errno("capget");
+    uint64_t mask = data[0].permitted | (uint64_t{data[1].permitted} << 32);
+    for (int cap = 0; cap <= last_capability(); ++cap)
+        if (::prctl(PR_CAPBSET_READ, cap, 0, 0, 0) != 1) mask &= ~(uint64_t{1} << cap);
+    return mask;
+}
+
 }  // namespace
+
+void check_grantable(const CapabilitySets& sets) {
+    uint64_t have = grantable_mask();
+    const std::pair<const char*, uint64_t> named[] = {
+        {"bounding", sets.bounding}, {"effective", sets.effective}, {"permitted", sets.permitted},
+        {"inheritable", sets.inheritable}, {"ambient", sets.ambient}};
+    for (const auto& [set, mask] : named) {
+        uint64_t missing = mask & ~have;
+        if (!missing) continue;
+        int cap = __builtin_ctzll(missing);
+        throw Error("process.capabilities." + std::string(set) + ": " + capability_name(cap) +
+                        " cannot be granted: the runtime does not hold it (not in this host's "
+                        "bounding set?)",
+                    EPERM);
+    }
+}
 
 int capability_from_name(std::string_view name) {
     for (size_t i = 0; i < kNames.size(); ++i)

@@ -30,6 +30,12 @@ struct CapabilitySets {
 // rather than the container's stderr.
 CapabilitySets resolve_capabilities(const spec::Capabilities& caps);
 
+// Without a user namespace of the container's own, the container can have only the
+// capabilities the runtime holds: anything else is refused here, at create (runc fails
+// create too), not found at start by a failing capset or a bounding set silently short.
+// The error names the set and the first capability missing.
+void check_grantable(const CapabilitySets& sets);
+
 // Drops the bounding set to `sets.bounding`. Needs CAP_SETPCAP: call before changing uid.
 void apply_bounding_set(const CapabilitySets& sets);
 // Sets effective/permitted/inheritable and raises the ambient set. Call after changing uid.

@@ -245,7 +245,10 @@ pid_t Runtime::create(const std::string& id, const CreateOptions& options) {
     ctx.id = id;
     ctx.rootfs = b.rootfs;
     ctx.namespaces = &ns;
-    if (proc.capabilities) ctx.capabilities = resolve_capabilities(*proc.capabilities);
+    if (proc.capabilities) {
+        ctx.capabilities = resolve_capabilities(*proc.capabilities);
+        if (!ns.has("user")) check_grantable(*ctx.capabilities);
+    }
     if (b.config.linux && b.config.linux->seccomp)
         ctx.seccomp = compile_seccomp(*b.config.linux->seccomp);
     ctx.no_pivot = options.no_pivot;

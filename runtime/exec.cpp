@@ -248,7 +248,10 @@ int Runtime::exec(const std::string& id, const ExecOptions& o) {
     int join = namespaces_to_join(r.state.pid);
     ExecChild child{&proc, std::nullopt, std::nullopt, pidfd.get(), join, -1, -1, o.preserve_fds,
                     options_.rootless && (join & CLONE_NEWUSER) && (join & CLONE_NEWPID), {}};
-    if (proc.capabilities) child.caps = resolve_capabilities(*proc.capabilities);
+    if (proc.capabilities) {
+        child.caps = resolve_capabilities(*proc.capabilities);
+        if (!(join & CLONE_NEWUSER)) check_grantable(*child.caps);
+    }
     if (config.linux && config.linux->seccomp) child.seccomp = compile_seccomp(*config.linux->seccomp);
 
     UniqueFd console, console_peer;
