@@ -291,7 +291,8 @@ Registry register_commands(CLI::App& app, Globals& g, const std::string& named) 
         sub->add_flag("--no-new-privs", o->no_new_privs, "set no_new_privs");
         sub->add_option("--preserve-fds", o->preserve_fds, "pass N extra fds (from 3)");
         sub->add_flag("--ignore-paused", o->ignore_paused, "exec even into a paused container");
-        sub->add_option("--apparmor,--process-label", g.ignored, "accepted, ignored");
+        sub->add_option("--apparmor", o->apparmor, "AppArmor profile (refused: not applied yet)");
+        sub->add_option("--process-label", o->process_label, "SELinux label (refused: not applied yet)");
         sub->add_option("id", *id, "container id")->required();
         sub->add_option("command", o->args, "command and arguments");
         sub->positionals_at_end();

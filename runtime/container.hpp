@@ -34,6 +34,7 @@ struct CreateOptions {
 
 struct ExecOptions {
     std::string process_file;  // a process JSON (runtime-spec "process") replacing the rest
+    std::string apparmor, process_label;  // --apparmor, --process-label
     bool tty = false;
     std::string console_socket;
     bool detach = false;

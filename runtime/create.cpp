@@ -17,6 +17,7 @@
 #include "runtime/hooks.hpp"
 #include "runtime/init.hpp"
 #include "runtime/log.hpp"
+#include "runtime/lsm.hpp"
 #include "runtime/network.hpp"
 #include "runtime/proc.hpp"
 #include "runtime/process.hpp"
@@ -232,6 +233,8 @@ pid_t Runtime::create(const std::string& id, const CreateOptions& options) {
     if (options_.rootless && !ns.has("user"))
         throw Error("linux.namespaces: running without root needs a user namespace "
                     "(see myrt spec --rootless)", EPERM);
+    refuse_lsm_labels(proc, "process.");
+    if (b.config.linux) refuse_mount_label(b.config.linux->mountLabel);
     check_sysctls(b.config, ns);
     check_mounts(b.config);
     NetworkRequest net = network_request(b.config);

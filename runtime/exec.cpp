@@ -17,6 +17,7 @@
 #include "runtime/container.hpp"
 #include "runtime/error.hpp"
 #include "runtime/log.hpp"
+#include "runtime/lsm.hpp"
 #include "runtime/process.hpp"
 #include "runtime/proc.hpp"
 #include "runtime/safe_path.hpp"
@@ -98,6 +99,8 @@ spec::Process exec_process(const spec::Config& config, const ExecOptions& o) {
         for (auto* set : {&c.bounding, &c.effective, &c.permitted, &c.ambient}) add_caps(*set, o.caps);
     }
     if (o.no_new_privs) p.noNewPrivileges = true;
+    if (!o.apparmor.empty()) p.apparmorProfile = o.apparmor;
+    if (!o.process_label.empty()) p.selinuxLabel = o.process_label;
     return p;
 }
 
@@ -235,6 +238,8 @@ int Runtime::exec(const std::string& id, const ExecOptions& o) {
     }
     check_preserved_fds(o.preserve_fds);
     spec::Process proc = exec_process(config, o);
+    // --apparmor and --process-label land in the process: refused like the config's.
+    refuse_lsm_labels(proc, o.process_file.empty() ? "exec: process." : "--process: ");
     if (proc.args.empty()) throw Error("process.args: must not be empty", EINVAL);
     if (proc.terminal && o.console_socket.empty() && o.detach)
         throw Error("--tty with --detach needs --console-socket", EINVAL);

@@ -237,6 +237,39 @@ test_capability_host_cannot_grant_fails_create() {
 	assert_no_leftovers
 }
 
+# An AppArmor profile, an SELinux label or a mount label that cannot be applied fails
+# create (and exec) in one line naming it: never a container that runs unconfined while its
+# engine believes it confined. (AppArmor and SELinux themselves are tested in the VM.)
+test_lsm_labels_refused_when_not_applied() {
+	mk_bundle
+	set_args sleep 1000
+	local what id
+	for what in '.process.apparmorProfile = "myrt-test-profile"' \
+		'.process.selinuxLabel = "system_u:system_r:container_t:s0"' \
+		'.linux.mountLabel = "system_u:object_r:container_file_t:s0"'; do
+		cfg "$what"
+		id=$(cid "lsm$RANDOM")
+		rt create --bundle "$BUNDLE" "$id" >"$T/out" 2>"$T/err" </dev/null
+		RC=$?
+		assert_nonzero "create with $what"
+		if is_myrt; then
+			assert_eq 1 "$(wc -l <"$T/err")" "one line of error for $what"
+			assert_contains "$(cat "$T/err")" "$(sed -E 's/^\.([a-zA-Z.]+) =.*/\1/' <<<"$what")"
+		fi
+		[[ ! -e $ROOT/$id ]] || fail "a refused create left its state ($what)"
+		cfg 'del(.process.apparmorProfile, .process.selinuxLabel, .linux.mountLabel)'
+	done
+	id=$(cid ok)
+	create_ok "$id"
+	start_ok "$id"
+	rt exec --apparmor myrt-test-profile "$id" true >"$T/out" 2>"$T/err" </dev/null
+	RC=$?
+	assert_nonzero "exec --apparmor"
+	is_myrt && assert_contains "$(cat "$T/err")" "apparmorProfile"
+	delete_ok "$id" --force
+	assert_no_leftovers "$id"
+}
+
 test_seccomp_errno() {
 	mk_bundle
 	cfg '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW",
