@@ -80,6 +80,7 @@ public:
     virtual void update(const spec::Resources& resources) = 0;
     virtual void freeze(bool frozen) = 0;
     virtual bool frozen() const = 0;
+    // Every process in the cgroup and the cgroups below it.
     virtual std::vector<pid_t> pids() const = 0;
     virtual CgroupStats stats() const = 0;
     // nullptr when the host has no memory controller for this cgroup.

@@ -71,7 +71,35 @@ std::vector<pid_t> read_pids(const std::string& dir) {
     return pids;
 }
 
+namespace {
+
+// The child cgroups of dir (its subdirectories).
+std::vector<std::string> child_dirs(const std::string& dir) {
+    std::vector<std::string> out;
+    DIR* d = ::opendir(dir.c_str());
+    if (!d) return out;
+    while (dirent* e = ::readdir(d)) {
+        std::string_view name = e->d_name;
+        if (name == "." || name == ".." || e->d_type != DT_DIR) continue;
+        out.push_back(dir + "/" + e->d_name);
+    }
+    ::closedir(d);
+    return out;
+}
+
+}  // namespace
+
+std::vector<pid_t> read_pids_tree(const std::string& dir) {
+    std::vector<pid_t> pids = read_pids(dir);
+    for (const auto& child : child_dirs(dir)) {
+        auto more = read_pids_tree(child);
+        pids.insert(pids.end(), more.begin(), more.end());
+    }
+    return pids;
+}
+
 void remove_dir(const std::string& dir) {
+    for (const auto& child : child_dirs(dir)) remove_dir(child);
     // A killed process leaves its cgroup only once the kernel has torn it down, so rmdir can
     // see EBUSY for a few milliseconds after the last kill.
     for (int attempt = 0; attempt < 200; ++attempt) {

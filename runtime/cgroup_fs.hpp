@@ -27,8 +27,11 @@ bool has(const std::string& dir, std::string_view file);
 template <typename F>
 void make_path(const std::string& mount_root, const std::string& rel, F on_new);
 std::vector<pid_t> read_pids(const std::string& dir);
-// rmdir that waits (briefly) for exiting processes to leave. A directory still busy then
-// is left, with a warning: whatever is in it is not ours to kill.
+// read_pids() of dir and of every cgroup below it (a container may make sub-cgroups).
+std::vector<pid_t> read_pids_tree(const std::string& dir);
+// rmdir of dir and the cgroups below it, deepest first, each waiting (briefly) for exiting
+// processes to leave. One still busy then is left, with a warning: whatever is in it is
+// not ours to kill.
 void remove_dir(const std::string& dir);
 
 // Readers for statistics: 0 / empty when the file is missing or unreadable.

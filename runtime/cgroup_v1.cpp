@@ -130,10 +130,9 @@ public:
             std::string rel = h.dir.substr(h.mount.size());
             bool cpuset = has_controller(h.controllers, "cpuset");
             cgroupfs::make_path(h.mount, rel, [&](const std::string& dir) {
-                // A new v1 cpuset starts with no cpus or memory nodes and refuses tasks.
-                if (cpuset) inherit_cpuset(dir);
                 if (dir == h.dir) h.owned = true;
             });
+            if (cpuset) inherit_cpuset(h.dir, h.mount);
         }
     }
 
@@ -171,7 +170,7 @@ public:
     std::vector<pid_t> pids() const override {
         const Hierarchy* h = find("pids");
         if (!h) h = hs_.empty() ? nullptr : &hs_.front();
-        return h ? cgroupfs::read_pids(h->dir) : std::vector<pid_t>{};
+        return h ? cgroupfs::read_pids_tree(h->dir) : std::vector<pid_t>{};
     }
 
     CgroupStats stats() const override;
@@ -184,7 +183,7 @@ public:
 
     bool populated() const override {
         for (auto& h : hs_)
-            if (!cgroupfs::read_pids(h.dir).empty()) return true;
+            if (!cgroupfs::read_pids_tree(h.dir).empty()) return true;
         return false;
     }
 
@@ -224,10 +223,18 @@ private:
         return h->dir;
     }
 
-    static void inherit_cpuset(const std::string& dir) {
+    // A v1 cpuset with no cpus or memory nodes refuses tasks (ENOSPC): dir gets its
+    // parent's, and a parent that has none (made by someone who never set them) gets its
+    // own parent's first, up to the hierarchy's root, as runc does. A cpuset already set is
+    // never changed.
+    static void inherit_cpuset(const std::string& dir, const std::string& mount) {
+        if (dir.size() <= mount.size()) return;
         std::string parent = dir.substr(0, dir.rfind('/'));
-        for (const char* f : {"cpuset.cpus", "cpuset.mems"})
+        for (const char* f : {"cpuset.cpus", "cpuset.mems"}) {
+            if (!cgroupfs::read_trimmed(dir + "/" + f).empty()) continue;
+            if (cgroupfs::read_trimmed(parent + "/" + f).empty()) inherit_cpuset(parent, mount);
             cgroupfs::write(dir, f, cgroupfs::read_trimmed(parent + "/" + f));
+        }
     }
 
     void set_resources(const spec::Resources& r, bool update);

@@ -93,15 +93,17 @@ public:
         throw Error("cgroup " + dir_ + " did not reach " + want);
     }
 
+    // Frozen by its own cgroup.freeze, or by an ancestor's (cgroup.events says so).
     bool frozen() const override {
         try {
-            return cgroupfs::read_trimmed(dir_ + "/cgroup.freeze") == "1";
+            return cgroupfs::read_trimmed(dir_ + "/cgroup.freeze") == "1" ||
+                   cgroupfs::read_keyed(dir_ + "/cgroup.events")["frozen"] == 1;
         } catch (const Error&) {
             return false;
         }
     }
 
-    std::vector<pid_t> pids() const override { return cgroupfs::read_pids(dir_); }
+    std::vector<pid_t> pids() const override { return cgroupfs::read_pids_tree(dir_); }
 
     CgroupStats stats() const override;
 

@@ -268,11 +268,16 @@ pid_t Runtime::create(const std::string& id, const CreateOptions& options) {
     CreateGuard guard(dir, cgroup);
     // Checked before anything is written to a cgroup that may not be ours (and after the id:
     // "already exists" comes first).
-    if (!(ns.clone_flags & CLONE_NEWPID) && cgroup->populated())
-        throw Error("linux.cgroupsPath \"" + cgroups_path_or(b.config, "/myrt/" + id) +
-                        "\": the cgroup already holds processes; a container without a pid "
-                        "namespace of its own needs a cgroup of its own",
-                    EBUSY);
+    std::string cgroups_path = cgroups_path_or(b.config, "/myrt/" + id);
+    if (cgroup->populated()) {
+        if (!(ns.clone_flags & CLONE_NEWPID))
+            throw Error("linux.cgroupsPath \"" + cgroups_path +
+                            "\": the cgroup already holds processes; a container without a pid "
+                            "namespace of its own needs a cgroup of its own",
+                        EBUSY);
+        log::warn("linux.cgroupsPath \"" + cgroups_path + "\": the cgroup already holds "
+                  "processes that are not the container's (they share its limits)");
+    }
     // From here on something of the container exists: recovery.json says where, so that
     // delete --force can end it whatever point this create is killed at.
     spec::ContainerRecord record = first_record(id, b, options_.systemd_cgroup);
@@ -292,6 +297,10 @@ pid_t Runtime::create(const std::string& id, const CreateOptions& options) {
     if (!prepare_cgroup(*cgroup, b.config.linux ? b.config.linux->resources : no_resources,
                         options_.rootless))
         cgroup.reset();
+    // A cgroup frozen by someone else (or below a frozen one) would freeze init: create
+    // would never finish.
+    if (cgroup && cgroup->frozen())
+        throw Error("linux.cgroupsPath \"" + cgroups_path + "\": the cgroup is frozen", EBUSY);
 
     int sv[2];
     if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) throw_errno("socketpair");

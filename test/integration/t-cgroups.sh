@@ -381,7 +381,7 @@ cg_check_applied_reported_removed() {
 	assert_eq 20 "$(<"$f")" "pids.max (host view, $f)"
 	if cg_is_v2; then
 		f=$(cg_file "$PID" cpu cpu.weight)
-		assert_eq 20 "$(<"$f")" "cpu.weight for shares 512 (host view, $f)"
+		assert_eq 59 "$(<"$f")" "cpu.weight for shares 512 (host view, $f)"
 		f=$(cg_file "$PID" memory memory.max)
 	else
 		f=$(cg_file "$PID" cpu cpu.shares) || fail "no cpu cgroup for $PID"

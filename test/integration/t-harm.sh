@@ -289,3 +289,76 @@ test_forged_record_harms_nothing() {
 	[[ -d $T/not-a-cgroup ]] || fail "delete --force removed a directory outside /sys/fs/cgroup"
 	[[ ! -e $dir ]] || fail "the forged container's state is still there"
 }
+
+# v1_dir HIERARCHY CGROUPSPATH
+v1_dir() { echo "/sys/fs/cgroup/$1$2"; }
+
+# Sub-cgroups the container made (here: made from the host, a process moved into one) do
+# not block delete: its processes there are found and killed, the cgroups removed deepest
+# first (issue 14 item 12).
+test_subcgroups_do_not_block_delete() {
+	[[ -n $(v1_mounts) ]] || skip "v1 host check"
+	mk_bundle
+	cfg '.linux.namespaces |= map(select(.type != "pid"))'
+	set_args sh -c 'sleep 1000 & exec sleep 1001'
+	local id m bg
+	id=$(cid sub)
+	create_ok "$id"
+	start_ok "$id"
+	_bg() { bg=$(pgrep -f '^sleep 1000$' | while read -r p; do grep -qz "MYRT_IT_TAG=$TAG" "/proc/$p/environ" 2>/dev/null && echo "$p"; done | head -n 1); [[ -n $bg ]]; }
+	wait_for 5 _bg || fail "no background sleep in the container"
+	for m in $(v1_mounts); do
+		[[ -d $m/myrt/$id ]] || continue
+		mkdir -p "$m/myrt/$id/sub/deeper"
+		[[ -e $m/myrt/$id/sub/cpuset.cpus ]] && for d in sub sub/deeper; do
+			cat "$m/myrt/$id/cpuset.cpus" >"$m/myrt/$id/$d/cpuset.cpus"
+			cat "$m/myrt/$id/cpuset.mems" >"$m/myrt/$id/$d/cpuset.mems"
+		done
+		echo "$bg" >"$m/myrt/$id/sub/deeper/cgroup.procs" || fail "move $bg into $m/myrt/$id/sub/deeper"
+	done
+	rt delete --force "$id" >"$T/del.out" 2>"$T/del.err" || fail "delete --force with sub-cgroups: $(cat "$T/del.err")"
+	wait_pid_gone "$bg" 5
+	[[ -z $(cgroup_dirs_named "$id") ]] || fail "cgroups left: $(cgroup_dirs_named "$id")"
+}
+
+# A pre-existing parent cpuset with no cpus or mems (never set by whoever made it) gets its
+# parent's copied down, as runc does, instead of create failing with "no space left".
+test_empty_parent_cpuset_copied_down() {
+	[[ -e /sys/fs/cgroup/cpuset/cpuset.cpus ]] || skip "no v1 cpuset hierarchy"
+	local parent=/it-$TAG-emptycpuset m
+	for m in $(v1_mounts); do
+		mkdir "$m$parent" && IT_CGROUPS+=("$m$parent")
+	done
+	assert_eq "" "$(cat "/sys/fs/cgroup/cpuset$parent/cpuset.cpus")" "the test's parent cpuset starts empty"
+	mk_bundle
+	set_args sleep 1000
+	local id
+	id=$(cid cpus)
+	cfg '.linux.cgroupsPath = $p' --arg p "$parent/$id"
+	create_ok "$id"
+	start_ok "$id"
+	assert_ne "" "$(cat "/sys/fs/cgroup/cpuset$parent/$id/cpuset.cpus")" "the container's cpus"
+	delete_ok "$id" --force
+	[[ -z $(cgroup_dirs_named "$id") ]] || fail "cgroups left: $(cgroup_dirs_named "$id")"
+}
+
+# A cgroup frozen by someone else would freeze init: create refuses it at once.
+test_frozen_cgroup_refused() {
+	[[ -d /sys/fs/cgroup/freezer && -n $(v1_mounts) ]] || skip "no v1 freezer hierarchy"
+	shared_cgroup "it-$TAG-frozen"
+	echo FROZEN >"/sys/fs/cgroup/freezer$SHARED/freezer.state"
+	mk_bundle
+	set_args true
+	cfg '.linux.cgroupsPath = $p' --arg p "$SHARED"
+	local id
+	id=$(cid frozen)
+	IT_RT_TIMEOUT=10 rt run --bundle "$BUNDLE" -d "$id" >"$T/out" 2>"$T/err" </dev/null
+	RC=$?
+	echo THAWED >"/sys/fs/cgroup/freezer$SHARED/freezer.state"
+	((RC != 124 && RC != 137)) || fail "run -d in a frozen cgroup hung"
+	if is_myrt; then
+		assert_nonzero "run -d in a frozen cgroup"
+		assert_contains "$(cat "$T/err")" "frozen"
+		[[ ! -e $ROOT/$id ]] || fail "the refused create left its state"
+	fi
+}
