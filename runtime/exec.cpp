@@ -169,28 +169,16 @@ void fork_in_container(const SyncChannel& sync) {
         ::umask(p.user.umask.value_or(022));
         std::string path = find_executable(p);
         std::vector<std::string> env = process_environment(p);
-        // seccomp: without no_new_privs loading needs CAP_SYS_ADMIN, so before switch_user
-        // drops it; with it, last before execve (as container init does).
-        // A notify filter goes in here too, its listener to the runtime (runtime/seccomp.hpp).
+        // A notify filter goes in here, its listener to the runtime (runtime/seccomp.hpp);
+        // a plain one in enter_process (init's order).
         bool notify = c.seccomp && c.seccomp->notify;
-        bool seccomp_last = c.seccomp && !notify && p.noNewPrivileges;
         if (notify) {
             load_seccomp_notify(*c.seccomp, sync);
             // Nothing of the user's may run unless the agent has the listener.
             sync.expect(SyncType::listener_passed);
-        } else if (c.seccomp && !seccomp_last)
-            load_seccomp(*c.seccomp);
-        switch_user(p.user, c.caps ? &*c.caps : nullptr);
-        UniqueFd root(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
-        UniqueFd cwd = open_in_root(root.get(), p.cwd.empty() ? "/" : p.cwd, O_PATH | O_DIRECTORY);
-        if (::fchdir(cwd.get()) < 0) throw_errno("chdir \"" + p.cwd + "\"");
-        cwd.reset();
-        root.reset();
-        if (p.noNewPrivileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-            throw_errno("prctl(PR_SET_NO_NEW_PRIVS)");
-        reset_signals_for_exec();
-        close_descriptors_on_exec(c.preserve_fds);
-        if (seccomp_last) load_seccomp(*c.seccomp);
+        }
+        enter_process(p, c.caps ? &*c.caps : nullptr, c.seccomp && !notify ? &*c.seccomp : nullptr,
+                      c.preserve_fds);
         // From here the sync socket closes at exec: EOF tells the runtime we made it.
         std::vector<char*> argv, envp;
         for (const auto& a : p.args) argv.push_back(const_cast<char*>(a.c_str()));

@@ -150,21 +150,10 @@ void close_inherited_fds(const InitContext& ctx) {
         s.status = "created";
         run_hooks(cfg.hooks->startContainer, "startContainer", spec::to_json(s, false));
     }
-    // seccomp: without no_new_privs loading needs CAP_SYS_ADMIN, so before switch_user;
-    // with it, last before execve. A notify filter is in already. See runtime/seccomp.hpp.
-    bool seccomp_last = ctx.seccomp && !ctx.seccomp->notify && proc.noNewPrivileges;
-    if (ctx.seccomp && !ctx.seccomp->notify && !seccomp_last) load_seccomp(*ctx.seccomp);
-    switch_user(proc.user, ctx.capabilities ? &*ctx.capabilities : nullptr);
-    // The cwd is resolved as the container's user, inside the container's root, and never
-    // through a magic link: a "/proc/self/fd/N" cwd cannot reach a host directory.
-    UniqueFd root(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
-    UniqueFd cwd = open_in_root(root.get(), proc.cwd, O_PATH | O_DIRECTORY);
-    if (::fchdir(cwd.get()) < 0) throw_errno("chdir \"" + proc.cwd + "\"");
-    if (proc.noNewPrivileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-        throw_errno("prctl(PR_SET_NO_NEW_PRIVS)");
-    close_descriptors_on_exec(ctx.preserve_fds);
-    reset_signals_for_exec();
-    if (seccomp_last) load_seccomp(*ctx.seccomp);
+    // A notify filter is in already (runtime/seccomp.hpp).
+    bool plain = ctx.seccomp && !ctx.seccomp->notify;
+    enter_process(proc, ctx.capabilities ? &*ctx.capabilities : nullptr,
+                  plain ? &*ctx.seccomp : nullptr, ctx.preserve_fds);
     exec_process(path, proc, env);
 }
 

@@ -19,6 +19,8 @@
 #include "runtime/fd.hpp"
 #include "runtime/proc.hpp"
 #include "runtime/safe_path.hpp"
+#include "runtime/seccomp.hpp"
+#include "runtime/signals.hpp"
 
 namespace myrt {
 
@@ -199,6 +201,37 @@ void close_descriptors_on_exec(int preserve_fds) {
     for (unsigned fd = 3; fd < first; ++fd) ::fcntl(static_cast<int>(fd), F_SETFD, 0);
     if (::syscall(SYS_close_range, first, ~0u, CLOSE_RANGE_CLOEXEC) < 0)
         throw_errno("close_range");
+}
+
+namespace {
+
+// The cwd is resolved inside the container's root and never through a magic link: a
+// "/proc/self/fd/N" cwd cannot reach a host directory. False when permission was denied.
+bool enter_cwd(const std::string& cwd, bool retry_later) {
+    UniqueFd root(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!root) throw_errno("open /");
+    int err = 0;
+    UniqueFd dir = try_open_in_root(root.get(), cwd, O_PATH | O_DIRECTORY, &err);
+    if (dir && ::fchdir(dir.get()) == 0) return true;
+    if (dir) err = errno;
+    if (retry_later && (err == EACCES || err == EPERM)) return false;
+    throw_errno("chdir \"" + cwd + "\"", err);
+}
+
+}  // namespace
+
+void enter_process(const spec::Process& p, const CapabilitySets* caps, const SeccompProgram* filter,
+                   int preserve_fds) {
+    const std::string cwd = p.cwd.empty() ? "/" : p.cwd;
+    bool in_cwd = enter_cwd(cwd, true);
+    if (p.noNewPrivileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+        throw_errno("prctl(PR_SET_NO_NEW_PRIVS)");
+    reset_signals_for_exec();
+    close_descriptors_on_exec(preserve_fds);
+    if (filter && !p.noNewPrivileges) load_seccomp(*filter);
+    switch_user(p.user, caps);
+    if (!in_cwd) enter_cwd(cwd, false);
+    if (filter && p.noNewPrivileges) load_seccomp(*filter);
 }
 
 void exec_process(const std::string& path, const spec::Process& process,

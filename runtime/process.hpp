@@ -36,6 +36,18 @@ void close_fds_except(int preserve_fds, std::vector<int> keep);
 // Marks every descriptor from 3 + preserve_fds up close-on-exec; 3..3+n-1 are kept open.
 void close_descriptors_on_exec(int preserve_fds);
 
+struct SeccompProgram;
+
+// The last steps before execve, for init and for exec alike. What needs the filesystem or
+// calls of the runtime's own (the cwd, no_new_privs, signals, descriptors) comes before the
+// seccomp filter, so that a deny-by-default profile need allow only what the program and
+// the switch of user need (runc's order). Without no_new_privs the filter needs
+// CAP_SYS_ADMIN: it goes in before the switch of user; with it, last. `filter` is nullptr
+// when there is none (or it is a notify filter, already loaded). The cwd is entered as
+// root first and, if root may not (root-squashed or unmapped), again as the user.
+void enter_process(const spec::Process& process, const CapabilitySets* caps,
+                   const SeccompProgram* filter, int preserve_fds);
+
 [[noreturn]] void exec_process(const std::string& path, const spec::Process& process,
                                const std::vector<std::string>& env);
 

@@ -270,6 +270,24 @@ test_lsm_labels_refused_when_not_applied() {
 	assert_no_leftovers "$id"
 }
 
+# A cwd that only root can reach: entered as root before the switch of user, as runc does
+# (it used to fail with "chdir: permission denied" after it); issue 14 item 13.
+test_cwd_only_root_can_reach() {
+	mk_bundle --copy-rootfs
+	mkdir -m 0700 "$BUNDLE/rootfs/rootonly"
+	cfg '.process.user = {"uid": 1000, "gid": 1000} | .process.cwd = "/rootonly"'
+	set_args sh -c 'pwd; id -u'
+	run_ctr "$(cid cwd)"
+	assert_eq "0 /rootonly 1000" "$RC $(echo $OUT)" "pwd and uid (stderr: $ERR)"
+	set_args sleep 1000
+	local id
+	id=$(cid cwdexec)
+	create_ok "$id"
+	start_ok "$id"
+	rt exec "$id" pwd >"$T/out" 2>"$T/err" </dev/null
+	assert_eq "0 /rootonly" "$? $(cat "$T/out")" "exec's pwd (stderr: $(cat "$T/err"))"
+}
+
 test_seccomp_errno() {
 	mk_bundle
 	cfg '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW",

@@ -131,6 +131,33 @@ ALLOW_LIST='["execve", "arch_prctl", "brk", "mmap", "munmap", "mprotect", "madvi
 	"openat", "newfstatat", "fstat", "read", "write", "close", "wait4", "clone", "exit",
 	"exit_group", "fstatfs", "getdents64"]'
 
+# A deny-by-default profile that allows what a program needs plus what runc 1.1.5 needs
+# after the filter (the switch of user, its chdir and path lookup; runc passes this test)
+# runs the program, with no_new_privs on and off, for run and for exec: myrt's own calls
+# (openat2 for the cwd, close_range, ...) come before the filter (issue 14 item 1).
+test_seccomp_allow_list_before_runtime_calls() {
+	mk_bundle
+	local list nnp id
+	list=$(jq -c '. + ["setgroups", "setresgid", "setresuid", "capget", "capset", "clock_nanosleep",
+		"setuid", "setgid", "chdir", "fchdir", "getcwd", "faccessat", "faccessat2", "access", "statx",
+		"execveat"]' <<<"$ALLOW_LIST")
+	set_seccomp '{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [
+		{"names": $allow, "action": "SCMP_ACT_ALLOW"}]}' --argjson allow "$list"
+	for nnp in true false; do
+		cfg '.process.noNewPrivileges = ($n == "true")' --arg n "$nnp"
+		set_args sh -c 'echo ran'
+		run_ctr "$(cid "run$nnp")"
+		assert_eq "0 ran" "$RC $OUT" "run under an allow-list, noNewPrivileges $nnp (stderr: $ERR)"
+		set_args sleep 1000
+		id=$(cid "exec$nnp")
+		create_ok "$id"
+		start_ok "$id"
+		rt exec "$id" sh -c 'echo ran' >"$T/out" 2>"$T/err" </dev/null
+		assert_eq "0 ran" "$? $(cat "$T/out")" "exec under an allow-list, noNewPrivileges $nnp (stderr: $(cat "$T/err"))"
+		delete_ok "$id" --force
+	done
+}
+
 test_seccomp_default_errno_with_allow_list() {
 	mk_bundle
 	set_seccomp '{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [
