@@ -163,7 +163,7 @@ void fork_in_container(const SyncChannel& sync) {
         const spec::Process& p = *c.process;
         apply_rlimits(p.rlimits);
         if (p.terminal) {
-            setup_container_terminal(c.console_fd, p.consoleSize, p.user.uid, p.user.gid, false);
+            setup_container_terminal(c.console_fd, p.consoleSize, p.user.uid, false);
             ::close(c.console_fd);
         }
         ::umask(p.user.umask.value_or(022));

@@ -117,7 +117,7 @@ void setup_rootfs(InitContext& ctx, const SyncChannel& sync, const std::string& 
     finalize_rootfs(cfg);
     if (cfg.process && cfg.process->terminal) {
         const spec::User& u = cfg.process->user;
-        setup_container_terminal(ctx.console_fd, cfg.process->consoleSize, u.uid, u.gid, true);
+        setup_container_terminal(ctx.console_fd, cfg.process->consoleSize, u.uid, true);
         ::close(ctx.console_fd);
     }
 }

@@ -50,7 +50,7 @@ UniqueFd receive_fd(int sock) {
 }
 
 void setup_container_terminal(int console_sock, const std::optional<spec::ConsoleSize>& size,
-                              uint32_t uid, uint32_t gid, bool bind_console) {
+                              uint32_t uid, bool bind_console) {
     UniqueFd master(::open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC));
     if (!master) throw_errno("open /dev/ptmx in the container");
     if (::unlockpt(master.get()) < 0) throw_errno("unlockpt");
@@ -62,7 +62,9 @@ void setup_container_terminal(int console_sock, const std::optional<spec::Consol
                    static_cast<unsigned short>(size->width), 0, 0};
         ::ioctl(slave.get(), TIOCSWINSZ, &ws);
     }
-    if (::fchown(slave.get(), uid, gid) < 0 && errno != EINVAL && errno != EPERM)
+    // The group stays the one devpts gave it (its gid= option, tty in every engine's
+    // config), as runc does: "mesg" and "write" rely on it.
+    if (::fchown(slave.get(), uid, static_cast<gid_t>(-1)) < 0 && errno != EINVAL && errno != EPERM)
         throw_errno("chown the terminal");
     if (bind_console) {
         UniqueFd root(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));

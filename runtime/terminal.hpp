@@ -21,7 +21,7 @@ UniqueFd receive_fd(int sock);
 // In the container, after pivot_root: opens a PTY on the container's devpts, sends its
 // master to console_sock, and makes the slave the controlling terminal and stdio.
 void setup_container_terminal(int console_sock, const std::optional<spec::ConsoleSize>& size,
-                              uint32_t uid, uint32_t gid, bool bind_console);
+                              uint32_t uid, bool bind_console);
 
 // Forwards between the caller's terminal (or plain stdio) and master until `pid` exits;
 // `signals` go to pid, but SIGWINCH, which resizes. Closes master (a hangup) once our

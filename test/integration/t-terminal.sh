@@ -241,6 +241,15 @@ test_console_socket_recvtty() {
 	assert_no_leftovers "$id"
 }
 
+# The terminal belongs to the process's user and keeps the group devpts gave it (gid=5,
+# tty, in the config's devpts options), as with runc; it used to get the process's gid.
+test_console_owner_and_tty_group() {
+	local id
+	id=$(cid owner)
+	console_run "$id" $'stat -c "owner=%u:%g" $(tty); exit\n' '.process.user = {"uid": 1000, "gid": 1000}'
+	has_line "$OUT" "owner=1000:5" || fail "the terminal's owner and group, want 1000:5: $OUT"
+}
+
 test_console_size() {
 	local id
 	id=$(cid size)
