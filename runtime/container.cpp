@@ -151,11 +151,28 @@ void Runtime::start(const std::string& id) {
     pollfd p{rd.get(), 0, 0};
     while (::poll(&p, 1, -1) < 0 && errno == EINTR) {
     }
+    // init closes the fifo at exec without a word; one that failed before (a startContainer
+    // hook, say) wrote "E" and why. Left unread, our "0" means init died before reading it.
+    char buf[4096];
+    ssize_t n = ::read(rd.get(), buf, sizeof buf);
+    if (n > 0 && buf[0] == 'E') throw Error(std::string(buf + 1, static_cast<size_t>(n - 1)));
+    if (n > 0) throw Error("container init exited before it could start", ESRCH);
     // No state.json rewrite: the status is computed from the fifo being gone.
     r.state.status = "running";
-    if (auto hooks = stored_hooks(dir)) {
-        std::string state = spec::to_json(r.state, false);
-        run_hooks_warn(hooks->poststart, "poststart", state);
+    auto hooks = stored_hooks(dir);
+    if (!hooks) return;
+    try {
+        run_hooks(hooks->poststart, "poststart", spec::to_json(r.state, false));
+    } catch (const Error&) {
+        // runtime.md, lifecycle step 9: a failing poststart hook stops the container.
+        std::unique_ptr<Cgroup> cg;
+        try {
+            cg = cgroup_from_record(r);
+        } catch (const Error&) {
+        }
+        UniqueFd pidfd = open_init(r);
+        kill_container(cg.get(), r, pidfd.get());
+        throw;
     }
 }
 

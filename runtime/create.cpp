@@ -87,6 +87,7 @@ public:
             }
         }
         stop_helper(helper_, dir_.path());
+        bool had_init = pid_ > 0 || init_reaped_;
         // Only init ran in the cgroup (nothing of the user's has run yet): with init gone,
         // remove what create made and never touch what else is there.
         if (cgroup_ && cgroup_created_) {
@@ -99,8 +100,18 @@ public:
             dir_.remove();
         } catch (...) {
         }
+        // runtime.md, lifecycle steps 3-5 and 12-13: once the container existed, a failed
+        // create destroys it and then runs the poststop hooks (failures only warned about).
+        if (had_init && poststop_ && !poststop_->empty()) run_hooks_warn(*poststop_, "poststop", state_);
     }
-    void set_pid(pid_t pid) { pid_ = pid; }
+    void set_pid(pid_t pid) {
+        if (pid < 0 && pid_ > 0) init_reaped_ = true;
+        pid_ = pid;
+    }
+    void set_poststop(const std::vector<spec::Hook>* hooks, std::string stopped_state) {
+        poststop_ = hooks;
+        state_ = std::move(stopped_state);
+    }
     void set_helper(pid_t pid) { helper_ = pid; }
     void cgroup_created() { cgroup_created_ = true; }
     void commit() { committed_ = true; }
@@ -109,7 +120,10 @@ private:
     ContainerDir& dir_;
     std::unique_ptr<Cgroup>& cgroup_;
     pid_t pid_ = -1;
+    bool init_reaped_ = false;
     pid_t helper_ = -1;
+    const std::vector<spec::Hook>* poststop_ = nullptr;
+    std::string state_;
     bool cgroup_created_ = false;
     bool committed_ = false;
 };
@@ -319,6 +333,7 @@ pid_t Runtime::create(const std::string& id, const CreateOptions& options) {
         container_init(ctx);
     }
     guard.set_pid(pid);
+    if (b.config.hooks) guard.set_poststop(&b.config.hooks->poststop, state_json(id, "stopped", pid, b));
     if (cgroup)
         log::debug(cgroup_join.empty() ? "init born in its cgroup (CLONE_INTO_CGROUP)"
                                        : "init joins its cgroup itself");

@@ -98,6 +98,15 @@ void setup_namespaces(InitContext& ctx, const SyncChannel& sync) {
     }
 }
 
+// The state for hooks that run in the container's namespaces: init's pid as the container
+// sees it (1 in a pid namespace of its own), not the host's.
+std::string state_seen_inside(const std::string& state, const char* status) {
+    spec::State s = spec::parse_state(state);
+    s.pid = ::getpid();
+    if (status) s.status = status;
+    return spec::to_json(s, false);
+}
+
 void setup_rootfs(InitContext& ctx, const SyncChannel& sync, const std::string& state) {
     const spec::Config& cfg = *ctx.config;
     RootfsOptions ro{ctx.rootfs, ctx.no_pivot, ctx.namespaces->new_cgroup,
@@ -112,7 +121,11 @@ void setup_rootfs(InitContext& ctx, const SyncChannel& sync, const std::string& 
         sync.send(SyncType::run_hooks);
         sync.expect(SyncType::hooks_done);
     }
-    if (cfg.hooks) run_hooks(cfg.hooks->createContainer, "createContainer", state);
+    if (cfg.hooks && !cfg.hooks->createContainer.empty()) {
+        // In the container's namespaces, from the container's root (not yet pivoted to).
+        if (::chdir(ctx.rootfs.c_str()) < 0) throw_errno("chdir to rootfs");
+        run_hooks(cfg.hooks->createContainer, "createContainer", state_seen_inside(state, nullptr));
+    }
     enter_rootfs(ro);
     finalize_rootfs(cfg);
     if (cfg.process && cfg.process->terminal) {
@@ -146,9 +159,8 @@ void close_inherited_fds(const InitContext& ctx) {
     const spec::Config& cfg = *ctx.config;
     const spec::Process& proc = *cfg.process;
     if (cfg.hooks && !cfg.hooks->startContainer.empty()) {
-        spec::State s = spec::parse_state(state);
-        s.status = "created";
-        run_hooks(cfg.hooks->startContainer, "startContainer", spec::to_json(s, false));
+        if (::chdir("/") < 0) throw_errno("chdir /");  // the container's root
+        run_hooks(cfg.hooks->startContainer, "startContainer", state_seen_inside(state, "created"));
     }
     // A notify filter is in already (runtime/seccomp.hpp).
     bool plain = ctx.seccomp && !ctx.seccomp->notify;
@@ -198,6 +210,10 @@ void container_init(InitContext& ctx) {
             } catch (...) {
             }
         } else {
+            // `start` reads this from the fifo once we are gone: it fails with it.
+            std::string why = std::string("E") + e.what();
+            if (::write(ctx.fifo_fd, why.data(), std::min<size_t>(why.size(), 4096)) < 0) {
+            }
             dprintf(STDERR_FILENO, "myrt: %s\n", e.what());
         }
         ::_exit(started ? 127 : 1);

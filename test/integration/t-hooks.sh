@@ -15,7 +15,8 @@ cat > "$d/$name.state"
 echo "$name" >> "$d/order"
 printf "%s|" "$@" > "$d/$name.args"
 echo "$HOOK_VAR" > "$d/$name.env"
-echo "$$" > "$d/$name.pid"'
+echo "$$" > "$d/$name.pid"
+pwd > "$d/$name.cwd"'
 
 # hook_json NAME: a hook entry running HOOK_SCRIPT for NAME
 hook_json() {
@@ -77,18 +78,23 @@ test_hooks_all_run_in_order_with_state() {
 		assert_match "$(jq -r .ociVersion <<<"$st")" '^1\.' "$h hook: state ociVersion"
 		assert_eq "arg one|arg2|" "$(cat "$CTL/$h.args")" "$h hook: args"
 		assert_eq "value-$h" "$(cat "$CTL/$h.env")" "$h hook: env"
-		# The hooks run inside the container get from crun 1.8 pid 0, bundle "/" and
-		# status "starting", and from runc 1.1 the pid as seen inside (1): their pid (and
-		# for crun bundle and status) are checked only for other runtimes.
+		# The hooks run inside the container get the pid as seen inside (1, as runc 1.1
+		# gives it), the others the host's; crun 1.8 gives pid 0, bundle "/" and status
+		# "starting" inside: not checked for crun. They run from the container's root.
 		in_ctr=0
 		[[ $h == createContainer || $h == startContainer ]] && in_ctr=1
 		[[ $in_ctr == 1 && $RUNTIME_KIND == crun ]] && continue
 		assert_eq "$BUNDLE" "$(jq -r .bundle <<<"$st")" "$h hook: state bundle"
-		[[ $in_ctr == 1 && $RUNTIME_KIND == runc ]] && continue
-		if [[ $h != poststop ]]; then
+		if ((in_ctr)); then
+			assert_eq 1 "$(jq -r .pid <<<"$st")" "$h hook: state pid (as seen in the container)"
+		elif [[ $h != poststop ]]; then
 			assert_eq "$pid" "$(jq -r .pid <<<"$st")" "$h hook: state pid (as seen by the host)"
 		fi
 	done
+	if is_myrt; then
+		assert_eq "$EXAMPLE_ROOTFS" "$(cat "$CTL/createContainer.cwd")" "createContainer's cwd: the container's root"
+		assert_eq / "$(cat "$CTL/startContainer.cwd")" "startContainer's cwd: the container's root"
+	fi
 	# Status as seen by each hook (runtime.md: creating/created/running/stopped).
 	local s
 	for h in prestart createRuntime createContainer; do
@@ -189,9 +195,9 @@ test_hook_failing_poststop_is_a_warning() {
 
 test_hook_failing_poststart() {
 	# runtime-spec 1.3 lifecycle step 9: a failing poststart hook MUST generate an error
-	# and stop the container (older specs: only a warning). Either way `start` must not
-	# leave the container in a half state: afterwards it is stopped or still running, and
-	# can be deleted with nothing left behind.
+	# and stop the container (older specs: only a warning; crun 1.8 warns). myrt: the
+	# error. Either way `start` must not leave the container in a half state: afterwards
+	# it is stopped or still running, and can be deleted with nothing left behind.
 	[[ $RUNTIME_KIND == runc ]] && skip "runc 1.1 runs poststart hooks in create"
 	mk_bundle
 	set_hook poststart "$FAILING_HOOK"
@@ -203,6 +209,11 @@ test_hook_failing_poststart() {
 	rt start "$id" >"$T/out" 2>"$T/err" </dev/null || RC=$?
 	local st
 	st=$(state_field "$id" status)
+	if is_myrt; then
+		assert_nonzero "start with a failing poststart hook"
+		assert_eq 1 "$(wc -l <"$T/err")" "one line of error"
+		assert_contains "$(cat "$T/err")" poststart
+	fi
 	if [[ $RC != 0 ]]; then
 		# error -> the container is stopped
 		wait_for_status "$id" stopped
@@ -214,6 +225,47 @@ test_hook_failing_poststart() {
 	delete_ok "$id"
 	assert_no_leftovers "$id"
 	echo "start with a failing poststart hook: exit $RC"
+}
+
+# runtime.md step 7: a failing startContainer hook is an error of `start`; the container
+# stops and the poststart hooks do not run.
+test_hook_failing_start_container() {
+	[[ $RUNTIME_KIND == runc ]] && skip "runc 1.1.5's start exits 0 after a failing startContainer hook (the spec: an error)"
+	mk_bundle
+	add_ctl
+	set_hook startContainer '{"path": "/bin/sh", "args": ["sh", "-c", "cat >/dev/null; echo start-hook-said-no >&2; exit 3"]}'
+	set_hook poststart "$(hook_json poststart)"
+	set_args sh -c 'echo SHOULD-NOT-RUN >/mnt/ran; sleep 1000'
+	local id
+	id=$(cid startfail)
+	create_ok "$id"
+	rt start "$id" >"$T/out" 2>"$T/err" </dev/null
+	RC=$?
+	assert_nonzero "start with a failing startContainer hook"
+	is_myrt && assert_contains "$(head -n 1 "$T/err")" startContainer
+	[[ ! -e $CTL/poststart.state ]] || fail "poststart hooks ran after startContainer failed"
+	[[ ! -e $CTL/ran ]] || fail "the container's process ran"
+	wait_for_status "$id" stopped
+	delete_ok "$id"
+	assert_no_leftovers "$id"
+}
+
+# runtime.md steps 3-5, 12, 13: a create that fails in its hooks destroys the container
+# and runs the poststop hooks.
+test_hook_failed_create_runs_poststop() {
+	mk_bundle
+	add_ctl
+	set_hook createRuntime "$FAILING_HOOK"
+	set_hook poststop "$(hook_json poststop)"
+	set_args true
+	local id
+	id=$(cid createfail)
+	rt create --bundle "$BUNDLE" "$id" >"$T/out" 2>"$T/err" </dev/null
+	RC=$?
+	assert_nonzero "create with a failing createRuntime hook"
+	[[ -e $CTL/poststop.state ]] || fail "the poststop hooks did not run after the failed create"
+	assert_eq stopped "$(jq -r .status "$CTL/poststop.state")" "poststop hook: state status"
+	assert_no_leftovers "$id"
 }
 
 test_hook_not_reading_stdin() {
