@@ -6,6 +6,7 @@
 #include "runtime/capabilities.hpp"
 #include "runtime/container.hpp"
 #include "runtime/log.hpp"
+#include "runtime/seccomp.hpp"
 
 namespace myrt {
 
@@ -29,23 +30,6 @@ const std::vector<std::string> kMountOptions{
     "runbindable", "rw", "shared", "slave", "strictatime", "suid", "sync", "tmpcopyup",
     "unbindable"};
 
-const std::vector<std::string> kSeccompActions{
-    "SCMP_ACT_ALLOW", "SCMP_ACT_ERRNO", "SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS",
-    "SCMP_ACT_KILL_THREAD", "SCMP_ACT_LOG", "SCMP_ACT_NOTIFY", "SCMP_ACT_TRACE", "SCMP_ACT_TRAP"};
-
-const std::vector<std::string> kSeccompOperators{
-    "SCMP_CMP_EQ", "SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_LE", "SCMP_CMP_LT",
-    "SCMP_CMP_MASKED_EQ", "SCMP_CMP_NE"};
-
-const std::vector<std::string> kSeccompArchs{
-    "SCMP_ARCH_AARCH64", "SCMP_ARCH_ARM", "SCMP_ARCH_MIPS", "SCMP_ARCH_MIPS64",
-    "SCMP_ARCH_MIPS64N32", "SCMP_ARCH_MIPSEL", "SCMP_ARCH_MIPSEL64", "SCMP_ARCH_MIPSEL64N32",
-    "SCMP_ARCH_PPC", "SCMP_ARCH_PPC64", "SCMP_ARCH_PPC64LE", "SCMP_ARCH_RISCV64",
-    "SCMP_ARCH_S390", "SCMP_ARCH_S390X", "SCMP_ARCH_X32", "SCMP_ARCH_X86", "SCMP_ARCH_X86_64"};
-
-const std::vector<std::string> kSeccompFlags{
-    "SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW", "SECCOMP_FILTER_FLAG_TSYNC"};
-
 }  // namespace
 
 std::string features_json() {
@@ -62,19 +46,23 @@ std::string features_json() {
     array(out, "capabilities", known_capabilities());
     out += ",\"cgroup\":{\"v1\":true,\"v2\":true,\"systemd\":false,\"systemdUser\":false,"
            "\"rdma\":true},\"seccomp\":{\"enabled\":true,";
-    array(out, "actions", kSeccompActions);
+    // What this build's tables name, and the flags the running kernel accepts (probed).
+    SeccompFeatures sf = seccomp_features();
+    array(out, "actions", sf.actions);
     out += ",";
-    array(out, "operators", kSeccompOperators);
+    array(out, "operators", sf.operators);
     out += ",";
-    array(out, "archs", kSeccompArchs);
+    array(out, "archs", sf.archs);
     out += ",";
-    array(out, "knownFlags", kSeccompFlags);
+    array(out, "knownFlags", sf.known_flags);
     out += ",";
-    array(out, "supportedFlags", kSeccompFlags);
+    array(out, "supportedFlags", sf.supported_flags);
     out += "},\"apparmor\":{\"enabled\":false},\"selinux\":{\"enabled\":false},"
            "\"intelRdt\":{\"enabled\":false},"
            "\"mountExtensions\":{\"idmap\":{\"enabled\":false}}},"
-           "\"annotations\":{\"run.myrt.version\":\"" MYRT_VERSION "\"}}";
+           "\"annotations\":{\"run.myrt.version\":\"" MYRT_VERSION "\"},"
+           // They start a helper (slirp4netns) and publish host ports.
+           "\"potentiallyUnsafeConfigAnnotations\":[\"run.myrt.network\",\"run.myrt.network.\"]}";
     return out;
 }
 

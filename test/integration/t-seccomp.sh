@@ -425,3 +425,28 @@ test_seccomp_notify_listener_unreachable() {
 	expect_create_fails "a listenerPath nobody listens on" \
 		"linux.seccomp.listenerPath \"$T/nobody.sock\": connect: no such file or directory"
 }
+
+# `features` says what the build and the kernel do: knownFlags are the flags the config
+# parser takes (WAIT_KILLABLE_RECV among them), supportedFlags those the running kernel
+# accepts, each of which a container can load; the slirp annotations are listed as
+# potentially unsafe (they start a helper and publish host ports). Issue 14 item 11.
+test_features_seccomp_flags_and_unsafe_annotations() {
+	is_myrt || skip "myrt's own features"
+	local f flag
+	f=$(rt features) || fail "features failed"
+	jq -e '.linux.seccomp.knownFlags | index("SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV")' >/dev/null <<<"$f" ||
+		fail "knownFlags lacks WAIT_KILLABLE_RECV: $(jq -c .linux.seccomp.knownFlags <<<"$f")"
+	jq -e '(.linux.seccomp.supportedFlags - .linux.seccomp.knownFlags) == []' >/dev/null <<<"$f" ||
+		fail "a supported flag that is not known"
+	jq -e '.potentiallyUnsafeConfigAnnotations | index("run.myrt.network.")' >/dev/null <<<"$f" ||
+		fail "run.myrt.network. is not listed as potentially unsafe"
+	mk_bundle
+	set_args true
+	for flag in $(jq -r '.linux.seccomp.supportedFlags[]' <<<"$f"); do
+		[[ $flag == SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV ]] && continue # needs a listener
+		set_seccomp '{"defaultAction": "SCMP_ACT_ALLOW", "flags": [$f],
+			"syscalls": [{"names": ["mkdirat"], "action": "SCMP_ACT_ERRNO"}]}' --arg f "$flag"
+		run_ctr "$(cid "flag$RANDOM")"
+		assert_rc 0 "a container with the supported flag $flag (stderr: $ERR)"
+	done
+}
