@@ -8,6 +8,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <cstdio>
+#include <cstring>
+
 #include "runtime/devices.hpp"
 #include "runtime/error.hpp"
 #include "runtime/mounts.hpp"
@@ -145,7 +148,59 @@ void prepare_rootfs(const spec::Config& config, const RootfsOptions& options) {
                    defaults);
 }
 
+namespace {
+
+// mountinfo writes space, tab, newline and backslash as \ooo octal escapes.
+std::string unescape_mountinfo(std::string_view s) {
+    std::string out;
+    for (size_t i = 0; i < s.size(); ++i) {
+        if (s[i] == '\\' && s.size() - i >= 4) {
+            out += static_cast<char>(((s[i + 1] - '0') << 6) | ((s[i + 2] - '0') << 3) | (s[i + 3] - '0'));
+            i += 3;
+        } else {
+            out += s[i];
+        }
+    }
+    return out;
+}
+
+// Under chroot the host's procfs and sysfs stay in the mount namespace, and the kernel lets
+// a user namespace mount a bare procfs when every procfs in the namespace is fully visible:
+// the host's would be, and the container would see past its masked paths. So each full
+// proc or sysfs outside the rootfs is detached first (covered by a tmpfs where that is not
+// allowed), as runc does. "/" is already a slave or private mount: nothing reaches the host.
+void hide_host_proc_and_sys(const std::string& rootfs) {
+    std::vector<std::string> targets;
+    FILE* f = ::fopen("/proc/self/mountinfo", "re");
+    if (!f) throw_errno("open /proc/self/mountinfo");
+    char* line = nullptr;
+    size_t cap = 0;
+    while (::getline(&line, &cap, f) > 0) {
+        char root[4096], point[4096], type[64];
+        const char* sep = ::strstr(line, " - ");
+        if (!sep || ::sscanf(line, "%*s %*s %*s %4095s %4095s", root, point) != 2 ||
+            ::sscanf(sep + 3, "%63s", type) != 1)
+            continue;
+        std::string mp = unescape_mountinfo(point);
+        bool inside = mp == rootfs || mp.starts_with(rootfs + "/");
+        if (std::string_view(root) == "/" && !inside &&
+            (std::string_view(type) == "proc" || std::string_view(type) == "sysfs"))
+            targets.push_back(mp);
+    }
+    ::free(line);
+    ::fclose(f);
+    for (const auto& mp : targets) {
+        if (::umount2(mp.c_str(), MNT_DETACH) == 0 || errno == ENOENT) continue;
+        if (errno != EINVAL && errno != EPERM) throw_errno("detach " + mp);
+        if (::mount("tmpfs", mp.c_str(), "tmpfs", MS_RDONLY, "size=0") < 0 && errno != ENOENT)
+            throw_errno("cover " + mp);
+    }
+}
+
+}  // namespace
+
 void enter_rootfs(const RootfsOptions& options) {
+    if (options.no_pivot) hide_host_proc_and_sys(options.rootfs);
     if (::chdir(options.rootfs.c_str()) < 0) throw_errno("chdir to rootfs");
     if (options.no_pivot) {
         if (::mount(options.rootfs.c_str(), "/", nullptr, MS_MOVE, nullptr) < 0)
