@@ -19,6 +19,7 @@
 #include "runtime/log.hpp"
 #include "runtime/lsm.hpp"
 #include "runtime/process.hpp"
+#include "runtime/process_attrs.hpp"
 #include "runtime/proc.hpp"
 #include "runtime/safe_path.hpp"
 #include "runtime/seccomp.hpp"
@@ -108,6 +109,7 @@ struct ExecChild {
     const spec::Process* process;
     std::optional<CapabilitySets> caps;
     std::optional<SeccompProgram> seccomp;
+    const spec::MemoryPolicy* memory_policy;  // the container's, for its every process
     int pidfd;
     int join_flags;
     int sync_fd;
@@ -144,7 +146,13 @@ void fork_in_container(const SyncChannel& sync) {
 
 [[noreturn]] void exec_child(ExecChild& c) {
     SyncChannel sync(c.sync_fd);
+    const spec::Process& p = *c.process;
+    const std::optional<spec::ExecCPUAffinity>& affinity = p.execCPUAffinity;
     try {
+        // execCPUAffinity.initial from the start, before the cgroup move; without it an
+        // affinity inherited from a pinned runtime is dropped.
+        apply_cpu_affinity(affinity ? affinity->initial : std::nullopt,
+                           "process.execCPUAffinity.initial");
         if (::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) throw_errno("prctl(PR_SET_DUMPABLE)");
         // Among the inherited descriptors is the state directory's flock: holding it while
         // frozen in a paused container would block `resume` forever.
@@ -160,8 +168,9 @@ void fork_in_container(const SyncChannel& sync) {
             throw_errno("join the container's namespaces");
         ::close(c.pidfd);
         if (c.fork_after_join) fork_in_container(sync);
-        const spec::Process& p = *c.process;
         apply_rlimits(p.rlimits);
+        apply_scheduling(p);
+        if (c.memory_policy) apply_memory_policy(*c.memory_policy);
         if (p.terminal) {
             setup_container_terminal(c.console_fd, p.consoleSize, p.user.uid, false);
             ::close(c.console_fd);
@@ -177,6 +186,9 @@ void fork_in_container(const SyncChannel& sync) {
             // Nothing of the user's may run unless the agent has the listener.
             sync.expect(SyncType::listener_passed);
         }
+        // "final": after the cgroup move; without it the kernel's choice stands (config.md).
+        if (affinity && affinity->final && !affinity->final->empty())
+            apply_cpu_affinity(affinity->final, "process.execCPUAffinity.final");
         enter_process(p, c.caps ? &*c.caps : nullptr, c.seccomp && !notify ? &*c.seccomp : nullptr,
                       c.preserve_fds);
         // From here the sync socket closes at exec: EOF tells the runtime we made it.
@@ -239,7 +251,9 @@ int Runtime::exec(const std::string& id, const ExecOptions& o) {
     if (!pidfd || !process_alive(r.state.pid, r.pid_start_time))
         throw Error("container not running", ESRCH);
     int join = namespaces_to_join(r.state.pid);
-    ExecChild child{&proc, std::nullopt, std::nullopt, pidfd.get(), join, -1, -1, o.preserve_fds,
+    const spec::MemoryPolicy* memory_policy =
+        config.linux && config.linux->memoryPolicy ? &*config.linux->memoryPolicy : nullptr;
+    ExecChild child{&proc, std::nullopt, std::nullopt, memory_policy, pidfd.get(), join, -1, -1, o.preserve_fds,
                     options_.rootless && (join & CLONE_NEWUSER) && (join & CLONE_NEWPID), {}};
     if (proc.capabilities) {
         child.caps = resolve_capabilities(*proc.capabilities);

@@ -17,6 +17,7 @@
 #include "runtime/hooks.hpp"
 #include "runtime/network.hpp"
 #include "runtime/process.hpp"
+#include "runtime/process_attrs.hpp"
 #include "runtime/proc.hpp"
 #include "runtime/rootfs.hpp"
 #include "runtime/safe_path.hpp"
@@ -54,6 +55,14 @@ void enter_time_namespace(const spec::Linux& linux) {
     if (!offsets.empty()) write_file("/proc/self/timens_offsets", offsets);
     UniqueFd ns(::open("/proc/self/ns/time_for_children", O_RDONLY | O_CLOEXEC));
     if (!ns || ::setns(ns.get(), CLONE_NEWTIME) < 0) throw_errno("enter time namespace");
+}
+
+// Applied before `ready` so that a value the kernel refuses fails create, not start.
+void apply_container_attrs(const spec::Config& cfg) {
+    apply_scheduling(*cfg.process);
+    if (!cfg.linux) return;
+    if (cfg.linux->personality) apply_personality(*cfg.linux->personality);
+    if (cfg.linux->memoryPolicy) apply_memory_policy(*cfg.linux->memoryPolicy);
 }
 
 void set_identity(const spec::Config& config, const NamespacePlan& ns) {
@@ -177,6 +186,10 @@ void container_init(InitContext& ctx) {
     try {
         close_inherited_fds(ctx);
         join_cgroup_self(ctx.cgroup_fds);
+        // A runtime started pinned (taskset, a pinned shim) must not pin the container: init
+        // gets every CPU its cpuset allows. process.execCPUAffinity is "not applicable to the
+        // container's init process" (config.md); exec applies it.
+        apply_cpu_affinity(std::nullopt, "");
         // Wait for the runtime first: an unprivileged runtime writes our uid_map and
         // setgroups, which become root's files the moment we are not dumpable.
         std::string state = sync.expect(SyncType::go).payload;
@@ -190,6 +203,7 @@ void container_init(InitContext& ctx) {
         setup_rootfs(ctx, sync, state);
         const spec::Process& proc = *cfg.process;
         apply_rlimits(proc.rlimits);
+        apply_container_attrs(cfg);
         ::umask(proc.user.umask.value_or(022));
         std::string path = find_executable(proc);
         std::vector<std::string> env = process_environment(proc);
