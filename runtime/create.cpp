@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -29,6 +30,12 @@
 namespace myrt {
 
 namespace {
+
+// RDTGROUP_SUPER_MAGIC: resctrl itself, not some directory that happens to be there.
+bool resctrl_mounted() {
+    struct statfs fs {};
+    return ::statfs("/sys/fs/resctrl", &fs) == 0 && fs.f_type == 0x7655821;
+}
 
 struct Bundle {
     std::string dir;
@@ -229,6 +236,23 @@ SyncMessage receive_or_explain(const SyncChannel& sync, pid_t pid, CreateGuard& 
     }
 }
 
+// What this runtime cannot apply fails create: a container must never run without a
+// setting its engine believes in force.
+void refuse_unapplied_linux(const spec::Linux& linux, const NamespacePlan& ns) {
+    if (linux.intelRdt) {
+        // The spec: no mounted resctrl MUST be an error. Mounted, it is not implemented yet.
+        if (!resctrl_mounted())
+            throw Error("linux.intelRdt: the host has no resctrl filesystem (Intel RDT)", ENOTSUP);
+        throw Error("linux.intelRdt: Intel RDT (resctrl) is not applied by this build yet",
+                    ENOTSUP);
+    }
+    // Offsets can only be written before the first process enters a time namespace: one
+    // given by path has had its process already.
+    if (!linux.timeOffsets.empty() && !ns.new_time)
+        throw Error("linux.timeOffsets: cannot be set on a joined time namespace (offsets "
+                    "can only be written to a new one)", EINVAL);
+}
+
 }  // namespace
 
 pid_t Runtime::create(const std::string& id, const CreateOptions& options) {
@@ -249,6 +273,7 @@ pid_t Runtime::create(const std::string& id, const CreateOptions& options) {
                     "(see myrt spec --rootless)", EPERM);
     refuse_lsm_labels(proc, "process.");
     if (b.config.linux) refuse_mount_label(b.config.linux->mountLabel);
+    if (b.config.linux) refuse_unapplied_linux(*b.config.linux, ns);
     check_sysctls(b.config, ns);
     check_mounts(b.config);
     NetworkRequest net = network_request(b.config);

@@ -1,7 +1,8 @@
 # shellcheck shell=bash
 # Process attributes that live outside the filesystem and the credentials: process.scheduler,
 # process.ioPriority, process.execCPUAffinity (and the reset of an inherited affinity),
-# linux.personality, linux.memoryPolicy.
+# linux.personality, linux.memoryPolicy; and the ones the runtime must refuse rather than
+# ignore here: linux.intelRdt without resctrl, linux.timeOffsets on a joined time namespace.
 # Each effect is read from the host's /proc (or from inside), never taken on trust.
 
 # pa_started ID: create + start $BUNDLE (args already set) as ID; sets PID (init)
@@ -195,4 +196,37 @@ test_memory_policy_init_and_exec() {
 	id=$(cid badnode)
 	pa_refused "create with MPOL_BIND to node 5" linux.memoryPolicy "$id"
 	assert_no_leftovers "$id"
+}
+
+# intelRdt set and no resctrl mounted: the spec says the runtime MUST generate an error.
+test_intel_rdt_refused_without_resctrl() {
+	grep -qs ' /sys/fs/resctrl resctrl ' /proc/self/mounts && skip "resctrl is mounted here"
+	mk_bundle
+	set_args true
+	cfg '.linux.intelRdt = {"closID": "myrt-test"}'
+	local id
+	id=$(cid rdt)
+	pa_refused "create with intelRdt" linux.intelRdt "$id"
+	is_myrt && assert_contains "$(cat "$T/err")" "resctrl"
+	assert_no_leftovers "$id"
+}
+
+# Offsets can only be written to a time namespace no process has entered yet: with a joined
+# one they would be silently lost.
+test_time_offsets_with_joined_time_namespace_refused() {
+	[[ -e /proc/self/ns/time ]] || skip "kernel without time namespaces"
+	mk_bundle
+	set_args sleep 1000
+	cfg '.linux.namespaces += [{"type": "time"}]'
+	local owner id
+	owner=$(cid timeowner)
+	pa_started "$owner"
+	cfg '.linux.namespaces |= map(if .type == "time" then .path = $p else . end)
+		| .linux.timeOffsets = {"monotonic": {"secs": 86400, "nanosecs": 0}}' \
+		--arg p "/proc/$PID/ns/time"
+	id=$(cid timejoin)
+	pa_refused "create with timeOffsets and a joined time namespace" linux.timeOffsets "$id" \
+		"$owner"
+	delete_ok "$owner" --force
+	assert_no_leftovers "$owner"
 }
