@@ -116,8 +116,15 @@ void apply_scheduler(const spec::Scheduler& s) {
     attr.sched_runtime = s.runtime.value_or(0);
     attr.sched_deadline = s.deadline.value_or(0);
     attr.sched_period = s.period.value_or(0);
-    if (::syscall(SYS_sched_setattr, 0, &attr, 0) < 0)
-        throw_errno(field + ": sched_setattr " + s.policy);
+    if (::syscall(SYS_sched_setattr, 0, &attr, 0) < 0) {
+        int err = errno;
+        // With RT group scheduling a cgroup gets no real-time budget unless given one.
+        bool rt = s.policy == "SCHED_FIFO" || s.policy == "SCHED_RR";
+        throw Error(field + ": sched_setattr " + s.policy + ": " + errno_text(err) +
+                        (rt && err == EPERM ? " (does the container's cpu cgroup have "
+                                              "linux.resources.cpu.realtimeRuntime?)" : ""),
+                    err);
+    }
 }
 
 void apply_io_priority(const spec::IOPriority& p) {

@@ -4,6 +4,11 @@
 # linux.personality, linux.memoryPolicy; and the ones the runtime must refuse rather than
 # ignore here: linux.intelRdt without resctrl, linux.timeOffsets on a joined time namespace.
 # Each effect is read from the host's /proc (or from inside), never taken on trust.
+#
+# The peers here predate these fields and ignore them silently, which the spec does not allow
+# for intelRdt ("MUST generate an error" without resctrl) and which leaves the others unset:
+# runc 1.1.5 fails all nine tests (it cannot make a time namespace at all), crun 1.8.1 passes
+# only the personality one (its create of a container with a new time namespace fails here).
 
 # pa_started ID: create + start $BUNDLE (args already set) as ID; sets PID (init)
 pa_started() {
