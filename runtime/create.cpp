@@ -272,6 +272,9 @@ pid_t Runtime::create(const std::string& id, const CreateOptions& options) {
         throw Error("linux.namespaces: running without root needs a user namespace "
                     "(see myrt spec --rootless)", EPERM);
     refuse_lsm_labels(proc, "process.");
+    if (b.config.linux && !b.config.linux->netDevices.empty())
+        throw Error("linux.netDevices: moving host network interfaces into the container is not "
+                    "implemented yet", ENOTSUP);
     if (b.config.linux) refuse_mount_label(b.config.linux->mountLabel);
     if (b.config.linux) refuse_unapplied_linux(*b.config.linux, ns);
     check_sysctls(b.config, ns);

@@ -382,9 +382,92 @@ void check_oci_version(const std::string& version, const Path& root) {
             .fail("unsupported version " + quote(version) + " (myrt supports 1.x)");
 }
 
+// The third visitor of fields(): the JSON path of every member, recursively ("[]" for an
+// element of an array of objects, ".*" for a value of a free-form map), in spec order.
+template <class T>
+struct IsOptional : std::false_type {};
+template <class T>
+struct IsOptional<std::optional<T>> : std::true_type {};
+template <class T>
+struct IsVector : std::false_type {};
+template <class T>
+struct IsVector<std::vector<T>> : std::true_type {};
+template <class T>
+struct IsMap : std::false_type {};
+template <class T>
+struct IsMap<std::map<std::string, T>> : std::true_type {};
+
+class PathCollector {
+public:
+    PathCollector(std::string prefix, std::vector<std::string>& out)
+        : prefix_(std::move(prefix)), out_(out) {}
+    template <class T>
+    void req(std::string_view name, T& field) {
+        add(name, field);
+    }
+    template <class T>
+    void opt(std::string_view name, T& field) {
+        add(name, field);
+    }
+    template <class T>
+    void dflt(std::string_view name, T& field) {
+        add(name, field);
+    }
+    template <class T>
+    void known_keys(std::string_view name, std::map<std::string, T>&,
+                    std::initializer_list<std::string_view> keys) {
+        std::string path = join(name);
+        out_.push_back(path);
+        for (std::string_view key : keys) {
+            std::string sub = path + "." + std::string(key);
+            out_.push_back(sub);
+            T value{};
+            descend(sub, value);
+        }
+    }
+
+private:
+    std::string join(std::string_view name) const {
+        return prefix_.empty() ? std::string(name) : prefix_ + "." + std::string(name);
+    }
+    template <class T>
+    void add(std::string_view name, T& field) {
+        std::string path = join(name);
+        out_.push_back(path);
+        descend(path, field);
+    }
+    template <class T>
+    void descend(const std::string& path, T& field) {
+        if constexpr (IsOptional<T>::value) {
+            typename T::value_type value{};
+            descend(path, value);
+        } else if constexpr (IsVector<T>::value) {
+            typename T::value_type value{};
+            descend(path + "[]", value);
+        } else if constexpr (IsMap<T>::value) {
+            typename T::mapped_type value{};
+            descend(path + ".*", value);
+        } else if constexpr (requires(PathCollector& c) { fields(c, field); }) {
+            PathCollector sub(path, out_);
+            fields(sub, field);
+        }
+    }
+
+    std::string prefix_;
+    std::vector<std::string>& out_;
+};
+
 }  // namespace myrt::spec::json
 
 namespace myrt::spec {
+
+std::vector<std::string> config_member_paths() {
+    std::vector<std::string> out;
+    Config config;
+    json::PathCollector collector("", out);
+    json::fields(collector, config);
+    return out;
+}
 
 Config parse_config(std::string_view text) {
     rapidjson::Document doc;

@@ -313,6 +313,9 @@ struct Config {
 // Parse a config document. Throws spec::ParseError whose what() names the JSON path,
 // e.g. "linux.resources.memory.limit: expected integer".
 Config parse_config(std::string_view json);
+// The JSON path of every member config.json may have, as this parser knows them ("mounts[].type",
+// "linux.sysctl.*"): what docs/config-properties.md must account for.
+std::vector<std::string> config_member_paths();
 // Read and parse <path>; a missing or unreadable file is a ParseError naming the file.
 Config load_config(const std::string& path);
 // One part of a config in a file of its own: exec --process and update --resources ("-":

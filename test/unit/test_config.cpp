@@ -3,6 +3,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <cstdio>
+#include <fstream>
 #include <limits>
 #include <string>
 #include <vector>
@@ -873,3 +874,45 @@ BOOST_AUTO_TEST_CASE(load_config_file) {
                "open /nonexistent/bundle/config.json: no such file or directory");
     BOOST_TEST(error_of([] { load_config("/"); }) == "/: not a regular file");
 }
+
+// docs/config-properties.md says what myrt does with every member of config.json: a member
+// the parser knows and the table does not name fails here.
+BOOST_AUTO_TEST_SUITE(properties_table)
+
+// `*` is any text, everything else itself ("[]" and "." included).
+bool matches(std::string_view pattern, std::string_view text) {
+    if (pattern.empty()) return text.empty();
+    if (pattern[0] == '*')
+        for (size_t i = 0; i <= text.size(); ++i)
+            if (matches(pattern.substr(1), text.substr(i))) return true;
+    return !text.empty() && pattern[0] != '*' && pattern[0] == text[0] &&
+           matches(pattern.substr(1), text.substr(1));
+}
+
+BOOST_AUTO_TEST_CASE(every_config_member_is_in_the_table) {
+    std::ifstream in(MYRT_SOURCE_ROOT "/docs/config-properties.md");
+    BOOST_REQUIRE_MESSAGE(in, "cannot read docs/config-properties.md");
+    std::vector<std::string> patterns;
+    std::string line;
+    while (std::getline(in, line)) {
+        if (!line.starts_with("| `")) continue;
+        std::string first = line.substr(0, line.find(" |", 2));  // the property cell
+        for (size_t a = first.find('`'); a != std::string::npos; a = first.find('`', a + 1)) {
+            size_t b = first.find('`', a + 1);
+            if (b == std::string::npos) break;
+            patterns.push_back(first.substr(a + 1, b - a - 1));
+            a = b;
+        }
+    }
+    BOOST_TEST(patterns.size() > 50u);
+    auto paths = myrt::spec::config_member_paths();
+    BOOST_TEST(paths.size() > 200u);
+    for (const auto& path : paths) {
+        bool named = false;
+        for (const auto& p : patterns)
+            named = named || matches(p, path);
+        BOOST_TEST(named, "config.json member " << path << " is not in docs/config-properties.md");
+    }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
