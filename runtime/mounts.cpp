@@ -20,25 +20,106 @@ namespace myrt {
 
 namespace {
 
+#ifndef MS_NOSYMFOLLOW
+#define MS_NOSYMFOLLOW 256
+#endif
+
+// Options that change one mount (its vfsmount flags): mount(2) flag and mount_setattr(2) bit.
+struct AttrOption {
+    const char* name;
+    bool clear;
+    unsigned long flag;
+    uint64_t attr;
+};
+
+constexpr std::array<AttrOption, 12> kAttrOptions{{
+    {"ro", false, MS_RDONLY, MOUNT_ATTR_RDONLY},
+    {"rw", true, MS_RDONLY, MOUNT_ATTR_RDONLY},
+    {"nosuid", false, MS_NOSUID, MOUNT_ATTR_NOSUID},
+    {"suid", true, MS_NOSUID, MOUNT_ATTR_NOSUID},
+    {"nodev", false, MS_NODEV, MOUNT_ATTR_NODEV},
+    {"dev", true, MS_NODEV, MOUNT_ATTR_NODEV},
+    {"noexec", false, MS_NOEXEC, MOUNT_ATTR_NOEXEC},
+    {"exec", true, MS_NOEXEC, MOUNT_ATTR_NOEXEC},
+    {"nodiratime", false, MS_NODIRATIME, MOUNT_ATTR_NODIRATIME},
+    {"diratime", true, MS_NODIRATIME, MOUNT_ATTR_NODIRATIME},
+    {"nosymfollow", false, MS_NOSYMFOLLOW, MOUNT_ATTR_NOSYMFOLLOW},
+    {"symfollow", true, MS_NOSYMFOLLOW, MOUNT_ATTR_NOSYMFOLLOW},
+}};
+
+// Options that change the filesystem (the superblock), shared by every bind mount of it;
+// "remount" changes an existing mount instead of making one.
 struct FlagOption {
     const char* name;
     bool clear;
     unsigned long flag;
 };
 
-constexpr std::array<FlagOption, 22> kFlags{{
-    {"ro", false, MS_RDONLY},         {"rw", true, MS_RDONLY},
-    {"nosuid", false, MS_NOSUID},     {"suid", true, MS_NOSUID},
-    {"nodev", false, MS_NODEV},       {"dev", true, MS_NODEV},
-    {"noexec", false, MS_NOEXEC},     {"exec", true, MS_NOEXEC},
+constexpr std::array<FlagOption, 12> kFlags{{
     {"sync", false, MS_SYNCHRONOUS},  {"async", true, MS_SYNCHRONOUS},
     {"dirsync", false, MS_DIRSYNC},   {"remount", false, MS_REMOUNT},
     {"mand", false, MS_MANDLOCK},     {"nomand", true, MS_MANDLOCK},
-    {"atime", true, MS_NOATIME},      {"noatime", false, MS_NOATIME},
-    {"diratime", true, MS_NODIRATIME}, {"nodiratime", false, MS_NODIRATIME},
-    {"relatime", false, MS_RELATIME}, {"norelatime", true, MS_RELATIME},
-    {"strictatime", false, MS_STRICTATIME}, {"nostrictatime", true, MS_STRICTATIME},
+    {"iversion", false, MS_I_VERSION}, {"noiversion", true, MS_I_VERSION},
+    {"lazytime", false, MS_LAZYTIME}, {"nolazytime", true, MS_LAZYTIME},
+    {"silent", false, MS_SILENT},     {"loud", true, MS_SILENT},
 }};
+
+// The superblock flags a bind mount cannot apply (it shares its source's filesystem).
+constexpr unsigned long kSuperblockFlags =
+    MS_SYNCHRONOUS | MS_DIRSYNC | MS_MANDLOCK | MS_I_VERSION | MS_LAZYTIME;
+
+constexpr unsigned long kAtimeFlags = MS_NOATIME | MS_RELATIME | MS_STRICTATIME;
+
+// The access-time options. Their mount_setattr(2) form is one mode, so the clearing ones
+// fall back to the kernel's default (relatime) or, for norelatime, to strictatime.
+bool apply_atime(MountOptions& o, MountAttrs& a, std::string_view name, bool recursive) {
+    auto choose = [&](unsigned long flag, uint64_t mode) {
+        a.atime = mode;
+        if (recursive) return;
+        o.flags = (o.flags & ~kAtimeFlags) | flag;
+        o.clear &= ~flag;
+    };
+    auto drop = [&](unsigned long flag, uint64_t mode, uint64_t fallback) {
+        if (!a.atime || *a.atime == mode) a.atime = fallback;
+        if (recursive) return;
+        o.flags &= ~flag;
+        o.clear |= flag;
+    };
+    if (name == "noatime") choose(MS_NOATIME, MOUNT_ATTR_NOATIME);
+    else if (name == "relatime") choose(MS_RELATIME, MOUNT_ATTR_RELATIME);
+    else if (name == "strictatime") choose(MS_STRICTATIME, MOUNT_ATTR_STRICTATIME);
+    else if (name == "atime") drop(MS_NOATIME, MOUNT_ATTR_NOATIME, MOUNT_ATTR_RELATIME);
+    else if (name == "norelatime") drop(MS_RELATIME, MOUNT_ATTR_RELATIME, MOUNT_ATTR_STRICTATIME);
+    else if (name == "nostrictatime") drop(MS_STRICTATIME, MOUNT_ATTR_STRICTATIME, MOUNT_ATTR_RELATIME);
+    else return false;
+    return true;
+}
+
+// ro, nosuid, ... (recursive=false) or, without their leading "r", rro, rnosuid, ...
+bool apply_attr(MountOptions& o, std::string_view name, bool recursive) {
+    MountAttrs& a = recursive ? o.rattr : o.attr;
+    for (const auto& f : kAttrOptions) {
+        if (name != f.name) continue;
+        (f.clear ? a.clr : a.set) |= f.attr;
+        (f.clear ? a.set : a.clr) &= ~f.attr;
+        if (!recursive) {
+            (f.clear ? o.clear : o.flags) |= f.flag;
+            (f.clear ? o.flags : o.clear) &= ~f.flag;
+        }
+        return true;
+    }
+    return apply_atime(o, a, name, recursive);
+}
+
+bool apply_flag(MountOptions& o, std::string_view name) {
+    for (const auto& f : kFlags) {
+        if (name != f.name) continue;
+        (f.clear ? o.clear : o.flags) |= f.flag;
+        (f.clear ? o.flags : o.clear) &= ~f.flag;
+        return true;
+    }
+    return false;
+}
 
 struct Propagation {
     const char* name;
@@ -63,16 +144,30 @@ std::string where(const spec::Mount& m, size_t index) {
     return "mounts[" + std::to_string(index) + "] (" + m.destination + ")";
 }
 
-uint64_t mount_attrs(unsigned long flags) {
-    uint64_t attr = 0;
-    if (flags & MS_RDONLY) attr |= MOUNT_ATTR_RDONLY;
-    if (flags & MS_NOSUID) attr |= MOUNT_ATTR_NOSUID;
-    if (flags & MS_NODEV) attr |= MOUNT_ATTR_NODEV;
-    if (flags & MS_NOEXEC) attr |= MOUNT_ATTR_NOEXEC;
-    if (flags & MS_NOATIME) attr |= MOUNT_ATTR_NOATIME;
-    if (flags & MS_STRICTATIME) attr |= MOUNT_ATTR_STRICTATIME;
-    if (flags & MS_NODIRATIME) attr |= MOUNT_ATTR_NODIRATIME;
-    return attr;
+}  // namespace
+
+void set_attrs(int fd, const MountAttrs& a, bool recursive, const std::string& what) {
+    if (a.empty()) return;
+    mount_attr attr{};
+    attr.attr_set = a.set;
+    attr.attr_clr = a.clr;
+    if (a.atime) {  // mount_setattr(2): a new atime mode needs MOUNT_ATTR__ATIME cleared
+        attr.attr_set |= *a.atime;
+        attr.attr_clr |= MOUNT_ATTR__ATIME;
+    }
+    unsigned int flags = AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0);
+    if (::syscall(SYS_mount_setattr, fd, "", flags, &attr, sizeof attr) < 0)
+        throw_errno(what + (recursive ? ": set recursive mount attributes"
+                                      : ": set mount attributes"));
+}
+
+namespace {
+
+// The options of a bind mount apply to the top mount only (as mount(8) and runc); the
+// r-prefixed ones to the whole tree.
+void set_bind_attrs(int fd, const MountOptions& o, const std::string& what) {
+    set_attrs(fd, o.attr, false, what);
+    set_attrs(fd, o.rattr, true, what);
 }
 
 // A bind mount is cloned, given its attributes while still detached, and only then attached
@@ -83,15 +178,7 @@ void bind_mount(const std::string& source, int target_fd, const MountOptions& o,
     if (o.recursive) tree_flags |= AT_RECURSIVE;
     UniqueFd tree(static_cast<int>(::syscall(SYS_open_tree, AT_FDCWD, source.c_str(), tree_flags)));
     if (!tree) throw_errno(what + ": bind \"" + source + "\"");
-    mount_attr attr{};
-    attr.attr_set = mount_attrs(o.flags);
-    if (attr.attr_set & (MOUNT_ATTR_NOATIME | MOUNT_ATTR_STRICTATIME)) {
-        attr.attr_clr = MOUNT_ATTR__ATIME;
-    }
-    if (attr.attr_set &&
-        ::syscall(SYS_mount_setattr, tree.get(), "", AT_EMPTY_PATH | (o.recursive ? AT_RECURSIVE : 0),
-                  &attr, sizeof attr) < 0)
-        throw_errno(what + ": set mount attributes");
+    set_bind_attrs(tree.get(), o, what);
     if (::syscall(SYS_move_mount, tree.get(), "", target_fd, "",
                   MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
         throw_errno(what + ": attach bind mount");
@@ -129,24 +216,55 @@ MountOptions parse_mount_options(const std::vector<std::string>& options) {
             o.propagation = p;
             continue;
         }
-        bool matched = false;
-        for (const auto& f : kFlags) {
-            if (opt != f.name) continue;
-            matched = true;
-            if (f.clear) {
-                o.flags &= ~f.flag;
-                o.clear |= f.flag;
-            } else {
-                o.flags |= f.flag;
-                o.clear &= ~f.flag;
-            }
-        }
-        if (matched || runtime_only_option(opt)) continue;
+        if (apply_attr(o, opt, false) || apply_flag(o, opt)) continue;
+        if (opt.size() > 1 && opt[0] == 'r' && apply_attr(o, std::string_view(opt).substr(1), true))
+            continue;
+        if (runtime_only_option(opt)) continue;
         if (!o.data.empty()) o.data += ',';
         o.data += opt;
     }
     return o;
 }
+
+namespace {
+
+// A bind mount shares its source's filesystem: sync, dirsync, mand, iversion, lazytime
+// would change it for every other user of it, and mount(2) ignores them with MS_BIND.
+void refuse_superblock_options(const spec::Mount& m, const MountOptions& o,
+                               const std::string& what) {
+    if (!(o.flags & kSuperblockFlags)) return;
+    for (const auto& opt : m.options)
+        for (const auto& f : kFlags)
+            if (opt == f.name && !f.clear && (f.flag & kSuperblockFlags & o.flags))
+                throw Error(what + ": option \"" + opt +
+                                "\" changes the source's filesystem and cannot apply to a bind mount",
+                            EINVAL);
+}
+
+// "remount": the mount already at the destination gets the options, nothing new is mounted.
+void remount(const MountOptions& o, const std::string& type, const std::string& source,
+             int target_fd, const std::string& what) {
+    if (o.bind) {
+        set_bind_attrs(target_fd, o, what);
+        return;
+    }
+    if (::mount(source.c_str(), fd_path(target_fd).c_str(), type.c_str(), o.flags | MS_REMOUNT,
+                o.data.empty() ? nullptr : o.data.c_str()) < 0)
+        throw_errno(what + ": remount " + type);
+    set_attrs(target_fd, o.rattr, true, what);
+}
+
+UniqueFd open_target(const MountContext& ctx, const spec::Mount& m, bool create, bool directory,
+                     uint64_t strict, const std::string& what) {
+    try {
+        if (create) make_mount_target(ctx.root_fd, m.destination, directory);
+        return open_in_root(ctx.root_fd, m.destination, O_PATH, strict);
+    } catch (const Error& e) {
+        throw Error(what + ": " + e.what(), e.code());  // say which mount of the config
+    }
+}
+
+}  // namespace
 
 void do_mount(const MountContext& ctx, const spec::Mount& m, size_t index) {
     std::string what = where(m, index);
@@ -154,38 +272,38 @@ void do_mount(const MountContext& ctx, const spec::Mount& m, size_t index) {
     std::string type = m.type.value_or(o.bind ? "bind" : "");
     if (type == "bind") o.bind = true;
     std::string source = m.source.value_or(type);
+    bool remounting = o.flags & MS_REMOUNT;
 
     bool directory = true;
     if (o.bind) {
+        refuse_superblock_options(m, o, what);
         struct stat st {};
-        if (::stat(source.c_str(), &st) < 0) throw_errno(what + ": source \"" + source + "\"");
-        directory = S_ISDIR(st.st_mode);
+        if (!remounting && ::stat(source.c_str(), &st) < 0)
+            throw_errno(what + ": source \"" + source + "\"");
+        directory = remounting || S_ISDIR(st.st_mode);
     }
     // proc and sysfs must land on real directories: a symlink there is an attack
     // (CVE-2019-19921), not a layout choice.
     uint64_t strict = (type == "proc" || type == "sysfs") ? RESOLVE_NO_SYMLINKS : 0;
-    UniqueFd target;
-    try {
-        make_mount_target(ctx.root_fd, m.destination, directory);
-        target = open_in_root(ctx.root_fd, m.destination, O_PATH, strict);
-    } catch (const Error& e) {
-        throw Error(what + ": " + e.what(), e.code());  // say which mount of the config
-    }
+    UniqueFd target = open_target(ctx, m, !remounting, directory, strict, what);
     if (strict) {
         struct stat st {};
         if (::fstat(target.get(), &st) < 0 || !S_ISDIR(st.st_mode))
             throw Error(what + ": " + type + " must be mounted on a directory");
     }
 
-    if (o.bind) {
+    if (remounting) {
+        remount(o, type, source, target.get(), what);
+    } else if (o.bind) {
         bind_mount(source, target.get(), o, what);
     } else if (type == "cgroup" || type == "cgroup2") {
         mount_cgroup(ctx, m, o, target.get(), what);
     } else {
-        unsigned long flags = o.flags & ~MS_REMOUNT;
-        if (::mount(source.c_str(), fd_path(target.get()).c_str(), type.c_str(), flags,
-                    o.data.empty() ? nullptr : o.data.c_str()) < 0)
+        if (::mount(source.c_str(), fd_path(target.get()).c_str(), type.c_str(),
+                    o.flags, o.data.empty() ? nullptr : o.data.c_str()) < 0)
             throw_errno(what + ": mount " + type);
+        // Reopen: the descriptor taken before mounting points below the new mount.
+        set_attrs(open_in_root(ctx.root_fd, m.destination, O_PATH).get(), o.rattr, true, what);
     }
     set_propagation(ctx.root_fd, m.destination, o.propagation, what);
 }
