@@ -27,13 +27,29 @@ unsigned long root_propagation(const spec::Config& config) {
     return 0;
 }
 
+bool is_dev(const spec::Mount& m) {
+    std::string d = m.destination;
+    while (d.size() > 1 && d.back() == '/') d.pop_back();
+    return d == "/dev";
+}
+
 bool dev_is_mounted(const spec::Config& config) {
-    for (const auto& m : config.mounts) {
-        std::string d = m.destination;
-        while (d.size() > 1 && d.back() == '/') d.pop_back();
-        if (d == "/dev") return true;
-    }
+    for (const auto& m : config.mounts)
+        if (is_dev(m)) return true;
     return false;
+}
+
+// A read-only /dev (not a bind) is mounted writable: /dev/pts, /dev/shm and the device
+// nodes are made in it first, and only then is it made read-only (runc does the same).
+// Returns the attributes to apply at the end, and makes `m` the writable variant.
+MountAttrs defer_dev_readonly(spec::Mount& m) {
+    MountAttrs later;
+    if (!is_dev(m)) return later;
+    MountOptions o = parse_mount_options(m.options);
+    if (o.bind || m.type == "bind") return later;
+    later.set = (o.attr.set | o.rattr.set) & MOUNT_ATTR_RDONLY;
+    if (later.set) m.options.push_back("rw");
+    return later;
 }
 
 bool dev_is_bind(const spec::Config& config) {
@@ -140,12 +156,24 @@ void prepare_rootfs(const spec::Config& config, const RootfsOptions& options) {
     UniqueFd root(::open(options.rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (!root) throw_errno("open rootfs \"" + options.rootfs + "\"");
     MountContext ctx{root.get(), options.new_cgroupns, options.in_userns};
-    for (size_t i = 0; i < config.mounts.size(); ++i) do_mount(ctx, config.mounts[i], i);
+    MountAttrs dev_readonly;
+    std::string dev_what;
+    for (size_t i = 0; i < config.mounts.size(); ++i) {
+        spec::Mount m = config.mounts[i];
+        if (MountAttrs later = defer_dev_readonly(m); !later.empty()) {
+            dev_readonly = later;
+            dev_what = "mounts[" + std::to_string(i) + "] (/dev): make read-only";
+        }
+        do_mount(ctx, m, i);
+    }
 
     bool defaults = dev_is_mounted(config) && !dev_is_bind(config);
     static const std::vector<spec::Device> none;
     create_devices(root.get(), config.linux ? config.linux->devices : none, options.in_userns,
                    defaults);
+    if (!dev_readonly.empty())
+        set_attrs(open_in_root(root.get(), "/dev", O_PATH | O_DIRECTORY).get(), dev_readonly,
+                  false, dev_what);
 }
 
 namespace {

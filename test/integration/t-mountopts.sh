@@ -164,3 +164,17 @@ test_remount_option() {
 	finish "$id"
 	[[ $(grep -c "Read-only file system" <<<"$OUT") == 2 ]] || fail "writes after remount,ro: $OUT"
 }
+
+test_readonly_dev_tmpfs() {
+	mk_bundle
+	cfg '(.mounts[] | select(.destination == "/dev") | .options) += ["ro"]'
+	local id
+	id=$(cid devro)
+	created "$id" 'touch /dev/x 2>&1; ls /dev/null /dev/pts/ptmx /dev/zero; echo hi > /dev/null && echo null-ok; grep " /dev " /proc/mounts'
+	assert_opts "$PID" /dev +ro
+	assert_opts "$PID" /dev/pts +rw
+	finish "$id"
+	assert_contains "$OUT" "Read-only file system" "write into a ro /dev"
+	assert_contains "$OUT" null-ok "/dev/null in a ro /dev"
+	assert_contains "$OUT" /dev/pts/ptmx "/dev/pts in a ro /dev"
+}
