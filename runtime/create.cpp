@@ -289,6 +289,7 @@ pid_t Runtime::create(const std::string& id, const CreateOptions& options) {
     ctx.config = &b.config;
     ctx.id = id;
     ctx.rootfs = b.rootfs;
+    ctx.bundle = b.dir;
     ctx.namespaces = &ns;
     if (proc.capabilities) {
         ctx.capabilities = resolve_capabilities(*proc.capabilities);

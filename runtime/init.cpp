@@ -119,7 +119,7 @@ std::string state_seen_inside(const std::string& state, const char* status) {
 void setup_rootfs(InitContext& ctx, const SyncChannel& sync, const std::string& state) {
     const spec::Config& cfg = *ctx.config;
     RootfsOptions ro{ctx.rootfs, ctx.no_pivot, ctx.namespaces->new_cgroup,
-                     ctx.namespaces->new_user || ctx.namespaces->has("user")};
+                     ctx.namespaces->new_user || ctx.namespaces->has("user"), ctx.bundle};
     prepare_rootfs(cfg, ro);
     if (cfg.process) {
         UniqueFd root(::open(ctx.rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));

@@ -18,6 +18,7 @@ struct InitContext {
     const spec::Config* config = nullptr;
     std::string id;
     std::string rootfs;
+    std::string bundle;  // absolute: relative bind sources are resolved against it
     NamespacePlan* namespaces = nullptr;
     std::optional<CapabilitySets> capabilities;
     std::optional<SeccompProgram> seccomp;

@@ -228,6 +228,12 @@ MountOptions parse_mount_options(const std::vector<std::string>& options) {
 
 namespace {
 
+// config.md: a bind source is absolute or relative to the bundle (not to our cwd).
+std::string bind_source(const MountContext& ctx, const std::string& source) {
+    if (source.empty() || source[0] == '/' || ctx.bundle.empty()) return source;
+    return ctx.bundle + "/" + source;
+}
+
 // A bind mount shares its source's filesystem: sync, dirsync, mand, iversion, lazytime
 // would change it for every other user of it, and mount(2) ignores them with MS_BIND.
 void refuse_superblock_options(const spec::Mount& m, const MountOptions& o,
@@ -277,6 +283,7 @@ void do_mount(const MountContext& ctx, const spec::Mount& m, size_t index) {
     bool directory = true;
     if (o.bind) {
         refuse_superblock_options(m, o, what);
+        source = bind_source(ctx, source);
         struct stat st {};
         if (!remounting && ::stat(source.c_str(), &st) < 0)
             throw_errno(what + ": source \"" + source + "\"");

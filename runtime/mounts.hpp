@@ -40,6 +40,7 @@ struct MountContext {
     int root_fd = -1;          // O_PATH descriptor of the rootfs
     bool new_cgroupns = false; // mount cgroupfs (else bind the container's own cgroup)
     bool in_userns = false;    // mknod is refused: bind-mount host devices instead
+    std::string bundle;        // absolute bundle directory: relative bind sources start there
 };
 
 // Applies a with mount_setattr(2) to the mount at fd (and, recursive, every mount below it).

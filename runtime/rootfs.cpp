@@ -155,7 +155,7 @@ void prepare_rootfs(const spec::Config& config, const RootfsOptions& options) {
 
     UniqueFd root(::open(options.rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (!root) throw_errno("open rootfs \"" + options.rootfs + "\"");
-    MountContext ctx{root.get(), options.new_cgroupns, options.in_userns};
+    MountContext ctx{root.get(), options.new_cgroupns, options.in_userns, options.bundle};
     MountAttrs dev_readonly;
     std::string dev_what;
     for (size_t i = 0; i < config.mounts.size(); ++i) {

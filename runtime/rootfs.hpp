@@ -13,6 +13,7 @@ struct RootfsOptions {
     bool no_pivot = false;
     bool new_cgroupns = false;
     bool in_userns = false;
+    std::string bundle;        // absolute bundle directory
 };
 
 // In the new mount namespace, before pivot_root: propagation, rootfs bind, mounts, devices.

@@ -178,3 +178,17 @@ test_readonly_dev_tmpfs() {
 	assert_contains "$OUT" null-ok "/dev/null in a ro /dev"
 	assert_contains "$OUT" /dev/pts/ptmx "/dev/pts in a ro /dev"
 }
+
+test_relative_bind_source_is_bundle_relative() {
+	mk_bundle
+	mkdir -p "$BUNDLE/data" "$T/elsewhere/data"
+	echo bundle >"$BUNDLE/data/f"
+	echo cwd >"$T/elsewhere/data/f"
+	cfg '.mounts += [{"destination": "/rel", "type": "bind", "source": "data", "options": ["rbind", "ro"]}]'
+	local id
+	id=$(cid rel)
+	set_args cat /rel/f
+	(cd "$T/elsewhere" && create_ok "$id") || exit 1
+	finish "$id"
+	assert_eq bundle "$OUT" "relative bind source resolved against the bundle"
+}
