@@ -138,13 +138,30 @@ void mask_path(const std::string& path) {
     if (rc < 0) throw_errno("masked path " + path);
 }
 
+// The mount holding the rootfs is made private (in our namespace only): binding the rootfs
+// in it then propagates nowhere, and pivot_root accepts it (its parent must not be shared).
+// mount(2) says EINVAL for a directory that is not a mount point: go up until one is.
+void make_parent_mount_private(std::string path) {
+    for (;;) {
+        if (::mount(nullptr, path.c_str(), nullptr, MS_PRIVATE, nullptr) == 0) return;
+        if (errno != EINVAL || path == "/") throw_errno("make the mount of \"" + path + "\" private");
+        size_t slash = path.find_last_of('/');
+        path = slash == 0 ? "/" : path.substr(0, slash);
+    }
+}
+
 }  // namespace
 
 void prepare_rootfs(const spec::Config& config, const RootfsOptions& options) {
-    // Nothing done in here may propagate back to the host's mounts.
+    // Our copy of the host's mounts: rslave by default; rshared keeps the host's peer groups,
+    // so that mounts under a bind-mounted shared host directory reach the host (as runc and
+    // crun). Nothing below may propagate there: the rootfs bind is made under a private
+    // mount and every config mount inside that bind.
     unsigned long prop = root_propagation(config);
-    if (!prop || (prop & MS_SHARED)) prop = MS_SLAVE | MS_REC;
-    if (::mount(nullptr, "/", nullptr, prop, nullptr) < 0) throw_errno("make / " "slave");
+    if (!prop) prop = MS_SLAVE | MS_REC;
+    if (::mount(nullptr, "/", nullptr, prop, nullptr) < 0)
+        throw_errno("linux.rootfsPropagation: set it on /");
+    make_parent_mount_private(options.rootfs);
 
     // pivot_root needs the new root to be a mount point.
     if (::mount(options.rootfs.c_str(), options.rootfs.c_str(), nullptr, MS_BIND | MS_REC,
@@ -231,13 +248,19 @@ void enter_rootfs(const RootfsOptions& options) {
     if (options.no_pivot) hide_host_proc_and_sys(options.rootfs);
     if (::chdir(options.rootfs.c_str()) < 0) throw_errno("chdir to rootfs");
     if (options.no_pivot) {
+        // A shared "/" would hand the moved rootfs to its peers (the host's "/" with rshared).
+        if (::mount(nullptr, "/", nullptr, MS_PRIVATE, nullptr) < 0) throw_errno("make / private");
         if (::mount(options.rootfs.c_str(), "/", nullptr, MS_MOVE, nullptr) < 0)
             throw_errno("move rootfs to /");
         if (::chroot(".") < 0) throw_errno("chroot");
     } else {
+        UniqueFd old_root(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
+        if (!old_root) throw_errno("open the old root");
         if (::syscall(SYS_pivot_root, ".", ".") < 0) throw_errno("pivot_root");
-        // The old root is now stacked under "."; detach it without touching the host's
-        // mounts, which rslave guarantees.
+        // The old root is now stacked on top of the new one. "." must name the old root's
+        // mount (our cwd's mount is the new root): made rslave, its detach cannot unmount
+        // anything on the host, even where rootfsPropagation kept the host's peer groups.
+        if (::fchdir(old_root.get()) < 0) throw_errno("chdir to the old root");
         if (::mount(nullptr, ".", nullptr, MS_SLAVE | MS_REC, nullptr) < 0)
             throw_errno("make old root slave");
         if (::umount2(".", MNT_DETACH) < 0) throw_errno("detach old root");

@@ -192,3 +192,78 @@ test_relative_bind_source_is_bundle_relative() {
 	finish "$id"
 	assert_eq bundle "$OUT" "relative bind source resolved against the bundle"
 }
+
+# A host directory that is a shared mount (its own peer group), for propagation tests.
+shared_host_dir() {
+	mkdir -p "$T/shared"
+	mount --bind "$T/shared" "$T/shared" && mount --make-shared "$T/shared" ||
+		fail "make $T/shared a shared mount"
+}
+
+# prop_ctr ID PROPAGATION: a running container with CAP_SYS_ADMIN, $T/shared at /shared,
+# rootfsPropagation PROPAGATION; it mounts a tmpfs on /shared/from-inside, then waits.
+prop_ctr() {
+	mk_bundle
+	shared_host_dir
+	add_ctl
+	mkdir -p "$T/shared/from-inside" "$T/shared/from-host" "$T/shared/before"
+	# Detaching the old root must not unmount this on the host (it is a peer of ours).
+	mount -t tmpfs "before-$TAG" "$T/shared/before" || fail "host mount before create"
+	cfg '.linux.rootfsPropagation = $p | .process.capabilities[] += ["CAP_SYS_ADMIN"]
+		| .mounts += [{"destination": "/shared", "type": "bind", "source": $s, "options": ["rbind"]}]' \
+		--arg p "$2" --arg s "$T/shared"
+	created "$1" 'mount -t tmpfs inside /shared/from-inside && echo mounted >/mnt/ready; exec sleep 1000'
+	start_ok "$1"
+	wait_file_contains "$CTL/ready" mounted
+	seen_on_host "$T/shared/before" || fail "$2: create unmounted a host mount"
+	mount -t tmpfs "host-$TAG" "$T/shared/from-host" || fail "host mount after start"
+}
+
+# seen_inside PID DEST: DEST is a mount point in the container of PID
+seen_inside() { awk -v d="$2" '$5 == d { f = 1 } END { exit !f }' "/proc/$1/mountinfo"; }
+# seen_on_host PATH: PATH is a mount point on the host
+seen_on_host() { awk -v d="$1" '$5 == d { f = 1 } END { exit !f }' /proc/self/mountinfo; }
+
+test_rootfs_propagation_rshared() {
+	local id
+	id=$(cid rshared)
+	prop_ctr "$id" rshared
+	wait_for 5 seen_on_host "$T/shared/from-inside" ||
+		fail "rshared: a mount made inside under a shared host dir did not reach the host (/shared in the container:$(fields_of "$PID" /shared), host:$(awk -v d="$T/shared" '$5 == d { print $7 }' /proc/self/mountinfo))"
+	wait_for 5 seen_inside "$PID" /shared/from-host || fail "rshared: a host mount did not reach the container"
+	[[ $(fields_of "$PID" /) == *shared:* ]] || fail "rshared: / in the container is '$(fields_of "$PID" /)'"
+	seen_inside "$PID" /shared/before || fail "rshared: a host mount made before create is missing inside"
+	umount "$T/shared/from-inside" 2>/dev/null
+}
+
+test_rootfs_propagation_rslave() {
+	local id
+	id=$(cid rslave)
+	prop_ctr "$id" rslave
+	wait_for 5 seen_inside "$PID" /shared/from-host || fail "rslave: a host mount did not reach the container"
+	seen_on_host "$T/shared/from-inside" && fail "rslave: a mount made inside reached the host"
+	[[ $(fields_of "$PID" /) != *shared:* ]] || fail "rslave: / is shared ('$(fields_of "$PID" /)')"
+}
+
+test_rootfs_propagation_private() {
+	local id
+	id=$(cid rprivate)
+	prop_ctr "$id" rprivate
+	! wait_for 1 seen_inside "$PID" /shared/from-host || fail "rprivate: a host mount reached the container"
+	seen_on_host "$T/shared/from-inside" && fail "rprivate: a mount made inside reached the host"
+	assert_eq "" "$(fields_of "$PID" /shared | tr -d ' ')" "rprivate: propagation of /shared"
+}
+
+test_rootfs_propagation_unbindable() {
+	local p id
+	for p in unbindable runbindable; do
+		mk_bundle
+		cfg '.linux.rootfsPropagation = $p' --arg p "$p"
+		id=$(cid "$p")
+		created "$id" 'grep -E "^([^ ]+ ){4}/ " /proc/self/mountinfo'
+		[[ $(fields_of "$PID" /) == *unbindable* ]] || fail "$p: / is '$(fields_of "$PID" /)'"
+		finish "$id"
+		assert_contains "$OUT" unbindable "$p: / inside the container"
+	done
+	[[ -z $(our_host_mounts) ]] || fail "mounts left on the host: $(our_host_mounts)"
+}
