@@ -15,6 +15,7 @@
 #include "runtime/error.hpp"
 #include "runtime/proc.hpp"
 #include "runtime/safe_path.hpp"
+#include "runtime/tmpcopyup.hpp"
 
 namespace myrt {
 
@@ -163,9 +164,9 @@ void set_attrs(int fd, const MountAttrs& a, bool recursive, const std::string& w
 
 namespace {
 
-// The options of a bind mount apply to the top mount only (as mount(8) and runc); the
+// The plain options apply to the top mount only (for a bind: as mount(8) and runc); the
 // r-prefixed ones to the whole tree.
-void set_bind_attrs(int fd, const MountOptions& o, const std::string& what) {
+void set_mount_attrs(int fd, const MountOptions& o, const std::string& what) {
     set_attrs(fd, o.attr, false, what);
     set_attrs(fd, o.rattr, true, what);
 }
@@ -178,7 +179,7 @@ void bind_mount(const std::string& source, int target_fd, const MountOptions& o,
     if (o.recursive) tree_flags |= AT_RECURSIVE;
     UniqueFd tree(static_cast<int>(::syscall(SYS_open_tree, AT_FDCWD, source.c_str(), tree_flags)));
     if (!tree) throw_errno(what + ": bind \"" + source + "\"");
-    set_bind_attrs(tree.get(), o, what);
+    set_mount_attrs(tree.get(), o, what);
     if (::syscall(SYS_move_mount, tree.get(), "", target_fd, "",
                   MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
         throw_errno(what + ": attach bind mount");
@@ -210,6 +211,10 @@ MountOptions parse_mount_options(const std::vector<std::string>& options) {
         if (opt == "bind" || opt == "rbind") {
             o.bind = true;
             o.recursive = o.recursive || opt == "rbind";
+            continue;
+        }
+        if (opt == "tmpcopyup") {
+            o.copy_up = true;
             continue;
         }
         if (unsigned long p = propagation_flags(opt)) {
@@ -251,13 +256,31 @@ void refuse_superblock_options(const spec::Mount& m, const MountOptions& o,
 void remount(const MountOptions& o, const std::string& type, const std::string& source,
              int target_fd, const std::string& what) {
     if (o.bind) {
-        set_bind_attrs(target_fd, o, what);
+        set_mount_attrs(target_fd, o, what);
         return;
     }
     if (::mount(source.c_str(), fd_path(target_fd).c_str(), type.c_str(), o.flags | MS_REMOUNT,
                 o.data.empty() ? nullptr : o.data.c_str()) < 0)
         throw_errno(what + ": remount " + type);
     set_attrs(target_fd, o.rattr, true, what);
+}
+
+void mount_new(const MountOptions& o, const std::string& type, const std::string& source,
+               int target_fd, unsigned long flags, const std::string& what) {
+    if (::mount(source.c_str(), fd_path(target_fd).c_str(), type.c_str(), flags,
+                o.data.empty() ? nullptr : o.data.c_str()) < 0)
+        throw_errno(what + ": mount " + type);
+}
+
+// tmpcopyup: the tmpfs is mounted writable over the directory and filled from what it now
+// hides (target_fd still names that directory); "ro" is applied afterwards by the caller.
+void mount_copied_up(const MountContext& ctx, const spec::Mount& m, const MountOptions& o,
+                     const std::string& source, int target_fd, const std::string& what) {
+    UniqueFd below(::openat(target_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!below) throw_errno(what + ": tmpcopyup: open the directory");
+    mount_new(o, "tmpfs", source, target_fd, o.flags & ~MS_RDONLY, what);
+    UniqueFd top = open_in_root(ctx.root_fd, m.destination, O_RDONLY | O_DIRECTORY);
+    copy_up(below.get(), top.get(), what + ": tmpcopyup");
 }
 
 UniqueFd open_target(const MountContext& ctx, const spec::Mount& m, bool create, bool directory,
@@ -279,6 +302,8 @@ void do_mount(const MountContext& ctx, const spec::Mount& m, size_t index) {
     if (type == "bind") o.bind = true;
     std::string source = m.source.value_or(type);
     bool remounting = o.flags & MS_REMOUNT;
+    if (o.copy_up && (type != "tmpfs" || remounting || o.bind))
+        throw Error(what + ": tmpcopyup needs a new tmpfs mount (type \"tmpfs\")", EINVAL);
 
     bool directory = true;
     if (o.bind) {
@@ -306,11 +331,13 @@ void do_mount(const MountContext& ctx, const spec::Mount& m, size_t index) {
     } else if (type == "cgroup" || type == "cgroup2") {
         mount_cgroup(ctx, m, o, target.get(), what);
     } else {
-        if (::mount(source.c_str(), fd_path(target.get()).c_str(), type.c_str(),
-                    o.flags, o.data.empty() ? nullptr : o.data.c_str()) < 0)
-            throw_errno(what + ": mount " + type);
-        // Reopen: the descriptor taken before mounting points below the new mount.
-        set_attrs(open_in_root(ctx.root_fd, m.destination, O_PATH).get(), o.rattr, true, what);
+        if (o.copy_up)
+            mount_copied_up(ctx, m, o, source, target.get(), what);
+        else
+            mount_new(o, type, source, target.get(), o.flags, what);
+        // Reopen: the descriptor taken before mounting points below the new mount. The
+        // attributes again: mount(2) has no flag for some (norelatime is strictatime).
+        set_mount_attrs(open_in_root(ctx.root_fd, m.destination, O_PATH).get(), o, what);
     }
     set_propagation(ctx.root_fd, m.destination, o.propagation, what);
 }

@@ -26,6 +26,7 @@ struct MountOptions {
     unsigned long propagation = 0;  // MS_PRIVATE|MS_SHARED|MS_SLAVE|MS_UNBINDABLE [|MS_REC]
     bool bind = false;
     bool recursive = false;         // rbind
+    bool copy_up = false;           // tmpcopyup
     MountAttrs attr;                // ro, nosuid, noatime...: the mount itself
     MountAttrs rattr;               // rro, rnosuid, rnoatime...: it and every submount
     std::string data;               // filesystem-specific options, comma separated

@@ -121,13 +121,15 @@ test_superblock_flags() {
 	cfg '.mounts += [
 		{"destination": "/sb", "type": "tmpfs", "source": "tmpfs",
 		 "options": ["sync", "dirsync", "silent", "loud", "lazytime", "nolazytime", "size=1m"]},
-		{"destination": "/iv", "type": "tmpfs", "source": "tmpfs", "options": ["noiversion", "size=1m"]}]'
+		{"destination": "/iv", "type": "tmpfs", "source": "tmpfs", "options": ["iversion", "noiversion", "size=1m"]},
+		{"destination": "/st", "type": "tmpfs", "source": "tmpfs", "options": ["norelatime", "size=1m"]}]'
 	local id sb
 	id=$(cid sb)
 	created "$id" 'echo ok > /sb/f && cat /sb/f'
 	sb=$(awk '$5 == "/sb" { print $NF }' "/proc/$PID/mountinfo")
 	has_opt "$sb" sync && has_opt "$sb" dirsync || fail "tmpfs sync,dirsync: superblock options '$sb'"
 	! has_opt "$sb" lazytime || fail "tmpfs lazytime,nolazytime: superblock options '$sb'"
+	assert_opts "$PID" /st -relatime -noatime # norelatime: strictatime
 	finish "$id"
 	assert_eq ok "$OUT" "write on a sync,dirsync tmpfs"
 	# A bind mount shares its superblock: sync there is refused, naming the mount.
@@ -266,4 +268,35 @@ test_rootfs_propagation_unbindable() {
 		assert_contains "$OUT" unbindable "$p: / inside the container"
 	done
 	[[ -z $(our_host_mounts) ]] || fail "mounts left on the host: $(our_host_mounts)"
+}
+
+test_tmpcopyup() {
+	mk_bundle --copy-rootfs
+	local d=$BUNDLE/rootfs/opt/data
+	mkdir -p "$d/sub"
+	echo one >"$d/f"
+	echo two >"$d/sub/g"
+	chmod 640 "$d/f"
+	chown 1000:1000 "$d/sub/g"
+	ln -s /etc/hostname "$d/link"
+	cfg '.mounts += [
+		{"destination": "/opt/data", "type": "tmpfs", "source": "tmpfs", "options": ["tmpcopyup", "size=1m"]},
+		{"destination": "/opt/ro", "type": "tmpfs", "source": "tmpfs", "options": ["tmpcopyup", "ro", "size=1m"]}]'
+	cp -a "$d" "$BUNDLE/rootfs/opt/ro"
+	local id
+	id=$(cid copyup)
+	created "$id" 'cat /opt/data/f /opt/data/sub/g; stat -c "%a %u" /opt/data/f /opt/data/sub/g; readlink /opt/data/link; echo new > /opt/data/new && echo wrote; cat /opt/ro/sub/g; touch /opt/ro/x 2>&1'
+	[[ $(awk '$5 == "/opt/data" { print $9 }' "/proc/$PID/mountinfo") == tmpfs ]] ||
+		fail "no tmpfs on /opt/data in the init's mountinfo"
+	assert_opts "$PID" /opt/ro +ro
+	finish "$id"
+	assert_eq "one
+two
+640 0
+644 1000
+/etc/hostname
+wrote
+two" "$(grep -v 'Read-only' <<<"$OUT")" "contents of the tmpfs copied up"
+	assert_contains "$OUT" "Read-only file system" "write into a ro tmpcopyup tmpfs"
+	[[ ! -e $d/new ]] || fail "a write into the tmpfs reached the rootfs below it"
 }

@@ -5,6 +5,7 @@
 
 #include <fcntl.h>
 #include <linux/capability.h>
+#include <linux/mount.h>
 #include <sched.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
@@ -139,6 +140,36 @@ BOOST_AUTO_TEST_CASE(runtime_only_options_are_not_data) {
     check_options({"mode=755", "tmpcopyup", "size=1m"}, {.data = "mode=755,size=1m"});
     check_options({"idmap", "ridmap", "defaults", "x-mount.mkdir", "x-anything=1", "uid=1"},
                   {.data = "uid=1"});
+}
+
+BOOST_AUTO_TEST_CASE(recursive_attributes) {
+    MountOptions o = parse_mount_options({"rbind", "ro", "rro", "rnosuid", "rsuid", "rnoatime",
+                                          "rexec", "rnosymfollow", "remount"});
+    BOOST_TEST(o.attr.set == MOUNT_ATTR_RDONLY);
+    BOOST_TEST(o.rattr.set == (MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSYMFOLLOW));
+    BOOST_TEST(o.rattr.clr == (MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC));
+    BOOST_TEST(o.rattr.atime.value_or(~0ULL) == MOUNT_ATTR_NOATIME);
+    BOOST_TEST(o.flags == (MS_RDONLY | MS_REMOUNT));  // rro is not a mount(2) flag
+    BOOST_TEST(o.data.empty());
+}
+
+BOOST_AUTO_TEST_CASE(atime_modes) {
+    BOOST_TEST(parse_mount_options({"noatime", "atime"}).attr.atime.value_or(~0ULL) ==
+               MOUNT_ATTR_RELATIME);
+    BOOST_TEST(parse_mount_options({"norelatime"}).attr.atime.value_or(~0ULL) ==
+               MOUNT_ATTR_STRICTATIME);
+    BOOST_TEST(parse_mount_options({"strictatime", "noatime"}).flags == MS_NOATIME);
+    BOOST_TEST(parse_mount_options({"rstrictatime", "rnostrictatime"}).rattr.atime.value_or(~0ULL) ==
+               MOUNT_ATTR_RELATIME);
+    BOOST_TEST(!parse_mount_options({"ro"}).attr.atime);
+}
+
+BOOST_AUTO_TEST_CASE(superblock_flags_are_not_data) {
+    MountOptions o = parse_mount_options({"iversion", "lazytime", "silent", "loud", "tmpcopyup"});
+    BOOST_TEST(o.flags == (MS_I_VERSION | MS_LAZYTIME));
+    BOOST_TEST(o.clear == MS_SILENT);
+    BOOST_TEST(o.copy_up);
+    BOOST_TEST(o.data.empty());
 }
 
 BOOST_AUTO_TEST_SUITE_END()
