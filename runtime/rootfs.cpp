@@ -213,7 +213,7 @@ std::string unescape_mountinfo(std::string_view s) {
 // a user namespace mount a bare procfs when every procfs in the namespace is fully visible:
 // the host's would be, and the container would see past its masked paths. So each full
 // proc or sysfs outside the rootfs is detached first (covered by a tmpfs where that is not
-// allowed), as runc does. "/" is already a slave or private mount: nothing reaches the host.
+// allowed), as runc does; each made a slave first, so that nothing reaches the host.
 void hide_host_proc_and_sys(const std::string& rootfs) {
     std::vector<std::string> targets;
     FILE* f = ::fopen("/proc/self/mountinfo", "re");
@@ -235,6 +235,11 @@ void hide_host_proc_and_sys(const std::string& rootfs) {
     ::free(line);
     ::fclose(f);
     for (const auto& mp : targets) {
+        // Slave first: with rootfsPropagation shared, the detach would reach the host.
+        if (::mount(nullptr, mp.c_str(), nullptr, MS_SLAVE | MS_REC, nullptr) < 0) {
+            if (errno == ENOENT) continue;  // gone with a parent detached before
+            throw_errno("make " + mp + " slave");
+        }
         if (::umount2(mp.c_str(), MNT_DETACH) == 0 || errno == ENOENT) continue;
         if (errno != EINVAL && errno != EPERM) throw_errno("detach " + mp);
         if (::mount("tmpfs", mp.c_str(), "tmpfs", MS_RDONLY, "size=0") < 0 && errno != ENOENT)
