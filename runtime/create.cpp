@@ -15,6 +15,7 @@
 #include "runtime/cgroup.hpp"
 #include "runtime/container.hpp"
 #include "runtime/error.hpp"
+#include "runtime/devices.hpp"
 #include "runtime/hooks.hpp"
 #include "runtime/init.hpp"
 #include "runtime/log.hpp"
@@ -170,6 +171,30 @@ void check_mounts(const spec::Config& config) {
     }
 }
 
+// No mount namespace: the container runs in the caller's (runtime.md: a namespace not
+// listed is inherited), chrooted into the rootfs. Nothing may be mounted or created there,
+// since it would be on the host: what needs that is refused, naming it.
+void check_without_mount_namespace(const Bundle& b, const CreateOptions& options) {
+    const spec::Config& c = b.config;
+    auto refuse = [](const std::string& what) {
+        throw Error(what + ": needs a mount namespace of the container's own (without one it "
+                           "would change the host)", EINVAL);
+    };
+    if (!c.mounts.empty()) refuse("mounts[0] (" + c.mounts[0].destination + ")");
+    if (c.root && c.root->readonly) refuse("root.readonly");
+    if (c.process && c.process->terminal) refuse("process.terminal");
+    if (options.no_pivot) refuse("--no-pivot");
+    if (c.linux) {
+        const spec::Linux& l = *c.linux;
+        if (!l.maskedPaths.empty()) refuse("linux.maskedPaths");
+        if (!l.readonlyPaths.empty()) refuse("linux.readonlyPaths");
+        if (!l.devices.empty()) refuse("linux.devices");
+        if (!l.sysctl.empty()) refuse("linux.sysctl");
+        if (l.rootfsPropagation) refuse("linux.rootfsPropagation");
+    }
+    check_image_has_default_devices(b.rootfs);
+}
+
 // The record as create starts it: status "creating", no init yet, and no annotations
 // (they can be large and recovery needs none of them).
 spec::ContainerRecord first_record(const std::string& id, const Bundle& b, bool systemd_cgroup) {
@@ -264,7 +289,7 @@ pid_t Runtime::create(const std::string& id, const CreateOptions& options) {
         throw Error("process.terminal is true but no --console-socket was given", EINVAL);
     static const std::vector<spec::Namespace> no_namespaces;
     NamespacePlan ns = plan_namespaces(b.config.linux ? b.config.linux->namespaces : no_namespaces);
-    if (!ns.has("mount")) throw Error("linux.namespaces: a mount namespace is required", EINVAL);
+    if (!ns.has("mount")) check_without_mount_namespace(b, options);
     if (ns.new_user && (b.config.linux->uidMappings.empty() || b.config.linux->gidMappings.empty()))
         throw Error("linux.uidMappings and linux.gidMappings: a new user namespace needs both",
                     EINVAL);

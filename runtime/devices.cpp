@@ -99,6 +99,18 @@ void make_node(int root_fd, const spec::Device& d, bool in_userns) {
 
 }  // namespace
 
+void check_image_has_default_devices(const std::string& rootfs) {
+    for (const auto& d : default_devices()) {
+        struct stat st {};
+        bool ok = ::lstat((rootfs + d.path).c_str(), &st) == 0 && S_ISCHR(st.st_mode) &&
+                  st.st_rdev == device_number(d);
+        if (!ok)
+            throw Error("linux.namespaces: without a mount namespace the image must have the "
+                        "default devices itself, and " + d.path + " is missing or not " +
+                        "the right device", ENODEV);
+    }
+}
+
 void create_devices(int root_fd, const std::vector<spec::Device>& devices, bool in_userns,
                     bool with_defaults) {
     if (with_defaults) {

@@ -119,6 +119,7 @@ struct ExecChild {
     // namespace (the user namespace gives it the right) and forks the real process there.
     bool fork_after_join;
     std::vector<int> cgroup_fds;  // for join_cgroup_self(), see clone_in_cgroup()
+    pid_t init_pid = 0;           // as the host sees it
 };
 
 // The intermediate reports the real process's pid and exits; the real process goes on only
@@ -164,8 +165,18 @@ void fork_in_container(const SyncChannel& sync) {
         sync.expect(SyncType::go);
         // One setns() on the pidfd enters every namespace at once, user namespace first, and
         // cannot be fooled by a recycled pid. It also moves us to the container's root.
+        // A container in our own mount namespace is only chrooted: its root is found
+        // through init before the pid namespace hides the host's /proc view of it.
+        UniqueFd init_root;
+        if (!(c.join_flags & CLONE_NEWNS)) {
+            init_root.reset(::open(("/proc/" + std::to_string(c.init_pid) + "/root").c_str(),
+                                   O_PATH | O_DIRECTORY | O_CLOEXEC));
+            if (!init_root) throw_errno("open the container's root");
+        }
         if (c.join_flags && ::setns(c.pidfd, c.join_flags) < 0)
             throw_errno("join the container's namespaces");
+        if (init_root && (::fchdir(init_root.get()) < 0 || ::chroot(".") < 0 || ::chdir("/") < 0))
+            throw_errno("chroot into the container's root");
         ::close(c.pidfd);
         if (c.fork_after_join) fork_in_container(sync);
         apply_rlimits(p.rlimits);
@@ -254,7 +265,8 @@ int Runtime::exec(const std::string& id, const ExecOptions& o) {
     const spec::MemoryPolicy* memory_policy =
         config.linux && config.linux->memoryPolicy ? &*config.linux->memoryPolicy : nullptr;
     ExecChild child{&proc, std::nullopt, std::nullopt, memory_policy, pidfd.get(), join, -1, -1, o.preserve_fds,
-                    options_.rootless && (join & CLONE_NEWUSER) && (join & CLONE_NEWPID), {}};
+                    options_.rootless && (join & CLONE_NEWUSER) && (join & CLONE_NEWPID), {},
+                    r.state.pid};
     if (proc.capabilities) {
         child.caps = resolve_capabilities(*proc.capabilities);
         if (!(join & CLONE_NEWUSER)) check_grantable(*child.caps);

@@ -120,7 +120,10 @@ void setup_rootfs(InitContext& ctx, const SyncChannel& sync, const std::string& 
     const spec::Config& cfg = *ctx.config;
     RootfsOptions ro{ctx.rootfs, ctx.no_pivot, ctx.namespaces->new_cgroup,
                      ctx.namespaces->new_user || ctx.namespaces->has("user"), ctx.bundle};
-    prepare_rootfs(cfg, ro);
+    // Without a mount namespace of its own (create checked there is nothing to mount) the
+    // container is only chrooted: the caller's mounts are the host's.
+    bool own_mounts = ctx.namespaces->has("mount");
+    if (own_mounts) prepare_rootfs(cfg, ro);
     if (cfg.process) {
         UniqueFd root(::open(ctx.rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
         if (!root) throw_errno("open rootfs");
@@ -135,8 +138,12 @@ void setup_rootfs(InitContext& ctx, const SyncChannel& sync, const std::string& 
         if (::chdir(ctx.rootfs.c_str()) < 0) throw_errno("chdir to rootfs");
         run_hooks(cfg.hooks->createContainer, "createContainer", state_seen_inside(state, nullptr));
     }
-    enter_rootfs(ro);
-    finalize_rootfs(cfg);
+    if (own_mounts) {
+        enter_rootfs(ro);
+        finalize_rootfs(cfg);
+    } else if (::chdir(ctx.rootfs.c_str()) < 0 || ::chroot(".") < 0 || ::chdir("/") < 0) {
+        throw_errno("chroot into the rootfs");
+    }
     if (cfg.process && cfg.process->terminal) {
         const spec::User& u = cfg.process->user;
         setup_container_terminal(ctx.console_fd, cfg.process->consoleSize, u.uid, true);

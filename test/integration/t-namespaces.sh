@@ -204,3 +204,43 @@ monotonic 8640000 0" "$offs" "/proc/self/timens_offsets inside"
 	((up >= 8640000 + host_up - 5 && up <= 8640000 + host_up + 60)) ||
 		fail "uptime inside $up, host $host_up: boottime offset 8640000 not applied"
 }
+
+# No mount namespace in the config: runtime.md says a namespace not listed is inherited, so
+# the container runs in the caller's mount namespace, chrooted into its rootfs, and nothing
+# of the host changes (no mount made, nothing created in the image). What would need a
+# mount (mounts, masked paths, a terminal...) is refused naming it; runc 1.1.5 instead
+# mounts the config's /proc, /dev... onto the host. Issue 14 item 2.
+test_no_mount_namespace_runs_chrooted() {
+	mk_bundle --copy-rootfs
+	local n
+	for n in null zero full random urandom; do
+		mknod -m 666 "$BUNDLE/rootfs/dev/$n" c 1 "$(case $n in null) echo 3 ;; zero) echo 5 ;; full) echo 7 ;; random) echo 8 ;; urandom) echo 9 ;; esac)"
+	done
+	mknod -m 666 "$BUNDLE/rootfs/dev/tty" c 5 0
+	cfg '.linux.namespaces |= map(select(.type != "mount"))'
+	set_args true
+	local id before
+	id=$(cid refused)
+	rt create --bundle "$BUNDLE" "$id" >"$T/out" 2>"$T/err" </dev/null
+	RC=$?
+	assert_nonzero "create without a mount namespace but with mounts"
+	is_myrt && assert_contains "$(cat "$T/err")" "mounts[0]"
+	cfg '.mounts = [] | del(.linux.maskedPaths, .linux.readonlyPaths)'
+	set_args sh -c 'ls /; readlink /proc/self/ns/mnt 2>/dev/null; echo done'
+	before=$(wc -l </proc/self/mountinfo)
+	run_ctr "$(cid chroot)"
+	assert_rc 0 "run without a mount namespace (stderr: $ERR)"
+	assert_contains "$OUT" "linuxrc" "the container sees its rootfs as /"
+	assert_contains "$OUT" done
+	assert_eq "$before" "$(wc -l </proc/self/mountinfo)" "mounts on the host"
+	[[ -z $(our_host_mounts) ]] || fail "mounts left on the host: $(our_host_mounts)"
+	# exec joins the chroot too
+	set_args sleep 1000
+	id=$(cid chrootexec)
+	create_ok "$id"
+	start_ok "$id"
+	rt exec "$id" ls / >"$T/out" 2>"$T/err" </dev/null || fail "exec: $(cat "$T/err")"
+	assert_contains "$(cat "$T/out")" linuxrc "exec sees the container's rootfs as /"
+	delete_ok "$id" --force
+	assert_no_leftovers "$id"
+}
