@@ -41,12 +41,13 @@ std::optional<spec::Hooks> stored_hooks(const ContainerDir& dir) {
     }
 }
 
-// Whether pid is in the container's pid namespace. A process we may not inspect (not
-// dumpable, e.g. init before its exec, seen by a rootless caller) counts: only root can
-// be denied nothing, and a rootless caller can signal only its own processes anyway.
+// Whether pid is in the container's pid namespace or one nested in it (a sandbox the
+// container made). A process we may not inspect (not dumpable, e.g. init before its exec,
+// seen by a rootless caller) counts: only root can be denied nothing, and a rootless
+// caller can signal only its own processes anyway.
 bool in_pid_ns(pid_t pid, const spec::ContainerRecord& r) {
-    uint64_t ns = pid_namespace_of(pid);
-    return ns == r.pid_ns || (ns == 0 && ::geteuid() != 0);
+    int within = pid_within_namespace(pid, r.pid_ns);
+    return within == 1 || (within == -1 && ::geteuid() != 0);
 }
 
 // A pidfd is taken first and the start time checked after, so the signal can only ever
@@ -69,6 +70,10 @@ UniqueFd open_init(const spec::ContainerRecord& r) {
 std::vector<pid_t> container_pids(const Cgroup* cg, const spec::ContainerRecord& r) {
     std::vector<pid_t> out;
     if (!cg || r.pid_ns == 0) return out;
+    // A pid namespace of the container's own died with its init, and the kernel reuses its
+    // inode number: one with that number now is someone else's.
+    if (r.pid_ns != pid_namespace_of(::getpid()) && !process_alive(r.state.pid, r.pid_start_time))
+        return out;
     for (pid_t pid : cg->pids())
         if (in_pid_ns(pid, r)) out.push_back(pid);
     return out;
@@ -76,7 +81,13 @@ std::vector<pid_t> container_pids(const Cgroup* cg, const spec::ContainerRecord&
 
 // SIGKILLs the container's processes (init first) and waits, briefly, until they are gone.
 void kill_container(Cgroup* cg, const spec::ContainerRecord& r, int init_pidfd) {
-    if (cg && cg->frozen()) cg->freeze(false);  // a frozen process cannot die (v1)
+    // A frozen process cannot die (v1). A cgroup frozen from above cannot be thawed here:
+    // the kill goes on all the same rather than leaving the container behind.
+    try {
+        if (cg && cg->frozen()) cg->freeze(false);
+    } catch (const Error& e) {
+        log::warn(std::string("container ") + r.state.id + ": " + e.what());
+    }
     if (init_pidfd >= 0) ::syscall(SYS_pidfd_send_signal, init_pidfd, SIGKILL, nullptr, 0);
     for (int i = 0; i < 400; ++i) {
         auto pids = container_pids(cg, r);
@@ -213,7 +224,7 @@ void Runtime::destroy(ContainerDir& dir, const spec::ContainerRecord& r, bool ki
     try {
         cg = cgroup_from_record(r);
     } catch (const Error& e) {
-        log::warn(e.what() + std::string(": its cgroup is left alone"));  // forged or garbled
+        log::warn("container " + r.state.id + ": " + e.what() + ": its cgroup is left alone");
     }
     UniqueFd pidfd = kill_first ? open_init(r) : UniqueFd();
     // Even a stopped container may have left processes (it had no pid namespace of its own).

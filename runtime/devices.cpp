@@ -74,6 +74,13 @@ bool existing_matches(int dir, const std::string& name, const spec::Device& d, b
         throw Error("a file that is not this device already exists at " + d.path, EEXIST);
     struct statfs fs {};
     *on_tmpfs = ::fstatfs(dir, &fs) == 0 && fs.f_type == TMPFS_MAGIC;
+    // The image's own node is kept as it is: a mode or owner asked for that it lacks
+    // cannot be given without changing the image, so it is an error, not a silent skip.
+    bool mode_ok = !d.fileMode || (st.st_mode & 07777) == (*d.fileMode & 07777);
+    bool owner_ok = (!d.uid || st.st_uid == *d.uid) && (!d.gid || st.st_gid == *d.gid);
+    if (!*on_tmpfs && (!mode_ok || !owner_ok))
+        throw Error("the image's device node at " + d.path + " has another mode or owner than "
+                    "asked for (the image is not changed)", EEXIST);
     return true;
 }
 

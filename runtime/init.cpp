@@ -119,7 +119,8 @@ std::string state_seen_inside(const std::string& state, const char* status) {
 void setup_rootfs(InitContext& ctx, const SyncChannel& sync, const std::string& state) {
     const spec::Config& cfg = *ctx.config;
     RootfsOptions ro{ctx.rootfs, ctx.no_pivot, ctx.namespaces->new_cgroup,
-                     ctx.namespaces->new_user || ctx.namespaces->has("user"), ctx.bundle};
+                     ctx.namespaces->new_user || ctx.namespaces->has("user"), ctx.bundle,
+                     (ctx.namespaces->clone_flags & CLONE_NEWNS) != 0};
     // Without a mount namespace of its own (create checked there is nothing to mount) the
     // container is only chrooted: the caller's mounts are the host's.
     bool own_mounts = ctx.namespaces->has("mount");

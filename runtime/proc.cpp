@@ -1,6 +1,8 @@
 #include "runtime/proc.hpp"
 
 #include <fcntl.h>
+#include <linux/nsfs.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <signal.h>
 #include <unistd.h>
@@ -86,6 +88,20 @@ uint64_t pid_namespace_of(pid_t pid) {
     struct stat st {};
     if (::stat(("/proc/" + std::to_string(pid) + "/ns/pid").c_str(), &st) < 0) return 0;
     return st.st_ino;
+}
+
+int pid_within_namespace(pid_t pid, uint64_t ns) {
+    UniqueFd fd(::open(("/proc/" + std::to_string(pid) + "/ns/pid").c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) return errno == EACCES || errno == EPERM ? -1 : 0;
+    for (int depth = 0; depth < 40; ++depth) {  // the kernel nests at most 32 deep
+        struct stat st {};
+        if (::fstat(fd.get(), &st) < 0) return 0;
+        if (st.st_ino == ns) return 1;
+        UniqueFd parent(::ioctl(fd.get(), NS_GET_PARENT));
+        if (!parent) return 0;  // the top, or outside what we may see
+        fd = std::move(parent);
+    }
+    return 0;
 }
 
 int parse_signal(std::string_view name) {

@@ -22,6 +22,9 @@ bool process_alive(pid_t pid, uint64_t start_time);
 
 // The inode of pid's pid namespace; 0 when the process is gone.
 uint64_t pid_namespace_of(pid_t pid);
+// 1 when pid lives in the pid namespace `ns` or one nested in it (as a sandbox in the
+// container makes), 0 when not, -1 when pid's namespace cannot be read (not dumpable).
+int pid_within_namespace(pid_t pid, uint64_t ns);
 
 // "TERM", "SIGTERM", "term", "15" -> 15. Throws Error("unknown signal \"X\"").
 int parse_signal(std::string_view name);

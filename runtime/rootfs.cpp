@@ -250,7 +250,7 @@ void hide_host_proc_and_sys(const std::string& rootfs) {
 }  // namespace
 
 void enter_rootfs(const RootfsOptions& options) {
-    if (options.no_pivot) hide_host_proc_and_sys(options.rootfs);
+    if (options.no_pivot && options.new_mount_ns) hide_host_proc_and_sys(options.rootfs);
     if (::chdir(options.rootfs.c_str()) < 0) throw_errno("chdir to rootfs");
     if (options.no_pivot) {
         // A shared "/" would hand the moved rootfs to its peers (the host's "/" with rshared).

@@ -14,6 +14,7 @@ struct RootfsOptions {
     bool new_cgroupns = false;
     bool in_userns = false;
     std::string bundle;        // absolute bundle directory
+    bool new_mount_ns = true;  // false: a joined one (possibly the host's): never detach in it
 };
 
 // In the new mount namespace, before pivot_root: propagation, rootfs bind, mounts, devices.

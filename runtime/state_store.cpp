@@ -115,7 +115,7 @@ const std::string& StateStore::root() const {
 void StateStore::ensure_root(bool create) const {
     if (root_.empty())
         throw Error("no state directory: XDG_RUNTIME_DIR is not set and /run/user/" +
-                        std::to_string(::geteuid()) + " is not yours; set XDG_RUNTIME_DIR or "
+                        std::to_string(::geteuid()) + " is missing or not yours; set XDG_RUNTIME_DIR or "
                         "pass --root",
                     EINVAL);
     if (create) mkdir_p(root_, 0700);
@@ -227,8 +227,10 @@ std::vector<std::string> StateStore::list_ids() const {
     std::vector<std::string> ids;
     root();
     if (!root_fd_) return ids;
-    DIR* dir = ::fdopendir(::dup(root_fd_.get()));
+    UniqueFd copy(::dup(root_fd_.get()));
+    DIR* dir = copy ? ::fdopendir(copy.get()) : nullptr;
     if (!dir) throw_errno("open " + root());
+    copy.release();  // the DIR owns it now
     ::rewinddir(dir);
     while (dirent* entry = ::readdir(dir)) {
         try {
@@ -283,8 +285,10 @@ std::optional<std::string> ContainerDir::read_text(const char* name) const {
 }
 
 void ContainerDir::remove() {
-    DIR* dir = ::fdopendir(::dup(fd_.get()));
+    UniqueFd copy(::dup(fd_.get()));
+    DIR* dir = copy ? ::fdopendir(copy.get()) : nullptr;
     if (dir) {
+        copy.release();  // the DIR owns it now
         ::rewinddir(dir);
         while (dirent* entry = ::readdir(dir)) {
             std::string_view name = entry->d_name;

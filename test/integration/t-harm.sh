@@ -253,11 +253,19 @@ test_device_never_replaces_image_file() {
 		assert_contains "$(cat "$T/a.err")" "linux.devices[0]"
 	fi
 	rt delete --force "$a" >/dev/null 2>&1
-	# The same device already there: kept, mode and all; the container can use it.
-	cfg '.linux.devices = [{"path": "/opt/null", "type": "c", "major": 1, "minor": 3, "fileMode": 438}]'
+	# The same device already there, as asked: kept; the container can use it.
+	cfg '.linux.devices = [{"path": "/opt/null", "type": "c", "major": 1, "minor": 3, "fileMode": 384}]'
 	set_args sh -c 'echo x >/opt/null && echo written'
 	run_ok "$(cid b)"
 	assert_eq written "$OUT"
+	# With another mode than asked for: refused (it cannot be given without changing the image).
+	if is_myrt; then
+		cfg '.linux.devices[0].fileMode = 438'
+		rt create --bundle "$BUNDLE" "$(cid c)" >"$T/c.out" 2>"$T/c.err" </dev/null
+		RC=$?
+		assert_nonzero "a device whose mode the image's node lacks"
+		assert_contains "$(cat "$T/c.err")" "linux.devices[0]"
+	fi
 	assert_eq "c 1 3 600" "$(stat -c '%F' "$BUNDLE/rootfs/opt/null" | sed 's/character special file/c/') $(stat -c '%t %T %a' "$BUNDLE/rootfs/opt/null")" "the image's node"
 }
 
