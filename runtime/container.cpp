@@ -123,6 +123,8 @@ Runtime::Runtime(RuntimeOptions options)
 }
 
 std::string Runtime::live_status(const ContainerDir* dir, const spec::ContainerRecord& r) const {
+    if (r.state.status == "creating" && r.state.pid == 0)  // no init yet: the creator tells
+        return process_alive(r.creator_pid, r.creator_start_time) ? "creating" : "stopped";
     if (!process_alive(r.state.pid, r.pid_start_time)) return "stopped";
     if (r.state.status == "creating") return "creating";  // only recovery.json so far
     std::string fifo = dir ? dir->file(kFifo) : store_.root() + "/" + r.state.id + "/" + kFifo;

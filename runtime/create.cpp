@@ -207,6 +207,8 @@ spec::ContainerRecord first_record(const std::string& id, const Bundle& b, bool 
     r.rootfs = b.rootfs;
     r.owner = ::getuid();
     r.systemd_cgroup = systemd_cgroup;
+    r.creator_pid = ::getpid();
+    r.creator_start_time = read_proc_stat(r.creator_pid).start_time;
     return r;
 }
 

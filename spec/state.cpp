@@ -29,6 +29,8 @@ void fields(V& v, S& r) {
     v.opt("namespace_paths", r.namespace_paths);
     v.opt("helper_pids", r.helper_pids);
     v.opt("systemd_cgroup", r.systemd_cgroup);
+    v.opt("creator_pid", r.creator_pid);
+    v.opt("creator_start_time", r.creator_start_time);
 }
 
 namespace {

@@ -75,6 +75,27 @@ test_create_killed_anywhere_is_recoverable() {
 	delete_ok "$id" --force
 }
 
+# A create that has not made its init yet is "creating" while its creator lives, and
+# "stopped" once the creator is gone (its record says who is creating it).
+test_creating_before_init_follows_the_creator() {
+	mk_bundle
+	local id=$(cid b) st
+	mkdir -m 0700 "$ROOT/$id"
+	sleep 1000 &
+	local creator=$! start
+	start=$(awk '{print $22}' "/proc/$creator/stat")
+	printf '{"state":{"ociVersion":"1.3.0","id":"%s","status":"creating","bundle":"%s"},"creator_pid":%d,"creator_start_time":%d}' \
+		"$id" "$BUNDLE" "$creator" "$start" >"$ROOT/$id/recovery.json"
+	st=$(rt list -f json | jq -r --arg i "$id" '.[] | select(.id == $i) | .status')
+	assert_eq creating "$st" "status while the creator lives"
+	kill -9 "$creator"
+	wait "$creator" 2>/dev/null
+	st=$(rt list -f json | jq -r --arg i "$id" '.[] | select(.id == $i) | .status')
+	assert_eq stopped "$st" "status once the creator is gone"
+	delete_ok "$id" --force
+	[[ ! -e $ROOT/$id ]] || fail "state dir left"
+}
+
 # A damaged state.json hides nothing: list shows the container (status unknown, the reason
 # on stderr) and delete --force ends its init and removes its cgroup and state.
 test_damaged_state_json_is_recoverable() {
