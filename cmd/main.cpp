@@ -14,7 +14,7 @@
 #include "runtime/error.hpp"
 #include "runtime/log.hpp"
 #include "runtime/process.hpp"
-#include "runtime/sealed_exe.hpp"
+#include "runtime/security/sealed_exe.hpp"
 #include "runtime/signals.hpp"
 
 namespace {

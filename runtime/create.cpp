@@ -12,14 +12,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "runtime/cgroup.hpp"
+#include "runtime/cgroup/cgroup.hpp"
 #include "runtime/container.hpp"
 #include "runtime/error.hpp"
-#include "runtime/devices.hpp"
+#include "runtime/fs/devices.hpp"
 #include "runtime/hooks.hpp"
 #include "runtime/init.hpp"
 #include "runtime/log.hpp"
-#include "runtime/lsm.hpp"
+#include "runtime/security/lsm.hpp"
 #include "runtime/network.hpp"
 #include "runtime/proc.hpp"
 #include "runtime/process.hpp"
@@ -419,7 +419,7 @@ pid_t Runtime::create(const std::string& id, const CreateOptions& options) {
             record.helper_pids = helpers;
             dir.write_recovery(record);
         }
-        if (m.type == SyncType::seccomp_listener && ctx.seccomp)  // see runtime/seccomp.hpp
+        if (m.type == SyncType::seccomp_listener && ctx.seccomp)  // see runtime/security/seccomp.hpp
             send_seccomp_listener(*ctx.seccomp, m.fd.get(), pid, creating);
         if (m.type == SyncType::run_hooks) {
             run_hooks(b.config.hooks->prestart, "prestart", creating);

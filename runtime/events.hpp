@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "runtime/cgroup.hpp"
+#include "runtime/cgroup/cgroup.hpp"
 
 namespace myrt {
 

@@ -12,17 +12,17 @@
 
 #include <charconv>
 
-#include "runtime/capabilities.hpp"
-#include "runtime/cgroup.hpp"
+#include "runtime/security/capabilities.hpp"
+#include "runtime/cgroup/cgroup.hpp"
 #include "runtime/container.hpp"
 #include "runtime/error.hpp"
 #include "runtime/log.hpp"
-#include "runtime/lsm.hpp"
+#include "runtime/security/lsm.hpp"
 #include "runtime/process.hpp"
 #include "runtime/process_attrs.hpp"
 #include "runtime/proc.hpp"
-#include "runtime/safe_path.hpp"
-#include "runtime/seccomp.hpp"
+#include "runtime/fs/safe_path.hpp"
+#include "runtime/security/seccomp.hpp"
 #include "runtime/signals.hpp"
 #include "runtime/sync.hpp"
 #include "runtime/terminal.hpp"
@@ -189,7 +189,7 @@ void fork_in_container(const SyncChannel& sync) {
         ::umask(p.user.umask.value_or(022));
         std::string path = find_executable(p);
         std::vector<std::string> env = process_environment(p);
-        // A notify filter goes in here, its listener to the runtime (runtime/seccomp.hpp);
+        // A notify filter goes in here, its listener to the runtime (runtime/security/seccomp.hpp);
         // a plain one in enter_process (init's order).
         bool notify = c.seccomp && c.seccomp->notify;
         if (notify) {

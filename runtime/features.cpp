@@ -3,10 +3,10 @@
 #include <initializer_list>
 #include <vector>
 
-#include "runtime/capabilities.hpp"
+#include "runtime/security/capabilities.hpp"
 #include "runtime/container.hpp"
 #include "runtime/log.hpp"
-#include "runtime/seccomp.hpp"
+#include "runtime/security/seccomp.hpp"
 
 namespace myrt {
 

@@ -12,15 +12,15 @@
 
 #include <algorithm>
 
-#include "runtime/cgroup.hpp"
+#include "runtime/cgroup/cgroup.hpp"
 #include "runtime/error.hpp"
 #include "runtime/hooks.hpp"
 #include "runtime/network.hpp"
 #include "runtime/process.hpp"
 #include "runtime/process_attrs.hpp"
 #include "runtime/proc.hpp"
-#include "runtime/rootfs.hpp"
-#include "runtime/safe_path.hpp"
+#include "runtime/fs/rootfs.hpp"
+#include "runtime/fs/safe_path.hpp"
 #include "runtime/signals.hpp"
 #include "runtime/sync.hpp"
 #include "runtime/terminal.hpp"
@@ -179,7 +179,7 @@ void close_inherited_fds(const InitContext& ctx) {
         if (::chdir("/") < 0) throw_errno("chdir /");  // the container's root
         run_hooks(cfg.hooks->startContainer, "startContainer", state_seen_inside(state, "created"));
     }
-    // A notify filter is in already (runtime/seccomp.hpp).
+    // A notify filter is in already (runtime/security/seccomp.hpp).
     bool plain = ctx.seccomp && !ctx.seccomp->notify;
     enter_process(proc, ctx.capabilities ? &*ctx.capabilities : nullptr,
                   plain ? &*ctx.seccomp : nullptr, ctx.preserve_fds);
@@ -216,7 +216,7 @@ void container_init(InitContext& ctx) {
         std::string path = find_executable(proc);
         std::vector<std::string> env = process_environment(proc);
         // SCMP_ACT_NOTIFY: the filter goes in now and its listener to the runtime, which
-        // passes it on to listenerPath (runtime/seccomp.hpp).
+        // passes it on to listenerPath (runtime/security/seccomp.hpp).
         if (ctx.seccomp && ctx.seccomp->notify) load_seccomp_notify(*ctx.seccomp, sync);
         sync.send(SyncType::ready);
         ::close(ctx.sync_fd);

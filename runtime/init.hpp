@@ -5,9 +5,9 @@
 #include <string>
 #include <vector>
 
-#include "runtime/capabilities.hpp"
+#include "runtime/security/capabilities.hpp"
 #include "runtime/namespaces.hpp"
-#include "runtime/seccomp.hpp"
+#include "runtime/security/seccomp.hpp"
 #include "spec/config.hpp"
 
 namespace myrt {

@@ -18,8 +18,8 @@
 #include "runtime/error.hpp"
 #include "runtime/fd.hpp"
 #include "runtime/proc.hpp"
-#include "runtime/safe_path.hpp"
-#include "runtime/seccomp.hpp"
+#include "runtime/fs/safe_path.hpp"
+#include "runtime/security/seccomp.hpp"
 #include "runtime/signals.hpp"
 
 namespace myrt {

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "runtime/capabilities.hpp"
+#include "runtime/security/capabilities.hpp"
 #include "spec/config.hpp"
 
 namespace myrt {

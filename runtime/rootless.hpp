@@ -7,7 +7,7 @@
 
 #include <memory>
 
-#include "runtime/cgroup.hpp"
+#include "runtime/cgroup/cgroup.hpp"
 #include "spec/config.hpp"
 
 namespace myrt {

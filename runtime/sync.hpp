@@ -19,7 +19,7 @@ enum class SyncType : uint32_t {
     hooks_done = 3,    // parent -> init
     ready = 4,         // init -> parent: set up, waiting for start
     error = 5,         // init -> parent: payload is the message, err the errno
-    // init -> parent: the SCMP_ACT_NOTIFY listener fd rides along (see runtime/seccomp.hpp)
+    // init -> parent: the SCMP_ACT_NOTIFY listener fd rides along (see runtime/security/seccomp.hpp)
     seccomp_listener = 6,
     // init -> parent: one of init's namespaces ("user", "net") for a helper such as
     // slirp4netns; init is not dumpable, so nobody else may open its /proc/<pid>/ns.

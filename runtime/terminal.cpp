@@ -16,7 +16,7 @@
 #include <cstring>
 
 #include "runtime/error.hpp"
-#include "runtime/safe_path.hpp"
+#include "runtime/fs/safe_path.hpp"
 #include "runtime/signals.hpp"
 #include "runtime/sync.hpp"
 

@@ -1,5 +1,5 @@
 // `update`: new resource limits for a live container's cgroup.
-#include "runtime/cgroup.hpp"
+#include "runtime/cgroup/cgroup.hpp"
 #include "runtime/container.hpp"
 #include "runtime/error.hpp"
 

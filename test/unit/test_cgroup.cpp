@@ -19,9 +19,9 @@
 #include <vector>
 
 #include "errors.hpp"
-#include "runtime/cgroup.hpp"
-#include "runtime/cgroup_devices.hpp"
-#include "runtime/cgroup_fs.hpp"
+#include "runtime/cgroup/cgroup.hpp"
+#include "runtime/cgroup/cgroup_devices.hpp"
+#include "runtime/cgroup/cgroup_fs.hpp"
 #include "runtime/error.hpp"
 #include "runtime/events.hpp"
 #include "runtime/proc.hpp"

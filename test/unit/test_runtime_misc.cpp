@@ -18,10 +18,10 @@
 #include <vector>
 
 #include "errors.hpp"
-#include "runtime/capabilities.hpp"
+#include "runtime/security/capabilities.hpp"
 #include "runtime/default_spec.hpp"
 #include "runtime/error.hpp"
-#include "runtime/mounts.hpp"
+#include "runtime/fs/mounts.hpp"
 #include "runtime/namespaces.hpp"
 #include "runtime/sync.hpp"
 #include "runtime_helpers.hpp"

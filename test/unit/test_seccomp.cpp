@@ -21,7 +21,7 @@
 
 #include "errors.hpp"
 #include "runtime/error.hpp"
-#include "runtime/seccomp.hpp"
+#include "runtime/security/seccomp.hpp"
 #include "runtime/sync.hpp"
 #include "runtime_helpers.hpp"
 #include "spec/config.hpp"

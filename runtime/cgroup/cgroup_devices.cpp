@@ -1,4 +1,4 @@
-#include "runtime/cgroup_devices.hpp"
+#include "runtime/cgroup/cgroup_devices.hpp"
 
 #include <fcntl.h>
 #include <sys/syscall.h>

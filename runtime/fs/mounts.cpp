@@ -1,4 +1,4 @@
-#include "runtime/mounts.hpp"
+#include "runtime/fs/mounts.hpp"
 
 #include <fcntl.h>
 #include <linux/mount.h>
@@ -11,11 +11,11 @@
 #include <array>
 #include <cstring>
 
-#include "runtime/cgroup.hpp"
+#include "runtime/cgroup/cgroup.hpp"
 #include "runtime/error.hpp"
 #include "runtime/proc.hpp"
-#include "runtime/safe_path.hpp"
-#include "runtime/tmpcopyup.hpp"
+#include "runtime/fs/safe_path.hpp"
+#include "runtime/fs/tmpcopyup.hpp"
 
 namespace myrt {
 

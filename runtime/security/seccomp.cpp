@@ -1,4 +1,4 @@
-#include "runtime/seccomp.hpp"
+#include "runtime/security/seccomp.hpp"
 
 #include <linux/seccomp.h>
 #include <sched.h>

@@ -1,4 +1,4 @@
-#include "runtime/rootfs.hpp"
+#include "runtime/fs/rootfs.hpp"
 
 #include <fcntl.h>
 #include <linux/mount.h>
@@ -11,11 +11,11 @@
 #include <cstdio>
 #include <cstring>
 
-#include "runtime/devices.hpp"
+#include "runtime/fs/devices.hpp"
 #include "runtime/error.hpp"
-#include "runtime/mounts.hpp"
+#include "runtime/fs/mounts.hpp"
 #include "runtime/proc.hpp"
-#include "runtime/safe_path.hpp"
+#include "runtime/fs/safe_path.hpp"
 
 namespace myrt {
 

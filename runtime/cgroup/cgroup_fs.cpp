@@ -1,4 +1,4 @@
-#include "runtime/cgroup_fs.hpp"
+#include "runtime/cgroup/cgroup_fs.hpp"
 
 #include <dirent.h>
 #include <fcntl.h>

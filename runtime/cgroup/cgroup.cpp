@@ -1,4 +1,4 @@
-#include "runtime/cgroup.hpp"
+#include "runtime/cgroup/cgroup.hpp"
 
 #include <fcntl.h>
 
@@ -11,7 +11,7 @@
 #include <algorithm>
 #include <csignal>
 
-#include "runtime/cgroup_drivers.hpp"
+#include "runtime/cgroup/cgroup_drivers.hpp"
 #include "runtime/error.hpp"
 
 namespace myrt {

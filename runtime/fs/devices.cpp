@@ -1,4 +1,4 @@
-#include "runtime/devices.hpp"
+#include "runtime/fs/devices.hpp"
 
 #include <fcntl.h>
 #include <linux/magic.h>
@@ -11,7 +11,7 @@
 #include <array>
 
 #include "runtime/error.hpp"
-#include "runtime/safe_path.hpp"
+#include "runtime/fs/safe_path.hpp"
 
 namespace myrt {
 

@@ -5,7 +5,7 @@
 #include <memory>
 #include <string>
 
-#include "runtime/cgroup.hpp"
+#include "runtime/cgroup/cgroup.hpp"
 
 namespace myrt {
 

@@ -1,4 +1,4 @@
-#include "runtime/lsm.hpp"
+#include "runtime/security/lsm.hpp"
 
 #include <unistd.h>
 

@@ -8,9 +8,9 @@
 #include <cstdio>
 #include <cstring>
 
-#include "runtime/cgroup_devices.hpp"
-#include "runtime/cgroup_drivers.hpp"
-#include "runtime/cgroup_fs.hpp"
+#include "runtime/cgroup/cgroup_devices.hpp"
+#include "runtime/cgroup/cgroup_drivers.hpp"
+#include "runtime/cgroup/cgroup_fs.hpp"
 #include "runtime/error.hpp"
 #include "runtime/fd.hpp"
 #include "runtime/log.hpp"

@@ -1,4 +1,4 @@
-#include "runtime/tmpcopyup.hpp"
+#include "runtime/fs/tmpcopyup.hpp"
 
 #include <dirent.h>
 #include <fcntl.h>

@@ -1,4 +1,4 @@
-#include "runtime/sealed_exe.hpp"
+#include "runtime/security/sealed_exe.hpp"
 
 #include <fcntl.h>
 #include <linux/mount.h>

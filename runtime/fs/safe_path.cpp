@@ -1,4 +1,4 @@
-#include "runtime/safe_path.hpp"
+#include "runtime/fs/safe_path.hpp"
 
 #include <fcntl.h>
 #include <linux/openat2.h>
