@@ -16,6 +16,7 @@
 #include "runtime/container.hpp"
 #include "runtime/error.hpp"
 #include "runtime/fs/devices.hpp"
+#include "runtime/fs/mount_source.hpp"
 #include "runtime/hooks.hpp"
 #include "runtime/init.hpp"
 #include "runtime/log.hpp"
@@ -160,17 +161,6 @@ void check_sysctls(const spec::Config& config, const NamespacePlan& ns) {
     }
 }
 
-void check_mounts(const spec::Config& config) {
-    for (size_t i = 0; i < config.mounts.size(); ++i) {
-        const auto& m = config.mounts[i];
-        bool idmap = !m.uidMappings.empty() || !m.gidMappings.empty();
-        for (const auto& o : m.options) idmap = idmap || o == "idmap" || o == "ridmap";
-        if (idmap)
-            throw Error("mounts[" + std::to_string(i) + "] (" + m.destination +
-                            "): idmapped mounts are not supported by this build", ENOTSUP);
-    }
-}
-
 // No mount namespace: the container runs in the caller's (runtime.md: a namespace not
 // listed is inherited), chrooted into the rootfs. Nothing may be mounted or created there,
 // since it would be on the host: what needs that is refused, naming it.
@@ -305,7 +295,7 @@ pid_t Runtime::create(const std::string& id, const CreateOptions& options) {
     if (b.config.linux) refuse_mount_label(b.config.linux->mountLabel);
     if (b.config.linux) refuse_unapplied_linux(*b.config.linux, ns);
     check_sysctls(b.config, ns);
-    check_mounts(b.config);
+    check_idmapped_mounts(b.config, ns.new_user || ns.has("user"), options_.rootless);
     NetworkRequest net = network_request(b.config);
     std::unique_ptr<Cgroup> cgroup =
         cgroup_for(b.config.linux ? b.config.linux->cgroupsPath : std::nullopt, id);
@@ -421,6 +411,12 @@ pid_t Runtime::create(const std::string& id, const CreateOptions& options) {
         }
         if (m.type == SyncType::seccomp_listener && ctx.seccomp)  // see runtime/security/seccomp.hpp
             send_seccomp_listener(*ctx.seccomp, m.fd.get(), pid, creating);
+        if (m.type == SyncType::mount_request) {
+            size_t i = std::stoul(m.payload);
+            if (i >= b.config.mounts.size()) throw Error("init asked for a mount the config lacks");
+            UniqueFd tree = open_bind_source(b.config.mounts[i], i, b.dir, pid);
+            sync.send(SyncType::mount_source, {}, 0, tree.get());
+        }
         if (m.type == SyncType::run_hooks) {
             run_hooks(b.config.hooks->prestart, "prestart", creating);
             run_hooks(b.config.hooks->createRuntime, "createRuntime", creating);

@@ -1,6 +1,6 @@
 // The config.json that `myrt spec` writes: runs `sh` in ./rootfs, like `runc spec`, and the
 // quick-run options that turn it into a ready bundle in one command (the seeds' `run`):
-//   myrt spec --args "stress --vm 1 --vm-bytes 300M" --memory 200M --cpus 0.5 \
+//   myrt spec --args "stress --vm 1 --vm-bytes 300M" --memory 200M --cpus 0.5
 //             --hostname my-container --network slirp4netns --publish 8080:80 --tty
 #pragma once
 

@@ -24,10 +24,10 @@ void array(std::string& out, const char* key, const std::vector<std::string>& va
 }
 
 const std::vector<std::string> kMountOptions{
-    "async", "atime", "bind", "defaults", "dev", "diratime", "dirsync", "exec", "iversion",
+    "async", "atime", "bind", "defaults", "dev", "diratime", "dirsync", "exec", "idmap", "iversion",
     "lazytime", "loud", "mand", "noatime", "nodev", "nodiratime", "noexec", "noiversion",
     "nolazytime", "nomand", "norelatime", "nostrictatime", "nosuid", "nosymfollow", "private",
-    "ratime", "rbind", "rdev", "rdiratime", "relatime", "remount", "rexec", "rnoatime",
+    "ratime", "rbind", "rdev", "ridmap", "rdiratime", "relatime", "remount", "rexec", "rnoatime",
     "rnodev", "rnodiratime", "rnoexec", "rnorelatime", "rnostrictatime", "rnosuid",
     "rnosymfollow", "ro", "rprivate", "rrelatime", "rro", "rrw", "rshared", "rslave",
     "rstrictatime", "rsuid", "rsymfollow", "runbindable", "rw", "shared", "silent", "slave",
@@ -62,7 +62,7 @@ std::string features_json() {
     array(out, "supportedFlags", sf.supported_flags);
     out += "},\"apparmor\":{\"enabled\":false},\"selinux\":{\"enabled\":false},"
            "\"intelRdt\":{\"enabled\":false},"
-           "\"mountExtensions\":{\"idmap\":{\"enabled\":false}}},"
+           "\"mountExtensions\":{\"idmap\":{\"enabled\":true}}},"
            "\"annotations\":{\"run.myrt.version\":\"" MYRT_VERSION "\"},"
            // They start a helper (slirp4netns) and publish host ports.
            "\"potentiallyUnsafeConfigAnnotations\":[\"run.myrt.network\",\"run.myrt.network.\"]}";

@@ -120,9 +120,14 @@ void setup_rootfs(InitContext& ctx, const SyncChannel& sync, const std::string& 
     const spec::Config& cfg = *ctx.config;
     RootfsOptions ro{ctx.rootfs, ctx.no_pivot, ctx.namespaces->new_cgroup,
                      ctx.namespaces->new_user || ctx.namespaces->has("user"), ctx.bundle,
-                     (ctx.namespaces->clone_flags & CLONE_NEWNS) != 0};
+                     (ctx.namespaces->clone_flags & CLONE_NEWNS) != 0, {}};
     // Without a mount namespace of its own (create checked there is nothing to mount) the
     // container is only chrooted: the caller's mounts are the host's.
+    if (!ctx.rootless)
+        ro.source_from_runtime = [&sync](size_t index) {
+            sync.send(SyncType::mount_request, std::to_string(index));
+            return std::move(sync.expect(SyncType::mount_source).fd);
+        };
     bool own_mounts = ctx.namespaces->has("mount");
     if (own_mounts) prepare_rootfs(cfg, ro);
     if (cfg.process) {

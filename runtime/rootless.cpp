@@ -10,15 +10,15 @@
 
 namespace myrt {
 
-namespace {
-
-std::string map_text(const std::vector<spec::IDMapping>& maps) {
+std::string id_map_text(const std::vector<spec::IDMapping>& maps) {
     std::string text;
     for (const auto& m : maps)
         text += std::to_string(m.containerID) + " " + std::to_string(m.hostID) + " " +
                 std::to_string(m.size) + "\n";
     return text;
 }
+
+namespace {
 
 // The kernel lets an unprivileged process map exactly its own id, once, and nothing more.
 bool only_own_id(const std::vector<spec::IDMapping>& maps, uint32_t own) {
@@ -67,7 +67,7 @@ void write_map(pid_t pid, const char* file, const char* field, const char* helpe
     // is denied: the container then cannot drop or add supplementary groups.
     if (rootless && file[0] == 'g') write_file(base + "setgroups", "deny");
     try {
-        write_file(base + file, map_text(maps));
+        write_file(base + file, id_map_text(maps));
     } catch (const Error& e) {
         throw Error(std::string("linux.") + field + ": write " + file + ": " +
                         errno_text(e.code()),

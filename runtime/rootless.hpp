@@ -15,6 +15,9 @@ namespace myrt {
 // --rootless true|false|auto ("auto": not running as root).
 bool resolve_rootless(const std::string& flag);
 
+// uid_map/gid_map text: one "containerID hostID size" line each.
+std::string id_map_text(const std::vector<spec::IDMapping>& maps);
+
 // Writes uid_map and gid_map of the user namespace of `pid`.
 void write_id_mappings(pid_t pid, const spec::Linux& linux, bool rootless);
 

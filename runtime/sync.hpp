@@ -31,6 +31,10 @@ enum class SyncType : uint32_t {
     cgroup_joined = 9,
     // runtime -> exec's child: its seccomp listener reached listenerPath; it may go on.
     listener_passed = 10,
+    // init -> runtime: open mounts[payload] for me (runtime/fs/mount_source.hpp)
+    mount_request = 11,
+    // runtime -> init: the detached mount, as its fd
+    mount_source = 12,
 };
 
 struct SyncMessage {

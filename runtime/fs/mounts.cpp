@@ -14,6 +14,7 @@
 #include "runtime/cgroup/cgroup.hpp"
 #include "runtime/error.hpp"
 #include "runtime/proc.hpp"
+#include "runtime/fs/mount_source.hpp"
 #include "runtime/fs/safe_path.hpp"
 #include "runtime/fs/tmpcopyup.hpp"
 
@@ -141,11 +142,16 @@ bool runtime_only_option(std::string_view o) {
            o == "x-mount.mkdir" || o.starts_with("x-");
 }
 
-std::string where(const spec::Mount& m, size_t index) {
+}  // namespace
+
+std::string mount_what(const spec::Mount& m, size_t index) {
     return "mounts[" + std::to_string(index) + "] (" + m.destination + ")";
 }
 
-}  // namespace
+std::string bind_source(const std::string& bundle, const std::string& source) {
+    if (source.empty() || source[0] == '/' || bundle.empty()) return source;
+    return bundle + "/" + source;
+}
 
 void set_attrs(int fd, const MountAttrs& a, bool recursive, const std::string& what) {
     if (a.empty()) return;
@@ -183,6 +189,14 @@ void bind_mount(const std::string& source, int target_fd, const MountOptions& o,
     if (::syscall(SYS_move_mount, tree.get(), "", target_fd, "",
                   MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
         throw_errno(what + ": attach bind mount");
+}
+
+// A tree the runtime cloned in its own namespace is a peer of the host's mount: made what
+// every copy of the host's mounts in ours is (rslave by default), before it is attached.
+void attach_runtime_tree(int tree, int target_fd, const std::string& what) {
+    if (::syscall(SYS_move_mount, tree, "", target_fd, "",
+                  MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+        throw_errno(what + ": attach the bind mount the runtime opened");
 }
 
 void set_propagation(int root_fd, const std::string& dest, unsigned long propagation,
@@ -233,12 +247,6 @@ MountOptions parse_mount_options(const std::vector<std::string>& options) {
 
 namespace {
 
-// config.md: a bind source is absolute or relative to the bundle (not to our cwd).
-std::string bind_source(const MountContext& ctx, const std::string& source) {
-    if (source.empty() || source[0] == '/' || ctx.bundle.empty()) return source;
-    return ctx.bundle + "/" + source;
-}
-
 // A bind mount shares its source's filesystem: sync, dirsync, mand, iversion, lazytime
 // would change it for every other user of it, and mount(2) ignores them with MS_BIND.
 void refuse_superblock_options(const spec::Mount& m, const MountOptions& o,
@@ -283,6 +291,25 @@ void mount_copied_up(const MountContext& ctx, const spec::Mount& m, const MountO
     copy_up(below.get(), top.get(), what + ": tmpcopyup");
 }
 
+// An idmapped mount, or a source that the container's root cannot reach (EACCES from inside
+// its user namespace): the runtime opens it. Otherwise we bind it ourselves (no tree).
+UniqueFd runtime_tree(const MountContext& ctx, const spec::Mount& m, size_t index,
+                      bool remounting, const std::string& source, bool& directory,
+                      const std::string& what) {
+    if (remounting) return UniqueFd();
+    UniqueFd tree;
+    struct stat st {};
+    if (is_idmapped(m) || ::stat(source.c_str(), &st) < 0) {
+        if (!is_idmapped(m) && (errno != EACCES || !ctx.source_from_runtime))
+            throw_errno(what + ": source \"" + source + "\"");
+        if (!ctx.source_from_runtime) throw Error(what + ": idmap: not possible here", ENOTSUP);
+        tree = ctx.source_from_runtime(index);
+        if (::fstat(tree.get(), &st) < 0) throw_errno(what + ": the runtime's bind mount");
+    }
+    directory = S_ISDIR(st.st_mode);
+    return tree;
+}
+
 UniqueFd open_target(const MountContext& ctx, const spec::Mount& m, bool create, bool directory,
                      uint64_t strict, const std::string& what) {
     try {
@@ -296,7 +323,7 @@ UniqueFd open_target(const MountContext& ctx, const spec::Mount& m, bool create,
 }  // namespace
 
 void do_mount(const MountContext& ctx, const spec::Mount& m, size_t index) {
-    std::string what = where(m, index);
+    std::string what = mount_what(m, index);
     MountOptions o = parse_mount_options(m.options);
     std::string type = m.type.value_or(o.bind ? "bind" : "");
     if (type == "bind") o.bind = true;
@@ -306,13 +333,11 @@ void do_mount(const MountContext& ctx, const spec::Mount& m, size_t index) {
         throw Error(what + ": tmpcopyup needs a new tmpfs mount (type \"tmpfs\")", EINVAL);
 
     bool directory = true;
+    UniqueFd tree;  // the bind mount, when the runtime opened it for us
     if (o.bind) {
         refuse_superblock_options(m, o, what);
-        source = bind_source(ctx, source);
-        struct stat st {};
-        if (!remounting && ::stat(source.c_str(), &st) < 0)
-            throw_errno(what + ": source \"" + source + "\"");
-        directory = remounting || S_ISDIR(st.st_mode);
+        source = bind_source(ctx.bundle, source);
+        tree = runtime_tree(ctx, m, index, remounting, source, directory, what);
     }
     // proc and sysfs must land on real directories: a symlink there is an attack
     // (CVE-2019-19921), not a layout choice.
@@ -326,6 +351,9 @@ void do_mount(const MountContext& ctx, const spec::Mount& m, size_t index) {
 
     if (remounting) {
         remount(o, type, source, target.get(), what);
+    } else if (tree) {
+        attach_runtime_tree(tree.get(), target.get(), what);
+        set_propagation(ctx.root_fd, m.destination, ctx.base_propagation, what);
     } else if (o.bind) {
         bind_mount(source, target.get(), o, what);
     } else if (type == "cgroup" || type == "cgroup2") {

@@ -3,10 +3,12 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "runtime/fd.hpp"
 #include "spec/config.hpp"
 
 namespace myrt {
@@ -42,7 +44,19 @@ struct MountContext {
     bool new_cgroupns = false; // mount cgroupfs (else bind the container's own cgroup)
     bool in_userns = false;    // mknod is refused: bind-mount host devices instead
     std::string bundle;        // absolute bundle directory: relative bind sources start there
+    // mounts[i] opened by the runtime (runtime/fs/mount_source.hpp): for idmapped mounts, and
+    // for bind sources the container's root cannot reach. Unset: none can be asked for.
+    std::function<UniqueFd(size_t index)> source_from_runtime;
+    // What a tree from the runtime (a clone in the host's namespace) is made, as every copy of
+    // the host's mounts in ours: rslave unless rootfsPropagation says otherwise.
+    unsigned long base_propagation = 0;
 };
+
+// "mounts[3] (/data)": how errors name a mount of the config.
+std::string mount_what(const spec::Mount& m, size_t index);
+
+// config.md: a bind source is absolute or relative to the bundle directory.
+std::string bind_source(const std::string& bundle, const std::string& source);
 
 // Applies a with mount_setattr(2) to the mount at fd (and, recursive, every mount below it).
 void set_attrs(int fd, const MountAttrs& a, bool recursive, const std::string& what);

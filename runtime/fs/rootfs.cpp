@@ -27,6 +27,15 @@ unsigned long root_propagation(const spec::Config& config) {
     return 0;
 }
 
+// What each copy of the host's mounts in our namespace is made by prepare_rootfs, for a
+// tree the runtime cloned in the host's (a peer of the host's mount until told otherwise).
+unsigned long copy_propagation(const spec::Config& config) {
+    unsigned long prop = root_propagation(config);
+    if (!prop) return MS_SLAVE | MS_REC;
+    if (prop & MS_SHARED) return 0;  // shared with the host, as the clone already is
+    return prop | MS_REC;
+}
+
 bool is_dev(const spec::Mount& m) {
     std::string d = m.destination;
     while (d.size() > 1 && d.back() == '/') d.pop_back();
@@ -172,7 +181,8 @@ void prepare_rootfs(const spec::Config& config, const RootfsOptions& options) {
 
     UniqueFd root(::open(options.rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (!root) throw_errno("open rootfs \"" + options.rootfs + "\"");
-    MountContext ctx{root.get(), options.new_cgroupns, options.in_userns, options.bundle};
+    MountContext ctx{root.get(), options.new_cgroupns, options.in_userns, options.bundle,
+                     options.source_from_runtime, copy_propagation(config)};
     MountAttrs dev_readonly;
     std::string dev_what;
     for (size_t i = 0; i < config.mounts.size(); ++i) {

@@ -2,8 +2,10 @@
 // and devices, pivoted into, then masked and made read-only where asked.
 #pragma once
 
+#include <functional>
 #include <string>
 
+#include "runtime/fd.hpp"
 #include "spec/config.hpp"
 
 namespace myrt {
@@ -15,6 +17,8 @@ struct RootfsOptions {
     bool in_userns = false;
     std::string bundle;        // absolute bundle directory
     bool new_mount_ns = true;  // false: a joined one (possibly the host's): never detach in it
+    // Asks the runtime for mounts[i] (runtime/fs/mount_source.hpp); unset when it cannot.
+    std::function<UniqueFd(size_t index)> source_from_runtime;
 };
 
 // In the new mount namespace, before pivot_root: propagation, rootfs bind, mounts, devices.

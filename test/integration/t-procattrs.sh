@@ -32,24 +32,6 @@ pa_cpus() { awk '/^Cpus_allowed_list:/ {print $2}' "/proc/$1/status"; }
 # pa_stat PID FIELD: one field of /proc/PID/stat (19 nice, 41 policy); comm has no spaces here
 pa_stat() { cut -d' ' -f"$2" "/proc/$1/stat"; }
 
-# pa_refused WHAT PATH ID [OTHER]: create ID from $BUNDLE; it must fail in one line naming
-# PATH and leave nothing in the state root but OTHER's state (the caller checks processes,
-# cgroups and mounts once OTHER is gone)
-pa_refused() {
-	local what=$1 path=$2 id=$3
-	rt create --bundle "$BUNDLE" "$id" >"$T/out" 2>"$T/err" </dev/null
-	RC=$?
-	assert_nonzero "$what"
-	if is_myrt; then
-		assert_eq 1 "$(wc -l <"$T/err")" "$what: one line on stderr ($(cat "$T/err"))"
-		assert_contains "$(cat "$T/err")" "$path" "$what: stderr"
-	fi
-	[[ ! -e $ROOT/$id ]] || fail "$what: the refused create left its state dir"
-	local left
-	left=$(ls -A "$ROOT" 2>/dev/null | grep -v -e '^\.' | grep -vxF -e "${4:-/}" || true)
-	[[ -z $left ]] || fail "$what: left in the state root: $left"
-}
-
 test_scheduler_init_and_exec() {
 	mk_bundle
 	set_args sleep 1000
@@ -82,7 +64,7 @@ test_scheduler_refused_by_kernel() {
 	cfg '.process.scheduler = {"policy": "SCHED_ISO"}'  # not in mainline Linux: EINVAL
 	local id
 	id=$(cid schediso)
-	pa_refused "create with SCHED_ISO" process.scheduler "$id"
+	create_refused "create with SCHED_ISO" process.scheduler "$id"
 	assert_no_leftovers "$id"
 }
 
@@ -199,7 +181,7 @@ test_memory_policy_init_and_exec() {
 	# Node 5 does not exist: the kernel refuses, create fails naming the field.
 	cfg '.linux.memoryPolicy = {"mode": "MPOL_BIND", "nodes": "5"}'
 	id=$(cid badnode)
-	pa_refused "create with MPOL_BIND to node 5" linux.memoryPolicy "$id"
+	create_refused "create with MPOL_BIND to node 5" linux.memoryPolicy "$id"
 	assert_no_leftovers "$id"
 }
 
@@ -211,7 +193,7 @@ test_intel_rdt_refused_without_resctrl() {
 	cfg '.linux.intelRdt = {"closID": "myrt-test"}'
 	local id
 	id=$(cid rdt)
-	pa_refused "create with intelRdt" linux.intelRdt "$id"
+	create_refused "create with intelRdt" linux.intelRdt "$id"
 	is_myrt && assert_contains "$(cat "$T/err")" "resctrl"
 	assert_no_leftovers "$id"
 }
@@ -230,7 +212,7 @@ test_time_offsets_with_joined_time_namespace_refused() {
 		| .linux.timeOffsets = {"monotonic": {"secs": 86400, "nanosecs": 0}}' \
 		--arg p "/proc/$PID/ns/time"
 	id=$(cid timejoin)
-	pa_refused "create with timeOffsets and a joined time namespace" linux.timeOffsets "$id" \
+	create_refused "create with timeOffsets and a joined time namespace" linux.timeOffsets "$id" \
 		"$owner"
 	delete_ok "$owner" --force
 	assert_no_leftovers "$owner"
@@ -244,6 +226,6 @@ test_net_devices_refused() {
 	cfg '.linux.netDevices = {"myrt-nodev0": {"name": "eth7"}}'
 	local id
 	id=$(cid netdev)
-	pa_refused "create with netDevices" linux.netDevices "$id"
+	create_refused "create with netDevices" linux.netDevices "$id"
 	assert_no_leftovers "$id"
 }

@@ -190,6 +190,24 @@ run_ok() {
 	[[ $RC == 0 ]] || fail "run $1 exited $RC: stdout: ${OUT:0:500} stderr: ${ERR:0:800}"
 }
 
+# create_refused WHAT PATH ID [OTHER]: create ID from $BUNDLE; it must fail in one line naming
+# PATH and leave nothing in the state root but OTHER's state (the caller checks processes,
+# cgroups and mounts once OTHER is gone)
+create_refused() {
+	local what=$1 path=$2 id=$3
+	rt create --bundle "$BUNDLE" "$id" >"$T/out" 2>"$T/err" </dev/null
+	RC=$?
+	assert_nonzero "$what"
+	if is_myrt; then
+		assert_eq 1 "$(wc -l <"$T/err")" "$what: one line on stderr ($(cat "$T/err"))"
+		assert_contains "$(cat "$T/err")" "$path" "$what: stderr"
+	fi
+	[[ ! -e $ROOT/$id ]] || fail "$what: the refused create left its state dir"
+	local left
+	left=$(ls -A "$ROOT" 2>/dev/null | grep -v -e '^\.' | grep -vxF -e "${4:-/}" || true)
+	[[ -z $left ]] || fail "$what: left in the state root: $left"
+}
+
 # run_sh SCRIPT: run `sh -c SCRIPT` in a fresh container from $BUNDLE, must exit 0; sets OUT
 _run_seq=0
 run_sh() {
