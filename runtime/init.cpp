@@ -180,14 +180,19 @@ void close_inherited_fds(const InitContext& ctx) {
                                   const std::vector<std::string>& env, const std::string& state) {
     const spec::Config& cfg = *ctx.config;
     const spec::Process& proc = *cfg.process;
-    if (cfg.hooks && !cfg.hooks->startContainer.empty()) {
-        if (::chdir("/") < 0) throw_errno("chdir /");  // the container's root
-        run_hooks(cfg.hooks->startContainer, "startContainer", state_seen_inside(state, "created"));
-    }
     // A notify filter is in already (runtime/security/seccomp.hpp).
     bool plain = ctx.seccomp && !ctx.seccomp->notify;
     enter_process(proc, ctx.capabilities ? &*ctx.capabilities : nullptr,
                   plain ? &*ctx.seccomp : nullptr, ctx.preserve_fds);
+    // startContainer hooks run as the process will: its user, capabilities and seccomp
+    // filter (as runc), from the container's root; a profile must then allow what running
+    // a hook takes (fork, pipes, wait).
+    if (cfg.hooks && !cfg.hooks->startContainer.empty()) {
+        UniqueFd cwd(::open(".", O_PATH | O_DIRECTORY | O_CLOEXEC));
+        if (!cwd || ::chdir("/") < 0) throw_errno("chdir / for the startContainer hooks");
+        run_hooks(cfg.hooks->startContainer, "startContainer", state_seen_inside(state, "created"));
+        if (::fchdir(cwd.get()) < 0) throw_errno("chdir back to process.cwd");
+    }
     exec_process(path, proc, env);
 }
 

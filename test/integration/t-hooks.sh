@@ -110,6 +110,25 @@ test_hooks_all_run_in_order_with_state() {
 	assert_eq stopped "$(jq -r .status "$CTL/poststop.state")" "poststop hook: state status"
 }
 
+# startContainer hooks run as the container's process will (runc does the same): its uid,
+# its capabilities and its seccomp filter are in place already.
+test_start_container_hook_confined_like_the_process() {
+	mk_bundle
+	add_ctl
+	local body='grep -E "^(Uid|CapEff|Seccomp):" /proc/self/status > /mnt/start.status'
+	set_hook startContainer "$(jq -nc --arg s "$body" '{"path": "/bin/sh", "args": ["sh", "-c", $s]}')"
+	cfg '.process.user = {"uid": 1000, "gid": 1000} | .process.noNewPrivileges = true
+		| .linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW",
+			"syscalls": [{"names": ["mknodat"], "action": "SCMP_ACT_ERRNO"}]}'
+	set_args true
+	run_ok "$(cid startconf)"
+	local st
+	st=$(tr -s ' \t' ' ' <"$CTL/start.status")
+	assert_contains "$st" "Uid: 1000 1000 1000 1000" "startContainer hook's uid"
+	assert_contains "$st" "CapEff: 0000000000000000" "startContainer hook's effective capabilities"
+	assert_contains "$st" "Seccomp: 2" "startContainer hook's seccomp mode"
+}
+
 test_hooks_namespaces() {
 	# createRuntime runs in the runtime namespace; createContainer and startContainer in
 	# the container's (compare the mount and net namespaces of the hook process).
