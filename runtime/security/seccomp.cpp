@@ -13,8 +13,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
+#include <cstddef>
 #include <cstring>
 #include <memory>
 #include <new>
@@ -297,6 +299,154 @@ std::vector<sock_filter> export_bpf(const Filter& f) {
     return bpf;
 }
 
+// ---- ENOSYS for syscalls newer than the profile ---------------------------------------
+// A deny-by-default profile written before a syscall existed would answer it with its
+// default errno, and programs that probe a new syscall fall back to an old one only on
+// ENOSYS (glibc's clone3 -> clone, Go's faccessat2 -> faccessat). So, as runc does, a stub
+// in front of libseccomp's program answers ENOSYS to every syscall numbered above the
+// largest one the profile names, per architecture of the filter; the rest goes on to the
+// filter. Syscall numbers grow with age, bar a few out of order (close_range).
+
+// Tracers and notify agents see every syscall and may emulate new ones; allowing defaults
+// need no stub; nor does a default that already is ENOSYS.
+bool wants_enosys_stub(uint32_t default_action) {
+    if (default_action == SCMP_ACT_ERRNO(ENOSYS)) return false;
+    uint32_t kind = default_action & SECCOMP_RET_ACTION_FULL;  // without errno or trace data
+    return kind != SCMP_ACT_ALLOW && kind != SCMP_ACT_LOG && kind != SCMP_ACT_TRACE(0) &&
+           kind != SCMP_ACT_NOTIFY;
+}
+
+// The largest number any entry names on this arch; none when no name resolves there.
+// Unknown names and the negative pseudo-numbers of multiplexed calls (i386's socket) count
+// for nothing, as in the filter itself.
+std::optional<uint32_t> largest_named(const spec::Seccomp& s, uint32_t arch) {
+    std::optional<uint32_t> largest;
+    for (const spec::Syscall& sc : s.syscalls)
+        for (const std::string& name : sc.names) {
+            int nr = seccomp_syscall_resolve_name_arch(arch, name.c_str());
+            if (nr < 0) continue;  // also __NR_SCMP_ERROR
+            largest = std::max(largest.value_or(0), static_cast<uint32_t>(nr));
+        }
+    return largest;
+}
+
+// What the stub checks for one AUDIT_ARCH_* value. x86_64 and x32 share AUDIT_ARCH_X86_64,
+// x32's numbers having bit 30 (__X32_SYSCALL_BIT) set, as libseccomp resolves them too.
+struct ArchLimits {
+    uint32_t audit_arch;
+    std::optional<uint32_t> largest;      // x86_64's, or the arch's
+    std::optional<uint32_t> x32_largest;  // for AUDIT_ARCH_X86_64 only
+};
+constexpr uint32_t kX32Bit = 0x40000000;
+
+// Every arch the filter holds (the native one first: it is checked first), by audit value.
+std::vector<ArchLimits> arch_limits(const Filter& f, const spec::Seccomp& s) {
+    std::vector<uint32_t> tokens{seccomp_arch_native()};
+    for (const auto& [name, token] : kArchitectures)
+        if (token != 0 && token != tokens[0] && seccomp_arch_exist(f.get(), token) == 0)
+            tokens.push_back(token);
+    std::vector<ArchLimits> limits;
+    for (uint32_t token : tokens) {
+        uint32_t audit = token == SCMP_ARCH_X32 ? SCMP_ARCH_X86_64 : token;
+        auto it = std::find_if(limits.begin(), limits.end(),
+                               [&](const ArchLimits& l) { return l.audit_arch == audit; });
+        if (it == limits.end()) it = limits.insert(limits.end(), ArchLimits{audit, {}, {}});
+        (token == SCMP_ARCH_X32 ? it->x32_largest : it->largest) = largest_named(s, token);
+    }
+    std::erase_if(limits, [](const ArchLimits& l) { return !l.largest && !l.x32_largest; });
+    return limits;
+}
+
+// BPF whose "exit" jumps go to the first instruction after the stub, resolved once the
+// stub's length is known. Every conditional jump is short (a few instructions forward);
+// the long ones are BPF_JA, whose offset has 32 bits.
+struct StubCode {
+    std::vector<sock_filter> insns;
+    std::vector<size_t> exits;
+
+    void add(sock_filter insn) { insns.push_back(insn); }
+    void load(uint32_t offset) { add(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offset)); }
+    void enosys() { add(BPF_STMT(BPF_RET | BPF_K, SCMP_ACT_ERRNO(ENOSYS))); }
+    void exit() {
+        exits.push_back(insns.size());
+        add(BPF_JUMP(BPF_JMP | BPF_JA, 0, 0, 0));
+    }
+    // ENOSYS above `largest`, else the filter; just the filter without a largest.
+    void limit(std::optional<uint32_t> largest) {
+        if (largest) {
+            add(BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, *largest, 0, 1));
+            enosys();
+        }
+        exit();
+    }
+    void append(const StubCode& other) {
+        for (size_t e : other.exits) exits.push_back(insns.size() + e);
+        insns.insert(insns.end(), other.insns.begin(), other.insns.end());
+    }
+};
+
+// The checks for one arch, from the load of the syscall number on.
+StubCode arch_section(const ArchLimits& l) {
+    StubCode c;
+    c.load(offsetof(seccomp_data, nr));
+    if (l.audit_arch == SCMP_ARCH_X86_64) {
+        // x32 calls (bit 30 set) skip x86_64's limit for their own.
+        size_t x86_64_len = l.largest ? 3 : 1;
+        c.add(BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, kX32Bit, static_cast<uint8_t>(x86_64_len), 0));
+        c.limit(l.largest);
+        c.limit(l.x32_largest);
+        return c;
+    }
+    if (l.audit_arch == SCMP_ARCH_S390 || l.audit_arch == SCMP_ARCH_S390X) {
+        // s390 hands a syscall number it does not know on as 0 (setup, long gone), so 0 is
+        // a syscall newer than the profile too (as runc).
+        c.add(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 1));
+        c.enosys();
+    }
+    c.limit(l.largest);
+    return c;
+}
+
+// Load the arch; for each one known, jump to its section; anything else goes to the
+// filter (which has its own answer for a foreign arch).
+std::vector<sock_filter> enosys_stub(const std::vector<ArchLimits>& limits) {
+    if (limits.empty()) return {};
+    std::vector<StubCode> sections;
+    for (const ArchLimits& l : limits) sections.push_back(arch_section(l));
+    StubCode stub;
+    stub.load(offsetof(seccomp_data, arch));
+    size_t section_start = 1 + 2 * limits.size() + 1;
+    for (size_t i = 0; i < limits.size(); ++i) {
+        stub.add(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, limits[i].audit_arch, 0, 1));
+        size_t next = stub.insns.size() + 1;
+        stub.add(BPF_JUMP(BPF_JMP | BPF_JA, static_cast<uint32_t>(section_start - next), 0, 0));
+        section_start += sections[i].insns.size();
+    }
+    stub.exit();
+    for (const StubCode& s : sections) stub.append(s);
+    for (size_t e : stub.exits) stub.insns[e].k = static_cast<uint32_t>(stub.insns.size() - e - 1);
+    return stub.insns;
+}
+
+void log_limits(const std::vector<ArchLimits>& limits) {
+    for (const ArchLimits& l : limits) {
+        std::string msg = "seccomp: ENOSYS for arch " + std::to_string(l.audit_arch) + " above";
+        if (l.largest) msg.append(" ").append(std::to_string(*l.largest));
+        if (l.x32_largest) msg.append(" x32 ").append(std::to_string(*l.x32_largest));
+        log::debug(msg);
+    }
+}
+
+// The stub runs first; libseccomp's program is left as it is.
+void prepend_enosys_stub(std::vector<sock_filter>& bpf, const Filter& f, const spec::Seccomp& s,
+                         uint32_t default_action) {
+    if (!wants_enosys_stub(default_action)) return;
+    std::vector<ArchLimits> limits = arch_limits(f, s);
+    log_limits(limits);
+    std::vector<sock_filter> stub = enosys_stub(limits);
+    bpf.insert(bpf.begin(), stub.begin(), stub.end());
+}
+
 }  // namespace
 
 SeccompProgram compile_seccomp(const spec::Seccomp& s) {
@@ -337,6 +487,7 @@ SeccompProgram compile_seccomp(const spec::Seccomp& s) {
     program.flags = kernel_flags(flags, program.notify);
     program.bpf = export_bpf(f);
     if (program.bpf.empty()) fail(top, "libseccomp produced an empty filter");
+    prepend_enosys_stub(program.bpf, f, s, default_action);
     if (program.bpf.size() > BPF_MAXINSNS)
         fail(top, "the filter has " + std::to_string(program.bpf.size()) +
                       " instructions, more than the kernel's limit of " +

@@ -53,7 +53,10 @@ struct SeccompProgram {
 
 // Throws Error naming the offending field, e.g.
 // `linux.seccomp.syscalls[3].action: unknown action "X"`. Syscall names unknown to
-// libseccomp are skipped (logged at debug level), as runc does.
+// libseccomp are skipped (logged at debug level), as runc does. Unless the default action
+// allows, logs, traces or notifies (or is ENOSYS already), a syscall numbered above every
+// one the profile names on its arch gets ENOSYS instead, so that programs fall back from a
+// syscall newer than the profile (a BPF stub in front of libseccomp's program, as runc has).
 SeccompProgram compile_seccomp(const spec::Seccomp& seccomp);
 
 // What `features` reports (features-linux.md): the names compile_seccomp accepts, the

@@ -5,7 +5,10 @@
 #define BOOST_TEST_MODULE seccomp
 #include <boost/test/unit_test.hpp>
 
+#include <fcntl.h>
+#include <linux/audit.h>
 #include <linux/seccomp.h>
+#include <seccomp.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
@@ -16,6 +19,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -76,6 +80,42 @@ int blocked_signals(const std::string& args_json) {
         return mask;
     });
 }
+
+// What the kernel would answer for syscall `nr` of arch `arch` (an AUDIT_ARCH_* value): the
+// program run by a small classic-BPF interpreter over a seccomp_data with zero arguments,
+// so that other archs' and x32's paths can be checked on any machine.
+uint32_t run_bpf(const std::vector<sock_filter>& prog, uint32_t arch, uint32_t nr) {
+    seccomp_data data{};
+    data.nr = static_cast<int>(nr);
+    data.arch = arch;
+    uint32_t a = 0;
+    for (size_t pc = 0; pc < prog.size();) {
+        const sock_filter& i = prog[pc++];
+        uint16_t cls = BPF_CLASS(i.code), op = BPF_OP(i.code);
+        if (i.code == (BPF_LD | BPF_W | BPF_ABS)) {
+            BOOST_REQUIRE(i.k + 4 <= sizeof data);
+            std::memcpy(&a, reinterpret_cast<const char*>(&data) + i.k, 4);
+        } else if (cls == BPF_ALU && BPF_SRC(i.code) == BPF_K && op == BPF_AND) {
+            a &= i.k;
+        } else if (cls == BPF_JMP && op == BPF_JA) {
+            pc += i.k;
+        } else if (cls == BPF_JMP && BPF_SRC(i.code) == BPF_K &&
+                   (op == BPF_JEQ || op == BPF_JGT || op == BPF_JGE || op == BPF_JSET)) {
+            bool taken = op == BPF_JEQ ? a == i.k : op == BPF_JGT ? a > i.k
+                       : op == BPF_JGE ? a >= i.k : (a & i.k) != 0;
+            pc += taken ? i.jt : i.jf;
+        } else if (i.code == (BPF_RET | BPF_K)) {
+            return i.k;
+        } else {
+            BOOST_FAIL("instruction " << pc - 1 << " not interpreted: code " << i.code);
+        }
+    }
+    BOOST_FAIL("the program runs off its end");
+    return 0;
+}
+
+constexpr uint32_t kX32 = 0x40000000;  // __X32_SYSCALL_BIT
+constexpr uint32_t kEnosys = SECCOMP_RET_ERRNO | ENOSYS, kEperm = SECCOMP_RET_ERRNO | EPERM;
 
 }  // namespace
 
@@ -317,3 +357,112 @@ BOOST_AUTO_TEST_CASE(send_listener_to_a_missing_socket_fails) {
                "linux.seccomp.listenerPath \"" + p.listener_path +
                    "\": connect: no such file or directory");
 }
+
+// Issue 14 item 15: a syscall newer than every one the profile names gets ENOSYS, not the
+// default errno, so that the program falls back to an older one (glibc: clone3 -> clone).
+BOOST_AUTO_TEST_CASE(syscalls_newer_than_the_profile_get_enosys) {
+    TempDir dir;
+    std::string path = dir / "d";
+    // The largest name: io_uring_setup (425 on every arch), with an errno of its own.
+    SeccompProgram p = compile(R"({"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [
+        {"names": ["exit", "exit_group"], "action": "SCMP_ACT_ALLOW"},
+        {"names": ["io_uring_setup"], "action": "SCMP_ACT_ERRNO", "errnoRet": 18}]})");
+    auto errno_of = [&](long nr) {
+        return with_filter(p, [&] {
+            if (nr == SYS_mkdirat) return ::mkdirat(AT_FDCWD, path.c_str(), 0755) == 0 ? 0 : errno;
+            return ::syscall(nr, 0, 0, 0, 0, 0, 0) == 0 ? 0 : errno;
+        });
+    };
+    BOOST_TEST(errno_of(SYS_clone3) == ENOSYS);   // 435: glibc falls back to clone
+    BOOST_TEST(errno_of(SYS_io_uring_setup) == EXDEV);  // named: its rule
+    BOOST_TEST(errno_of(SYS_mkdirat) == EPERM);   // older, not named: the default
+    BOOST_TEST(!exists(path));
+    // Killing defaults too: the newer syscall fails, the older one kills.
+    SeccompProgram kill = compile(R"({"defaultAction": "SCMP_ACT_KILL_PROCESS", "syscalls": [
+        {"names": ["exit", "exit_group", "io_uring_setup"], "action": "SCMP_ACT_ALLOW"}]})");
+    auto clone3 = [] { return ::syscall(SYS_clone3, 0, 0) < 0 ? errno : 0; };
+    auto mkdirat = [&] { return ::mkdirat(AT_FDCWD, path.c_str(), 0755); };
+    BOOST_TEST(with_filter(kill, clone3) == ENOSYS);
+    BOOST_TEST(with_filter(kill, mkdirat) == 128 + SIGSYS);
+}
+
+BOOST_AUTO_TEST_CASE(no_enosys_when_the_default_allows_traces_or_notifies) {
+    uint32_t native = seccomp_arch_native();
+    auto newest = [&](const std::string& head) {
+        return run_bpf(compile(head + R"(, "syscalls": [{"names": ["exit_group"],
+            "action": "SCMP_ACT_KILL_PROCESS"}]})").bpf, native, SYS_clone3);
+    };
+    BOOST_TEST(newest(R"({"defaultAction": "SCMP_ACT_ALLOW")") == SECCOMP_RET_ALLOW);
+    BOOST_TEST(newest(R"({"defaultAction": "SCMP_ACT_LOG")") == SECCOMP_RET_LOG);
+    BOOST_TEST(newest(R"({"defaultAction": "SCMP_ACT_TRACE", "defaultErrnoRet": 7)") ==
+               (SECCOMP_RET_TRACE | 7));
+    BOOST_TEST(newest(R"({"defaultAction": "SCMP_ACT_NOTIFY", "listenerPath": "/x")") ==
+               SECCOMP_RET_USER_NOTIF);
+    BOOST_TEST(newest(R"({"defaultAction": "SCMP_ACT_TRAP")") == kEnosys);
+    // A default that is ENOSYS already needs no stub: the program is libseccomp's alone.
+    std::string rules = R"(, "syscalls": [{"names": ["exit_group"], "action": "SCMP_ACT_ALLOW"}]})";
+    std::string head = R"({"defaultAction": "SCMP_ACT_ERRNO")";
+    size_t enosys = compile(head + R"(, "defaultErrnoRet": 38)" + rules).bpf.size();
+    size_t eperm = compile(head + rules).bpf.size();
+    BOOST_TEST(enosys < eperm);
+}
+
+BOOST_AUTO_TEST_CASE(enosys_limit_counts_every_name) {
+    uint32_t native = seccomp_arch_native();
+    // A rule with the default action is left out of the filter but still names clone3;
+    // unknown names count for nothing.
+    SeccompProgram p = compile(R"({"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [
+        {"names": ["exit_group", "no_such_syscall_xyz"], "action": "SCMP_ACT_ALLOW"},
+        {"names": ["clone3"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1}]})");
+    BOOST_TEST(run_bpf(p.bpf, native, SYS_clone3) == kEperm);
+    BOOST_TEST(run_bpf(p.bpf, native, SYS_clone3 + 1) == kEnosys);
+    BOOST_TEST(run_bpf(p.bpf, native, SYS_exit_group) == SECCOMP_RET_ALLOW);
+    // No name resolves: no limit to go by, the default for everything (as runc).
+    SeccompProgram none = compile(R"({"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [
+        {"names": ["no_such_syscall_xyz"], "action": "SCMP_ACT_ALLOW"}]})");
+    BOOST_TEST(run_bpf(none.bpf, native, SYS_clone3) == kEperm);
+    // A long profile (libseccomp's binary tree) keeps the stub in front.
+    std::string many = R"({"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [)";
+    for (const char* name :
+         {"read", "write", "close", "fstat", "lseek", "mmap", "mprotect", "munmap", "brk",
+          "ioctl", "pread64", "pwrite64", "readv", "writev", "pipe2", "dup", "dup3", "nanosleep",
+          "getpid", "socket", "connect", "accept4", "sendto", "recvfrom", "sendmsg", "recvmsg",
+          "shutdown", "bind", "listen", "getsockname", "getpeername", "socketpair", "setsockopt",
+          "exit_group"})
+        many += std::string(many.back() == '[' ? "" : ",") + R"({"names": [")" + name +
+                R"("], "action": "SCMP_ACT_ALLOW"})";
+    SeccompProgram tree = compile(many + "]}");
+    BOOST_TEST(run_bpf(tree.bpf, native, SYS_clone3) == kEnosys);
+    BOOST_TEST(run_bpf(tree.bpf, native, SYS_exit_group) == SECCOMP_RET_ALLOW);
+    BOOST_TEST(run_bpf(tree.bpf, native, SYS_getpid) == SECCOMP_RET_ALLOW);
+}
+
+#if defined(__x86_64__)
+// Each arch of the filter has its own limit: i386's numbers are not x86_64's, and x32
+// (x86_64's AUDIT_ARCH with bit 30 set in the number) has its own.
+BOOST_AUTO_TEST_CASE(enosys_limit_per_architecture) {
+    constexpr uint32_t kI386 = AUDIT_ARCH_I386, kX86_64 = AUDIT_ARCH_X86_64;
+    // exit_group: x86_64 231, i386 252, x32 231 | bit 30. mkdir: x86_64 83, i386 39.
+    std::string rules =
+        R"("syscalls": [{"names": ["read", "exit_group"], "action": "SCMP_ACT_ALLOW"}]})";
+    SeccompProgram all = compile(R"({"defaultAction": "SCMP_ACT_ERRNO",
+        "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"], )" + rules);
+    BOOST_TEST(run_bpf(all.bpf, kX86_64, 231) == SECCOMP_RET_ALLOW);
+    BOOST_TEST(run_bpf(all.bpf, kX86_64, 232) == kEnosys);
+    BOOST_TEST(run_bpf(all.bpf, kX86_64, 83) == kEperm);
+    BOOST_TEST(run_bpf(all.bpf, kI386, 252) == SECCOMP_RET_ALLOW);
+    BOOST_TEST(run_bpf(all.bpf, kI386, 253) == kEnosys);
+    BOOST_TEST(run_bpf(all.bpf, kI386, 232) == kEperm);  // above x86_64's limit, not i386's
+    BOOST_TEST(run_bpf(all.bpf, kI386, 39) == kEperm);
+    BOOST_TEST(run_bpf(all.bpf, kX86_64, kX32 | 231) == SECCOMP_RET_ALLOW);
+    BOOST_TEST(run_bpf(all.bpf, kX86_64, kX32 | 232) == kEnosys);
+    BOOST_TEST(run_bpf(all.bpf, kX86_64, kX32 | 83) == kEperm);
+    // Without x32 or i386 in the profile, their calls get libseccomp's answer for a foreign
+    // arch (it kills), never ENOSYS.
+    SeccompProgram native = compile(R"({"defaultAction": "SCMP_ACT_ERRNO", )" + rules);
+    BOOST_TEST(run_bpf(native.bpf, kX86_64, 232) == kEnosys);
+    BOOST_TEST(run_bpf(native.bpf, kX86_64, kX32 | 435) != kEnosys);
+    BOOST_TEST(run_bpf(native.bpf, kI386, 435) == SECCOMP_RET_KILL_THREAD);
+    BOOST_TEST(run_bpf(native.bpf, AUDIT_ARCH_AARCH64, 435) == SECCOMP_RET_KILL_THREAD);
+}
+#endif
