@@ -6,6 +6,7 @@
 #include "runtime/security/capabilities.hpp"
 #include "runtime/container.hpp"
 #include "runtime/log.hpp"
+#include "runtime/process_attrs.hpp"
 #include "runtime/security/seccomp.hpp"
 
 namespace myrt {
@@ -60,6 +61,10 @@ std::string features_json() {
     array(out, "knownFlags", sf.known_flags);
     out += ",";
     array(out, "supportedFlags", sf.supported_flags);
+    out += "},\"memoryPolicy\":{";
+    array(out, "modes", memory_policy_modes());
+    out += ",";
+    array(out, "flags", memory_policy_flags());
     out += "},\"apparmor\":{\"enabled\":false},\"selinux\":{\"enabled\":false},"
            "\"intelRdt\":{\"enabled\":false},"
            "\"mountExtensions\":{\"idmap\":{\"enabled\":true}}},"

@@ -169,4 +169,16 @@ void apply_memory_policy(const spec::MemoryPolicy& m) {
         throw_errno(field + ": set_mempolicy " + m.mode + (m.nodes ? " nodes \"" + *m.nodes + "\"" : ""));
 }
 
+std::vector<std::string> memory_policy_modes() {
+    std::vector<std::string> out;
+    for (const auto& n : kMemModes) out.emplace_back(n.name);
+    return out;
+}
+
+std::vector<std::string> memory_policy_flags() {
+    std::vector<std::string> out;
+    for (const auto& n : kMemFlags) out.emplace_back(n.name);
+    return out;
+}
+
 }  // namespace myrt

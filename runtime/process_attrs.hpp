@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "spec/config.hpp"
 
@@ -29,5 +30,9 @@ void apply_personality(const spec::Personality& p);
 
 // linux.memoryPolicy through set_mempolicy(2).
 void apply_memory_policy(const spec::MemoryPolicy& m);
+
+// The linux.memoryPolicy modes and flags this build knows (for `myrt features`).
+std::vector<std::string> memory_policy_modes();
+std::vector<std::string> memory_policy_flags();
 
 }  // namespace myrt

@@ -229,3 +229,22 @@ test_net_devices_refused() {
 	create_refused "create with netDevices" linux.netDevices "$id"
 	assert_no_leftovers "$id"
 }
+
+# features-linux.md: memoryPolicy lists the modes and flags that create recognizes; each
+# listed mode is taken by create (MPOL_DEFAULT/LOCAL need no nodes: they must run).
+test_features_memory_policy() {
+	is_myrt || skip "$RUNTIME_KIND: features memoryPolicy is not checked"
+	local f
+	f=$(timeout 10 "$RUNTIME" features) || fail "features failed"
+	assert_eq "MPOL_BIND MPOL_DEFAULT MPOL_INTERLEAVE MPOL_LOCAL MPOL_PREFERRED MPOL_PREFERRED_MANY MPOL_WEIGHTED_INTERLEAVE" \
+		"$(jq -r '.linux.memoryPolicy.modes | sort | join(" ")' <<<"$f")" "features: memoryPolicy modes"
+	assert_eq "MPOL_F_NUMA_BALANCING MPOL_F_RELATIVE_NODES MPOL_F_STATIC_NODES" \
+		"$(jq -r '.linux.memoryPolicy.flags | sort | join(" ")' <<<"$f")" "features: memoryPolicy flags"
+	mk_bundle
+	local mode
+	for mode in MPOL_DEFAULT MPOL_LOCAL; do
+		cfg '.linux.memoryPolicy = {"mode": $m}' --arg m "$mode"
+		run_sh 'grep -c . /proc/self/status >/dev/null && echo ok'
+		assert_eq ok "$OUT" "a container with memoryPolicy $mode"
+	done
+}
