@@ -434,6 +434,25 @@ test_ps_table_and_json() {
 		"$(jq -r 'sort | .[]' "$T/ps.json" | tr '\n' ' ')" "ps --format json ($(cat "$T/ps.json"))"
 }
 
+# A process in a pid namespace nested in the container's is the container's: ps lists it
+# (from the host, its pid namespace is a child of the container's, not the container's).
+test_ps_lists_processes_in_a_nested_pid_namespace() {
+	mk_bundle
+	cfg '.process.capabilities[] += ["CAP_SYS_ADMIN"]'
+	set_args sh -c 'unshare -p -f sleep 1001.77 & exec sleep 1000'
+	local id nested
+	id=$(cid nested)
+	create_ok "$id"
+	start_ok "$id"
+	_nested() { nested=$(pgrep -xf "sleep 1001.77"); [[ -n $nested ]]; }
+	wait_for 5 _nested || fail "the nested sleep did not start: $(_tagged_desc)"
+	local pids
+	pids=$(rt ps -f json "$id" | jq -r '.[]' | tr '\n' ' ')
+	[[ " $pids " == *" $nested "* ]] || fail "ps does not list $nested, in a nested pid namespace: $pids"
+	delete_ok "$id" --force
+	wait_pid_gone "$nested" 5
+}
+
 test_kill_all_kills_exec_processes() {
 	# Without a pid namespace, killing init does not kill the exec'd processes: --all must.
 	local id p1 p2
