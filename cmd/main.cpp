@@ -96,7 +96,7 @@ int main(int argc, char** argv) {
         ->check(CLI::IsMember({"text", "json"}));
     app.add_flag("--debug", g.debug, "log debug messages");
     app.add_flag("--systemd-cgroup", g.runtime.systemd_cgroup,
-                 "use systemd cgroup paths (not supported: an error)");
+                 "manage cgroups through systemd: cgroupsPath is slice:prefix:name (a transient scope)");
     app.add_option("--rootless", g.rootless, "true, false or auto")
         ->check(CLI::IsMember({"true", "false", "auto"}));
     app.add_option("--criu", g.ignored, "ignored (checkpointing is not supported)");

@@ -117,10 +117,7 @@ bool config_wants_terminal(const std::string& bundle) {
 }  // namespace
 
 Runtime::Runtime(RuntimeOptions options)
-    : options_(std::move(options)), store_(options_.root) {
-    if (options_.systemd_cgroup)
-        throw Error("--systemd-cgroup is not supported by this build (no systemd cgroup driver)");
-}
+    : options_(std::move(options)), store_(options_.root) {}
 
 std::string Runtime::live_status(const ContainerDir* dir, const spec::ContainerRecord& r) const {
     if (r.state.status == "creating" && r.state.pid == 0)  // no init yet: the creator tells

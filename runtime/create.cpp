@@ -298,7 +298,10 @@ pid_t Runtime::create(const std::string& id, const CreateOptions& options) {
     check_idmapped_mounts(b.config, ns.new_user || ns.has("user"), options_.rootless);
     NetworkRequest net = network_request(b.config);
     std::unique_ptr<Cgroup> cgroup =
-        cgroup_for(b.config.linux ? b.config.linux->cgroupsPath : std::nullopt, id);
+        options_.systemd_cgroup
+            ? systemd_cgroup_for(b.config.linux ? b.config.linux->cgroupsPath : std::nullopt, id,
+                                 options_.rootless)
+            : cgroup_for(b.config.linux ? b.config.linux->cgroupsPath : std::nullopt, id);
 
     InitContext ctx;
     ctx.rootless = options_.rootless;
@@ -372,7 +375,8 @@ pid_t Runtime::create(const std::string& id, const CreateOptions& options) {
         if (type == "pid") join_namespace(type, fd.get());
     }
     std::vector<UniqueFd> cgroup_join;
-    pid_t pid = clone_in_cgroup(ns.clone_flags, cgroup.get(), cgroup_join);
+    bool late_cgroup = cgroup && cgroup->starts_with_init();
+    pid_t pid = clone_in_cgroup(ns.clone_flags, late_cgroup ? nullptr : cgroup.get(), cgroup_join);
     if (pid == 0) {
         parent_end.reset();
         for (const auto& fd : cgroup_join) ctx.cgroup_fds.push_back(fd.get());
@@ -391,6 +395,15 @@ pid_t Runtime::create(const std::string& id, const CreateOptions& options) {
     record.pid_start_time = read_proc_stat(pid).start_time;
     record.pid_ns = pid_namespace_of(pid);
     dir.write_recovery(record);
+    if (late_cgroup) {  // systemd: the scope starts with init in it (before init goes on)
+        cgroup->start_with(pid);
+        // Recorded only once it is the container's: killed before, the scope ends by itself
+        // when init (its only process) finds the runtime gone and exits.
+        record.systemd_unit = cgroup->unit();
+        record.cgroup_paths = cgroup->paths();
+        record.cgroup_owned = cgroup->owned();
+        dir.write_recovery(record);
+    }
 
     if (ns.new_user) write_id_mappings(pid, *b.config.linux, options_.rootless);
     cgroup_join.clear();  // init has its own copies

@@ -3,6 +3,7 @@
 #include <initializer_list>
 #include <vector>
 
+#include "runtime/cgroup/systemd.hpp"
 #include "runtime/security/capabilities.hpp"
 #include "runtime/container.hpp"
 #include "runtime/log.hpp"
@@ -48,8 +49,13 @@ std::string features_json() {
     array(out, "namespaces", {"cgroup", "ipc", "mount", "network", "pid", "time", "user", "uts"});
     out += ",";
     array(out, "capabilities", known_capabilities());
-    out += ",\"cgroup\":{\"v1\":true,\"v2\":true,\"systemd\":false,\"systemdUser\":false,"
-           "\"rdma\":true},\"seccomp\":{\"enabled\":true,";
+    // systemd: when myrt-systemd (sd-bus) was built and installed beside myrt.
+    const char* sd = systemd_driver_available() ? "true" : "false";
+    out += ",\"cgroup\":{\"v1\":true,\"v2\":true,\"systemd\":";
+    out += sd;
+    out += ",\"systemdUser\":";
+    out += sd;
+    out += ",\"rdma\":true},\"seccomp\":{\"enabled\":true,";
     // What this build's tables name, and the flags the running kernel accepts (probed).
     SeccompFeatures sf = seccomp_features();
     array(out, "actions", sf.actions);

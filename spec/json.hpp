@@ -317,6 +317,10 @@ template <class W, Integer T>
 void put_opt(W& w, std::string_view key, T v) {
     if (v != 0) put(w, key, v);
 }
+template <class W>
+void put_opt(W& w, std::string_view key, const std::string& v) {
+    if (!v.empty()) put(w, key, v);
+}
 
 // The serializing visitor of fields().
 template <class W>

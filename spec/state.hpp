@@ -38,6 +38,7 @@ struct ContainerRecord {
     std::map<std::string, std::string> namespace_paths;  // type -> path joined at create, for exec
     std::vector<int> helper_pids;    // e.g. slirp4netns, ended by delete
     bool systemd_cgroup = false;
+    std::string systemd_unit;        // --systemd-cgroup: the scope holding the cgroup
     // The `create` writing this record, while it has no init yet: a live creator means the
     // container is still "creating", a dead one that nothing of it runs ("stopped").
     int creator_pid = 0;

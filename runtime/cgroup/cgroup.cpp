@@ -12,6 +12,7 @@
 #include <csignal>
 
 #include "runtime/cgroup/cgroup_drivers.hpp"
+#include "runtime/cgroup/systemd.hpp"
 #include "runtime/error.hpp"
 
 namespace myrt {
@@ -29,8 +30,7 @@ static std::string container_cgroup_path(const std::optional<std::string>& cgrou
     const std::string& p = *cgroups_path;
     if (p.find(':') != std::string::npos && p[0] != '/')
         throw Error("linux.cgroupsPath \"" + p +
-                    "\": systemd cgroup paths (slice:prefix:name) need --systemd-cgroup, "
-                    "which this build does not support");
+                    "\": systemd cgroup paths (slice:prefix:name) need --systemd-cgroup");
     // Normalised ("a//b/" is "/a/b"): the directories create() makes are compared with it.
     std::string out = p[0] == '/' ? "" : "/myrt";
     for (size_t pos = 0; pos <= p.size();) {
@@ -65,6 +65,11 @@ std::unique_ptr<Cgroup> cgroup_for(const std::optional<std::string>& cgroups_pat
     return make_cgroup_v1(path);
 }
 
+std::unique_ptr<Cgroup> systemd_cgroup_for(const std::optional<std::string>& cgroups_path,
+                                           const std::string& id, bool rootless) {
+    return make_systemd_cgroup(parse_systemd_path(cgroups_path, id, rootless), rootless);
+}
+
 std::unique_ptr<Cgroup> cgroup_from_paths(const std::map<std::string, std::string>& paths,
                                           const std::vector<std::string>& owned) {
     if (paths.empty()) return nullptr;
@@ -77,6 +82,11 @@ std::unique_ptr<Cgroup> cgroup_from_paths(const std::map<std::string, std::strin
 
 std::unique_ptr<Cgroup> cgroup_from_record(const spec::ContainerRecord& r) {
     for (const auto& [controllers, dir] : r.cgroup_paths) check_record_path(dir);
+    if (!r.systemd_unit.empty()) {
+        if (r.systemd_unit.find('/') != std::string::npos || !r.systemd_unit.ends_with(".scope"))
+            throw Error("state: \"" + r.systemd_unit + "\" is not a scope unit");
+        return reopen_systemd_cgroup(r.systemd_unit, r.owner != 0, r.cgroup_paths, r.cgroup_owned);
+    }
     return cgroup_from_paths(r.cgroup_paths, r.cgroup_owned);
 }
 

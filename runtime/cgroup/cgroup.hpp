@@ -95,12 +95,23 @@ public:
     virtual std::map<std::string, std::string> paths() const = 0;
     // The directories among paths() that create() made (stored in the record too).
     virtual std::vector<std::string> owned() const = 0;
+    // systemd: a scope cannot start empty, so create() only prepares; init is cloned outside
+    // (waiting for the runtime) and start_with() starts the unit with it, then applies what
+    // apply() was given.
+    virtual bool starts_with_init() const { return false; }
+    virtual void start_with(pid_t) {}
+    // The systemd unit holding the cgroup; "" for a cgroup of the runtime's own.
+    virtual std::string unit() const { return {}; }
 };
 
 // The container's cgroup for a config: cgroupsPath (absolute, or relative to /myrt) or
 // /myrt/<id> when absent.
 std::unique_ptr<Cgroup> cgroup_for(const std::optional<std::string>& cgroups_path,
                                    const std::string& id);
+// --systemd-cgroup: a transient scope from "slice:prefix:name" (runtime/cgroup/systemd.hpp),
+// of the user's systemd when rootless.
+std::unique_ptr<Cgroup> systemd_cgroup_for(const std::optional<std::string>& cgroups_path,
+                                           const std::string& id, bool rootless);
 // Reopens a cgroup from its paths; `owned` are those that create() made.
 std::unique_ptr<Cgroup> cgroup_from_paths(const std::map<std::string, std::string>& paths,
                                           const std::vector<std::string>& owned = {});

@@ -75,6 +75,14 @@ void reexec_sealed(char** argv) {
     if (sealed(self.get())) return;
     UniqueFd view = read_only_view(self.get());
     if (!view) view = sealed_copy(self.get());
+    // The sealed view has no path: where myrt was is kept for finding its companion
+    // programs (myrt-systemd). Always overwritten, so a caller's value never counts.
+    char path[4096];
+    ssize_t n = ::readlink("/proc/self/exe", path, sizeof path - 1);
+    if (n > 0) {
+        path[n] = 0;
+        ::setenv(kOriginalExeEnv, path, 1);
+    }
     ::syscall(SYS_execveat, view.get(), "", argv, environ, AT_EMPTY_PATH);
     throw_errno("run myrt from its sealed view");
 }

@@ -10,6 +10,9 @@
 
 namespace myrt {
 
+// Set by reexec_sealed() to the path myrt was run from, which /proc/self/exe no longer shows.
+inline constexpr const char* kOriginalExeEnv = "_MYRT_ORIGINAL_EXE";
+
 // Whether the running binary cannot be written through /proc/self/exe: it sits on a
 // read-only mount, or it is a fully sealed memfd.
 bool self_exe_sealed();
