@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <seccomp.h>
 
@@ -90,6 +91,9 @@ int main(int argc, char** argv) {
     app.set_version_flag("-v,--version", version_text);
     myrt::cmd::Globals g;
     g.runtime.root = default_root();
+    // As runc: a caller that set NOTIFY_SOCKET (systemd, podman --sdnotify=container) gets
+    // the container's READY=1 relayed there by create/run/start.
+    if (const char* ns = std::getenv("NOTIFY_SOCKET")) g.runtime.notify_socket = ns;
     app.add_option("--root", g.runtime.root, "directory for container state");
     app.add_option("--log", g.log_file, "append myrt's log to this file");
     app.add_option("--log-format", g.log_format, "text or json")

@@ -17,6 +17,7 @@
 #include "runtime/hooks.hpp"
 #include "runtime/log.hpp"
 #include "runtime/network.hpp"
+#include "runtime/notify_socket.hpp"
 #include "runtime/proc.hpp"
 #include "runtime/signals.hpp"
 #include "runtime/terminal.hpp"
@@ -145,6 +146,9 @@ void Runtime::start(const std::string& id) {
     if (status == "stopped") throw Error("cannot start a container that has stopped");
     if (status == "creating") throw Error("cannot start a container that is still being created");
     if (status != "created") throw Error("cannot start an already running container");
+    std::unique_ptr<NotifyRelay> relay;  // bound before the container can say READY=1
+    if (!options_.notify_socket.empty() && ::access(dir.file("notify").c_str(), F_OK) == 0)
+        relay = std::make_unique<NotifyRelay>(dir.path(), options_.notify_socket);
     std::string fifo = dir.file(kFifo);
     // init holds the fifo open (read-write, close-on-exec) and waits for one byte. Our own
     // reader is opened before our writer so that the kernel reports POLLHUP once the last
@@ -169,6 +173,11 @@ void Runtime::start(const std::string& id) {
     if (n > 0) throw Error("container init exited before it could start", ESRCH);
     // No state.json rewrite: the status is computed from the fifo being gone.
     r.state.status = "running";
+    run_poststart(dir, r);
+    if (relay) relay->relay_ready(r.state.pid, open_init(r).get());
+}
+
+void Runtime::run_poststart(const ContainerDir& dir, const spec::ContainerRecord& r) {
     auto hooks = stored_hooks(dir);
     if (!hooks) return;
     try {

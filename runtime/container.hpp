@@ -20,6 +20,8 @@ struct RuntimeOptions {
     std::string root = "/run/myrt";
     bool systemd_cgroup = false;
     bool rootless = false;
+    // The caller's $NOTIFY_SOCKET: the container's READY=1 is relayed there (notify_socket.hpp).
+    std::string notify_socket;
 };
 
 struct CreateOptions {
@@ -85,6 +87,8 @@ public:
 
 private:
     int run_with_terminal(const std::string& id, CreateOptions options);
+    // runtime.md, lifecycle step 9: a failing poststart hook stops the container.
+    void run_poststart(const ContainerDir& dir, const spec::ContainerRecord& r);
     std::string live_status(const ContainerDir* dir, const spec::ContainerRecord& record) const;
     void destroy(ContainerDir& dir, const spec::ContainerRecord& record, bool kill_first);
 

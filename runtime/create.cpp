@@ -22,6 +22,7 @@
 #include "runtime/log.hpp"
 #include "runtime/security/lsm.hpp"
 #include "runtime/network.hpp"
+#include "runtime/notify_socket.hpp"
 #include "runtime/proc.hpp"
 #include "runtime/process.hpp"
 #include "runtime/rootless.hpp"
@@ -328,6 +329,8 @@ pid_t Runtime::create(const std::string& id, const CreateOptions& options) {
                              : (console = connect_console_socket(options.console_socket)).get();
 
     ContainerDir dir = store_.create(id);
+    // Without a mount namespace nothing can be bound into the container: no relay then.
+    if (!options_.notify_socket.empty() && ns.has("mount")) add_notify_socket(b.config, dir.path());
     CreateGuard guard(dir, cgroup);
     // Checked before anything is written to a cgroup that may not be ours (and after the id:
     // "already exists" comes first).
