@@ -21,6 +21,7 @@
 #include "runtime/init.hpp"
 #include "runtime/log.hpp"
 #include "runtime/security/lsm.hpp"
+#include "runtime/netdevices.hpp"
 #include "runtime/network.hpp"
 #include "runtime/notify_socket.hpp"
 #include "runtime/proc.hpp"
@@ -290,9 +291,9 @@ pid_t Runtime::create(const std::string& id, const CreateOptions& options) {
         throw Error("linux.namespaces: running without root needs a user namespace "
                     "(see myrt spec --rootless)", EPERM);
     refuse_lsm_labels(proc, "process.");
-    if (b.config.linux && !b.config.linux->netDevices.empty())
-        throw Error("linux.netDevices: moving host network interfaces into the container is not "
-                    "implemented yet", ENOTSUP);
+    static const NetDevices no_net_devices;
+    const NetDevices& net_devices = b.config.linux ? b.config.linux->netDevices : no_net_devices;
+    check_net_devices_present(net_devices);
     if (b.config.linux) refuse_mount_label(b.config.linux->mountLabel);
     if (b.config.linux) refuse_unapplied_linux(*b.config.linux, ns);
     check_sysctls(b.config, ns);
@@ -306,7 +307,8 @@ pid_t Runtime::create(const std::string& id, const CreateOptions& options) {
 
     InitContext ctx;
     ctx.rootless = options_.rootless;
-    ctx.send_namespaces = net.slirp;
+    ctx.send_namespaces = net.slirp || !net_devices.empty();
+    ctx.wait_net_devices = !net_devices.empty();
     ctx.config = &b.config;
     ctx.id = id;
     ctx.rootfs = b.rootfs;
@@ -332,6 +334,8 @@ pid_t Runtime::create(const std::string& id, const CreateOptions& options) {
     // Without a mount namespace nothing can be bound into the container: no relay then.
     if (!options_.notify_socket.empty() && ns.has("mount")) add_notify_socket(b.config, dir.path());
     CreateGuard guard(dir, cgroup);
+    // Undone before the guard kills init (declared after it).
+    NetDeviceMoves net_moves(net_devices);
     // Checked before anything is written to a cgroup that may not be ours (and after the id:
     // "already exists" comes first).
     std::string cgroups_path = cgroups_path_or(b.config, "/myrt/" + id);
@@ -425,6 +429,10 @@ pid_t Runtime::create(const std::string& id, const CreateOptions& options) {
             record.helper_pids = helpers;
             dir.write_recovery(record);
         }
+        if (m.type == SyncType::namespace_fd && m.payload == "net" && !net_moves.empty()) {
+            net_moves.into(m.fd.get());
+            sync.send(SyncType::net_devices_moved);
+        }
         if (m.type == SyncType::seccomp_listener && ctx.seccomp)  // see runtime/security/seccomp.hpp
             send_seccomp_listener(*ctx.seccomp, m.fd.get(), pid, creating);
         if (m.type == SyncType::mount_request) {
@@ -460,6 +468,7 @@ pid_t Runtime::create(const std::string& id, const CreateOptions& options) {
     dir.write(record);
     if (!options.pid_file.empty()) write_pid_file(options.pid_file, pid);
     guard.commit();
+    net_moves.commit();
     return pid;
 }
 

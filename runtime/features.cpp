@@ -73,7 +73,8 @@ std::string features_json() {
     array(out, "flags", memory_policy_flags());
     out += "},\"apparmor\":{\"enabled\":false},\"selinux\":{\"enabled\":false},"
            "\"intelRdt\":{\"enabled\":false},"
-           "\"mountExtensions\":{\"idmap\":{\"enabled\":true}}},"
+           "\"mountExtensions\":{\"idmap\":{\"enabled\":true}},"
+           "\"netDevices\":{\"enabled\":true}},"
            "\"annotations\":{\"run.myrt.version\":\"" MYRT_VERSION "\"},"
            // They start a helper (slirp4netns) and publish host ports.
            "\"potentiallyUnsafeConfigAnnotations\":[\"run.myrt.network\",\"run.myrt.network.\"]}";

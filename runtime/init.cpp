@@ -105,6 +105,7 @@ void setup_namespaces(InitContext& ctx, const SyncChannel& sync) {
             sync.send(SyncType::namespace_fd, type, 0, fd.get());
         }
     }
+    if (ctx.wait_net_devices) sync.expect(SyncType::net_devices_moved);
 }
 
 // The state for hooks that run in the container's namespaces: init's pid as the container

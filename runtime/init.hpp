@@ -28,7 +28,9 @@ struct InitContext {
     std::vector<int> cgroup_fds;  // for join_cgroup_self(), see clone_in_cgroup()
     bool no_pivot = false;
     bool rootless = false;
-    bool send_namespaces = false;  // hand "user" and "net" to the runtime (slirp4netns)
+    // Hand "user" and "net" to the runtime (slirp4netns, linux.netDevices).
+    bool send_namespaces = false;
+    bool wait_net_devices = false;  // after "net", until the runtime has moved linux.netDevices
     bool no_new_keyring = false;
     int preserve_fds = 0;
 };

@@ -35,6 +35,9 @@ enum class SyncType : uint32_t {
     mount_request = 11,
     // runtime -> init: the detached mount, as its fd
     mount_source = 12,
+    // runtime -> init, answering its "net" namespace_fd: linux.netDevices are in (see
+    // runtime/netdevices.hpp); createContainer hooks and the program find them there.
+    net_devices_moved = 13,
 };
 
 struct SyncMessage {

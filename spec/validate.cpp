@@ -235,6 +235,47 @@ void check_devices(const std::vector<Device>& devices, const Path& p) {
     }
 }
 
+// The kernel's dev_valid_name(): at most IFNAMSIZ-1 (15) bytes, not "." or "..", no "/",
+// ":" or whitespace (its isspace() counts byte 0xa0 too); a NUL would cut the name short.
+bool valid_interface_name(std::string_view name) {
+    constexpr std::string_view refused("/: \t\n\v\f\r\xa0\0", 10);
+    if (name.empty() || name.size() > 15 || name == "." || name == "..") return false;
+    return name.find_first_of(refused) == std::string_view::npos;
+}
+
+[[noreturn]] void fail_interface_name(const std::string& name, const char* why, const Path& p) {
+    p.fail("invalid network interface name " + quote(name) + " (" + why + ")");
+}
+
+constexpr const char* kInterfaceNameRules =
+    "1 to 15 bytes, not \".\" or \"..\", without \"/\", \":\" or whitespace";
+
+// A name inside the container: a plain name, or a template with one "%d" that the kernel
+// fills in with the first free number (its dev_alloc_name() refuses any other "%").
+void check_interface_name(const std::string& name, const Path& p) {
+    if (!valid_interface_name(name)) fail_interface_name(name, kInterfaceNameRules, p);
+    auto percent = name.find('%');
+    if (percent != std::string::npos &&
+        (name.compare(percent, 2, "%d") != 0 || name.find('%', percent + 1) != std::string::npos))
+        fail_interface_name(name, "a template has one \"%d\"", p);
+}
+
+// Keys name interfaces that exist on the host (no template); two entries may not ask for the
+// same name inside (a template is numbered apart by the kernel).
+void check_net_devices(const std::map<std::string, NetDevice>& devices, const Path& p) {
+    std::set<std::string> names;
+    for (const auto& [host, dev] : devices) {
+        Path dp(p, host, Path::KeyTag{});
+        if (!valid_interface_name(host)) fail_interface_name(host, kInterfaceNameRules, dp);
+        if (host.find('%') != std::string::npos)
+            fail_interface_name(host, "the name of a host interface, not a template", dp);
+        if (dev.name) check_interface_name(*dev.name, Path(dp, "name"));
+        std::string inside = dev.name.value_or(host);
+        if (inside.find('%') == std::string::npos && !names.insert(inside).second)
+            dp.fail("another entry already moves an interface to the name " + quote(inside));
+    }
+}
+
 void check_resources(const Resources& r, const Path& p) {
     Path devices(p, "devices");
     for (std::size_t i = 0; i < r.devices.size(); ++i) {
@@ -315,6 +356,7 @@ void check_linux(const Config& c, const Linux& l, const Path& p) {
     check_devices(l.devices, Path(p, "devices"));
     if (!l.netDevices.empty() && !has_namespace(c, "network"))
         Path(p, "netDevices").fail("requires a network namespace");
+    check_net_devices(l.netDevices, Path(p, "netDevices"));
     if (l.resources) check_resources(*l.resources, Path(p, "resources"));
     if (l.rootfsPropagation)
         check_name(*l.rootfsPropagation, propagations, "propagation", Path(p, "rootfsPropagation"));

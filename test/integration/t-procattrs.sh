@@ -218,18 +218,6 @@ test_time_offsets_with_joined_time_namespace_refused() {
 	assert_no_leftovers "$owner"
 }
 
-# linux.netDevices: moving host interfaces is not implemented: refused in one line instead
-# of a container that silently lacks the interface its engine gave it.
-test_net_devices_refused() {
-	mk_bundle
-	set_args true
-	cfg '.linux.netDevices = {"myrt-nodev0": {"name": "eth7"}}'
-	local id
-	id=$(cid netdev)
-	create_refused "create with netDevices" linux.netDevices "$id"
-	assert_no_leftovers "$id"
-}
-
 # features-linux.md: memoryPolicy lists the modes and flags that create recognizes; each
 # listed mode is taken by create (MPOL_DEFAULT/LOCAL need no nodes: they must run).
 test_features_memory_policy() {

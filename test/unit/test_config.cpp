@@ -180,6 +180,11 @@ std::string with_linux(const std::string& members) {
     return doc(R"("linux": {)" + members + "}");
 }
 
+// with_linux() with a network namespace and `devices` as netDevices.
+std::string net_devices(const std::string& devices) {
+    return with_linux(R"("namespaces": [{"type": "network"}], "netDevices": )" + devices);
+}
+
 std::string with_resources(const std::string& members) {
     return with_linux(R"("resources": {)" + members + "}");
 }
@@ -751,6 +756,28 @@ BOOST_AUTO_TEST_CASE(validate_errors) {
          "linux.timeOffsets: requires a time namespace"},
         {with_linux(R"("netDevices": {"eth0": {}})"),
          "linux.netDevices: requires a network namespace"},
+        // netDevices: names as the kernel's dev_valid_name() takes them
+        {net_devices(R"({"eth0": {"name": "a/b"}})"),
+         R"(linux.netDevices["eth0"].name: invalid network interface name "a/b" (1 to 15 bytes, not "." or "..", without "/", ":" or whitespace))"},
+        {net_devices(R"({"eth0": {"name": "sixteen-bytes-xx"}})"),
+         R"(linux.netDevices["eth0"].name: invalid network interface name "sixteen-bytes-xx" (1 to 15 bytes, not "." or "..", without "/", ":" or whitespace))"},
+        {net_devices(R"({"eth0": {"name": ""}})"),
+         R"(linux.netDevices["eth0"].name: invalid network interface name "" (1 to 15 bytes, not "." or "..", without "/", ":" or whitespace))"},
+        // U+00A0 is C2 A0 in UTF-8: the kernel's isspace() takes byte A0 for a space.
+        {net_devices(R"({"eth0": {"name": "a\u00a0b"}})"),
+         "linux.netDevices[\"eth0\"].name: invalid network interface name \"a\xc2\xa0" "b\" (1 to 15 bytes, not \".\" or \"..\", without \"/\", \":\" or whitespace)"},
+        {net_devices(R"({"eth0": {"name": "n%d%d"}})"),
+         R"(linux.netDevices["eth0"].name: invalid network interface name "n%d%d" (a template has one "%d"))"},
+        {net_devices(R"({"eth0": {"name": "n%x"}})"),
+         R"(linux.netDevices["eth0"].name: invalid network interface name "n%x" (a template has one "%d"))"},
+        {net_devices(R"({"e%d": {}})"),
+         R"(linux.netDevices["e%d"]: invalid network interface name "e%d" (the name of a host interface, not a template))"},
+        {net_devices(R"({"..": {}})"),
+         R"(linux.netDevices[".."]: invalid network interface name ".." (1 to 15 bytes, not "." or "..", without "/", ":" or whitespace))"},
+        {net_devices(R"({"a": {"name": "c"}, "b": {"name": "c"}})"),
+         R"(linux.netDevices["b"]: another entry already moves an interface to the name "c")"},
+        {net_devices(R"({"a": {}, "b": {"name": "a"}})"),
+         R"(linux.netDevices["b"]: another entry already moves an interface to the name "a")"},
         // devices
         {with_linux(R"("devices": [{"type": "x", "path": "/dev/x"}])"),
          R"(linux.devices[0].type: unknown device type "x")"},
@@ -844,6 +871,8 @@ BOOST_AUTO_TEST_CASE(validate_accepts) {
         with_linux(R"("devices": [{"type": "u", "path": "/dev/u", "major": 1, "minor": 2}])"),
         with_resources(R"("cpu": {"quota": -1, "burst": 2000})"),
         with_linux(R"("seccomp": {"defaultAction": "SCMP_ACT_TRACE", "defaultErrnoRet": 1})"),
+        // 15 bytes; one template for several entries (the kernel numbers them apart)
+        net_devices(R"({"fifteen-bytes-x": {}, "a": {"name": "c%d"}, "b": {"name": "c%d"}})"),
     };
     for (const std::string& json : ok) {
         BOOST_TEST_CONTEXT("json: " << json) {

@@ -172,6 +172,24 @@ kill_ok() { # [--all] ID [SIGNAL]
 		fail "${MODE:+$MODE }kill $* failed (rc $?): $(tail -c 800 "$T/kill.err")"
 }
 
+# create_refused WHAT TEXT ID [OTHER]: create ID from $BUNDLE; it must fail (for myrt: in one
+# line containing TEXT, e.g. the JSON path) and leave nothing in the state root but OTHER's
+# state (the caller checks processes, cgroups and mounts once OTHER is gone)
+create_refused() {
+	local what=$1 text=$2 id=$3
+	rt create --bundle "$BUNDLE" "$id" >"$T/out" 2>"$T/err" </dev/null
+	RC=$?
+	assert_nonzero "$what"
+	if is_myrt; then
+		assert_eq 1 "$(wc -l <"$T/err")" "$what: one line on stderr ($(cat "$T/err"))"
+		assert_contains "$(cat "$T/err")" "$text" "$what: stderr"
+	fi
+	[[ ! -e $ROOT/$id ]] || fail "$what: the refused create left its state dir"
+	local left
+	left=$(ls -A "$ROOT" 2>/dev/null | grep -v -e '^\.' | grep -vxF -e "${4:-/}" || true)
+	[[ -z $left ]] || fail "$what: left in the state root: $left"
+}
+
 # run_ctr ID [RUN FLAGS...]: `run` the container from $BUNDLE in the foreground.
 # Sets RC, OUT (its stdout) and ERR (stderr); they are also in $T/out and $T/err.
 # RUN_WITH names the function that runs the runtime (default rt).
@@ -188,24 +206,6 @@ run_ctr() {
 run_ok() {
 	run_ctr "$@"
 	[[ $RC == 0 ]] || fail "run $1 exited $RC: stdout: ${OUT:0:500} stderr: ${ERR:0:800}"
-}
-
-# create_refused WHAT PATH ID [OTHER]: create ID from $BUNDLE; it must fail in one line naming
-# PATH and leave nothing in the state root but OTHER's state (the caller checks processes,
-# cgroups and mounts once OTHER is gone)
-create_refused() {
-	local what=$1 path=$2 id=$3
-	rt create --bundle "$BUNDLE" "$id" >"$T/out" 2>"$T/err" </dev/null
-	RC=$?
-	assert_nonzero "$what"
-	if is_myrt; then
-		assert_eq 1 "$(wc -l <"$T/err")" "$what: one line on stderr ($(cat "$T/err"))"
-		assert_contains "$(cat "$T/err")" "$path" "$what: stderr"
-	fi
-	[[ ! -e $ROOT/$id ]] || fail "$what: the refused create left its state dir"
-	local left
-	left=$(ls -A "$ROOT" 2>/dev/null | grep -v -e '^\.' | grep -vxF -e "${4:-/}" || true)
-	[[ -z $left ]] || fail "$what: left in the state root: $left"
 }
 
 # run_sh SCRIPT: run `sh -c SCRIPT` in a fresh container from $BUNDLE, must exit 0; sets OUT
@@ -364,6 +364,7 @@ it_run_test() { # FUNCTION
 	: >"$T/.ids"
 	export T TAG ROOT
 	IT_NETNS=()
+	IT_LINKS=() # network interfaces the test made on the host (ip link del at the end)
 	IT_LOOPS=() # loop devices the test attached (losetup -d at the end)
 	IT_PIDS=()    # processes the test started itself (killed by pid at the end)
 	IT_CGROUPS=() # cgroup directories the test made (removed at the end, deepest first)
@@ -393,6 +394,7 @@ it_cleanup() {
 		wait_for 5 rmdir "$m" 2>/dev/null || echo "cleanup: cannot remove cgroup $m" >&2
 	done
 	for id in "${IT_NETNS[@]}"; do ip netns del "$id" 2>/dev/null; done
+	for id in "${IT_LINKS[@]}"; do ip link del "$id" 2>/dev/null; done
 	for id in "${IT_LOOPS[@]}"; do losetup -d "$id" 2>/dev/null; done
 	# Never rm -rf through a mount: unmount anything leaked under $T first.
 	for m in $(awk -v t="$T" 'index($5, t) == 1 { print $5 }' /proc/self/mountinfo | sort -r); do
