@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 
 #include "runtime/default_spec.hpp"
@@ -27,7 +28,23 @@ std::shared_ptr<T> opts() {
     return std::make_shared<T>();
 }
 
+// systemd socket activation (sd_listen_fds): LISTEN_FDS fds from 3 were handed to this very
+// process (LISTEN_PID); as runc, they go to the container's process before --preserve-fds.
+int listen_fds_for_us() {
+    const char* fds = std::getenv("LISTEN_FDS");
+    const char* pid = std::getenv("LISTEN_PID");
+    if (!fds || !pid || std::string(pid) != std::to_string(::getpid())) return 0;
+    try {
+        int n = std::stoi(fds);
+        return n > 0 && n < 1024 ? n : 0;
+    } catch (const std::exception&) {
+        return 0;
+    }
+}
+
 void add_create_flags(CLI::App* sub, CreateOptions& o) {
+    o.listen_fds = listen_fds_for_us();
+    if (const char* names = std::getenv("LISTEN_FDNAMES"); names && o.listen_fds) o.listen_fdnames = names;
     sub->add_option("-b,--bundle", o.bundle, "path to the bundle directory");
     sub->add_option("--pid-file", o.pid_file, "write the init process's pid here");
     sub->add_option("--console-socket", o.console_socket,

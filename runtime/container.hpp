@@ -32,6 +32,10 @@ struct CreateOptions {
     bool no_new_keyring = false;
     int preserve_fds = 0;
     int console_fd = -1;  // instead of console_socket: an already connected socket (run)
+    // Socket-activation fds (LISTEN_FDS, from 3) passed on before the preserved ones; the
+    // process gets LISTEN_FDS=n and LISTEN_PID=1.
+    int listen_fds = 0;
+    std::string listen_fdnames;  // LISTEN_FDNAMES, passed on as it is
 };
 
 struct ExecOptions {

@@ -322,7 +322,16 @@ pid_t Runtime::create(const std::string& id, const CreateOptions& options) {
         ctx.seccomp = compile_seccomp(*b.config.linux->seccomp);
     ctx.no_pivot = options.no_pivot;
     ctx.no_new_keyring = options.no_new_keyring;
-    ctx.preserve_fds = options.preserve_fds;
+    ctx.preserve_fds = options.listen_fds + options.preserve_fds;
+    if (options.listen_fds > 0 && b.config.process) {
+        auto& env = b.config.process->env;
+        std::erase_if(env, [](const std::string& e) {
+            return e.starts_with("LISTEN_FDS=") || e.starts_with("LISTEN_PID=") || e.starts_with("LISTEN_FDNAMES=");
+        });
+        env.push_back("LISTEN_FDS=" + std::to_string(options.listen_fds));
+        env.push_back("LISTEN_PID=1");
+        if (!options.listen_fdnames.empty()) env.push_back("LISTEN_FDNAMES=" + options.listen_fdnames);
+    }
 
     UniqueFd console;
     if (proc.terminal)

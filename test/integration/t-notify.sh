@@ -56,3 +56,25 @@ test_notify_socket_start_returns_when_init_exits() {
 	[[ ! -s $T/got ]] || fail "something was relayed: $(cat "$T/got")"
 	delete_ok "$id" --force
 }
+
+# Socket activation (sd_listen_fds): fds the caller handed to myrt with LISTEN_FDS and
+# LISTEN_PID = myrt's pid reach the container's process as fds 3.., with LISTEN_FDS=n and
+# LISTEN_PID=1 there (as runc); fds passed with --preserve-fds follow them.
+test_listen_fds_passed_to_the_container() {
+	mk_bundle
+	set_args sh -c 'echo "$LISTEN_FDS $LISTEN_PID $LISTEN_FDNAMES" >&3; echo second >&4; echo preserved >&5'
+	local id
+	id=$(cid listen)
+	: >"$T/fd3" && : >"$T/fd4" && : >"$T/fd5"
+	MYRT_IT_RT=$TAG LISTEN_FDS=2 LISTEN_FDNAMES=web:admin RT="$RUNTIME" ROOTDIR="$ROOT" B="$BUNDLE" ID="$id" \
+		bash -c 'export LISTEN_PID=$$; exec "$RT" --root "$ROOTDIR" run --preserve-fds 1 -b "$B" "$ID"' \
+		3>"$T/fd3" 4>"$T/fd4" 5>"$T/fd5" >"$T/out" 2>"$T/err" </dev/null ||
+		fail "run with LISTEN_FDS failed: $(cat "$T/err")"
+	echo "$id" >>"$T/.ids"
+	# runc 1.1.5 drops LISTEN_FDNAMES (sd_listen_fds_with_names then has no names).
+	local names=web:admin
+	is_myrt || names=
+	assert_eq "2 1 $names" "$(cat "$T/fd3")" "LISTEN_FDS, LISTEN_PID, LISTEN_FDNAMES in the container, written to fd 3"
+	assert_eq second "$(cat "$T/fd4")" "the second activation fd"
+	assert_eq preserved "$(cat "$T/fd5")" "the --preserve-fds fd after them"
+}
