@@ -1,5 +1,7 @@
 #include "runtime/state_store.hpp"
 
+#include <algorithm>
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
@@ -242,6 +244,7 @@ std::vector<std::string> StateStore::list_ids() const {
         ids.emplace_back(entry->d_name);
     }
     ::closedir(dir);
+    std::sort(ids.begin(), ids.end());  // `list` by id, as runc
     return ids;
 }
 

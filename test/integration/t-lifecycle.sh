@@ -164,6 +164,13 @@ test_list_formats() {
 	local q
 	q=$(rt list --quiet 2>"$T/err") || fail "list --quiet failed: $(<"$T/err")"
 	assert_eq "$(printf '%s\n' "$a" "$b" | sort)" "$(sort <<<"$q")" "list --quiet"
+	# Sorted by id (runc's order; scripts diff lists): created in the other order, still sorted.
+	local c
+	c=$(cid lis0)
+	create_ok "$c"
+	q=$(rt list --quiet 2>"$T/err") || fail "list --quiet failed: $(<"$T/err")"
+	assert_eq "$(printf '%s\n' "$a" "$b" "$c" | LC_ALL=C sort)" "$q" "list --quiet order"
+	delete_ok "$c" --force
 
 	local tbl header
 	tbl=$(rt list 2>"$T/err") || fail "list failed: $(<"$T/err")"
