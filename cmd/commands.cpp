@@ -192,9 +192,11 @@ Registry register_commands(CLI::App& app, Globals& g, const std::string& named) 
         auto detach = opts<bool>();
         auto* sub = app.add_subcommand("run", "create, start and wait for a container");
         add_create_flags(sub, *o);
+        auto keep = opts<bool>();
         sub->add_flag("-d,--detach", *detach, "do not wait for the container");
+        sub->add_flag("--keep", *keep, "keep the container (stopped, with its cgroup) after it exits");
         sub->add_option("id", *id, "container id")->required();
-        sub->callback([=] { *action = [=] { return runtime().run(*id, *o, *detach); }; });
+        sub->callback([=] { *action = [=] { return runtime().run(*id, *o, *detach, *keep); }; });
     }
     if (want({"start"})) {
         auto id = opts<std::string>();

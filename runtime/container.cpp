@@ -335,7 +335,9 @@ std::vector<pid_t> Runtime::pids(const std::string& id) {
 namespace {
 
 // `run` removes its container however the container or the wait ended.
-int then_remove(Runtime& rt, const std::string& id, const std::function<int()>& body) {
+// `run --keep` keeps a container that ran (stopped, with its cgroup) for a later delete.
+int then_remove(Runtime& rt, const std::string& id, const std::function<int()>& body,
+                bool keep) {
     int code;
     try {
         code = body();
@@ -346,7 +348,7 @@ int then_remove(Runtime& rt, const std::string& id, const std::function<int()>& 
         }
         throw;
     }
-    rt.remove(id, true);
+    if (!keep) rt.remove(id, true);
     return code;
 }
 
@@ -354,7 +356,7 @@ int then_remove(Runtime& rt, const std::string& id, const std::function<int()>& 
 
 // run with process.terminal and no console socket: myrt itself receives the master and
 // proxies the caller's terminal to it.
-int Runtime::run_with_terminal(const std::string& id, CreateOptions options) {
+int Runtime::run_with_terminal(const std::string& id, CreateOptions options, bool keep) {
     int sv[2];
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) throw_errno("socketpair");
     UniqueFd ours(sv[0]), theirs(sv[1]);
@@ -366,13 +368,13 @@ int Runtime::run_with_terminal(const std::string& id, CreateOptions options) {
         UniqueFd master = receive_fd(ours.get());
         start(id);
         return proxy_terminal(std::move(master), pid, signals);
-    });
+    }, keep);
 }
 
-int Runtime::run(const std::string& id, const CreateOptions& options, bool detach) {
+int Runtime::run(const std::string& id, const CreateOptions& options, bool detach, bool keep) {
     if (!detach && options.console_socket.empty() && options.console_fd < 0 &&
         config_wants_terminal(options.bundle))
-        return run_with_terminal(id, options);
+        return run_with_terminal(id, options, keep);
     if (detach) {
         create(id, options);
         start(id);
@@ -383,7 +385,7 @@ int Runtime::run(const std::string& id, const CreateOptions& options, bool detac
     return then_remove(*this, id, [&] {
         start(id);
         return wait_forwarding(pid, signals);
-    });
+    }, keep);
 }
 
 }  // namespace myrt

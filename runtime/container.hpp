@@ -73,7 +73,8 @@ public:
     void remove(const std::string& id, bool force);
     // create + start; unless detached waits, forwarding signals, deletes the container and
     // returns its exit status (128+n when killed by signal n).
-    int run(const std::string& id, const CreateOptions& options, bool detach);
+    // keep: a container that ran is left stopped (state, cgroup) for `delete`.
+    int run(const std::string& id, const CreateOptions& options, bool detach, bool keep = false);
     // Runs a process inside a running container; unless detached, waits and returns its
     // exit status.
     int exec(const std::string& id, const ExecOptions& options);
@@ -90,7 +91,7 @@ public:
                 const std::function<void(const std::string&)>& emit);
 
 private:
-    int run_with_terminal(const std::string& id, CreateOptions options);
+    int run_with_terminal(const std::string& id, CreateOptions options, bool keep);
     // runtime.md, lifecycle step 9: a failing poststart hook stops the container.
     void run_poststart(const ContainerDir& dir, const spec::ContainerRecord& r);
     std::string live_status(const ContainerDir* dir, const spec::ContainerRecord& record) const;

@@ -294,3 +294,19 @@ test_pid_file_relative() {
 	[[ -s $T/cwd/rel.pid ]] || fail "no pid file at \$PWD/rel.pid"
 	assert_eq "$(state_field "$id" pid)" "$(tr -d '\n' <"$T/cwd/rel.pid")" "relative pid file content"
 }
+
+# run --keep: the container stays after its process exits (stopped, its cgroup there), for
+# a later delete, which removes it all.
+test_run_keep() {
+	mk_bundle
+	set_args sh -c 'exit 3'
+	local id
+	id=$(cid keep)
+	run_ctr "$id" --keep
+	assert_eq 3 "$RC" "run --keep exit status (stderr: $ERR)"
+	assert_eq stopped "$(state_field "$id" status)" "status after run --keep"
+	[[ -n $(cgroup_dirs_named "$id") ]] || fail "run --keep removed the cgroup"
+	delete_ok "$id"
+	[[ -z $(cgroup_dirs_named "$id") ]] || fail "delete left the cgroup: $(cgroup_dirs_named "$id")"
+	[[ ! -e $ROOT/$id ]] || fail "delete left the state"
+}
