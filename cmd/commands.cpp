@@ -308,6 +308,10 @@ Registry register_commands(CLI::App& app, Globals& g, const std::string& named) 
         sub->add_option("-u,--user", o->user, "UID[:GID]");
         sub->add_option("-c,--cap", o->caps, "add a capability (repeatable)")->allow_extra_args(false);
         sub->add_flag("--no-new-privs", o->no_new_privs, "set no_new_privs");
+        sub->add_option("-g,--additional-gids", o->additional_gids, "add a supplementary group (repeatable)")
+            ->allow_extra_args(false);
+        sub->add_option("--cgroup", o->cgroups, "join a sub-cgroup: [CONTROLLER:]PATH (repeatable)")
+            ->allow_extra_args(false);
         sub->add_option("--preserve-fds", o->preserve_fds, "pass N extra fds (from 3)");
         sub->add_flag("--ignore-paused", o->ignore_paused, "exec even into a paused container");
         sub->add_option("--apparmor", o->apparmor, "AppArmor profile (refused: not applied yet)");

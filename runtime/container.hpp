@@ -49,6 +49,8 @@ struct ExecOptions {
     std::vector<std::string> env;
     std::string user;  // UID[:GID]
     std::vector<std::string> caps;
+    std::vector<uint32_t> additional_gids;  // -g, added to the process's supplementary groups
+    std::vector<std::string> cgroups;       // --cgroup [CONTROLLER:]SUB, a sub-cgroup to join
     bool no_new_privs = false;
     int preserve_fds = 0;
     bool ignore_paused = false;

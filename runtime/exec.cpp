@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <charconv>
+#include <map>
 
 #include "runtime/security/capabilities.hpp"
 #include "runtime/cgroup/cgroup.hpp"
@@ -94,6 +95,7 @@ spec::Process exec_process(const spec::Config& config, const ExecOptions& o) {
         p.env.push_back(kv);
     }
     if (!o.user.empty()) parse_user(o.user, p.user);
+    for (uint32_t gid : o.additional_gids) p.user.additionalGids.push_back(gid);
     if (!o.caps.empty()) {
         if (!p.capabilities) p.capabilities.emplace();
         auto& c = *p.capabilities;
@@ -103,6 +105,36 @@ spec::Process exec_process(const spec::Config& config, const ExecOptions& o) {
     if (!o.apparmor.empty()) p.apparmorProfile = o.apparmor;
     if (!o.process_label.empty()) p.selinuxLabel = o.process_label;
     return p;
+}
+
+// --cgroup [CONTROLLER:]SUB (runc's form): the process joins SUB below the container's
+// cgroup, in CONTROLLER's hierarchy only or (no controller) in every one; SUB must exist.
+std::unique_ptr<Cgroup> exec_cgroup(const spec::ContainerRecord& r, const std::vector<std::string>& subs) {
+    std::unique_ptr<Cgroup> base = cgroup_from_record(r);
+    if (subs.empty() || !base) return base;
+    std::map<std::string, std::string> paths = base->paths();
+    for (const auto& arg : subs) {
+        size_t colon = arg.find(':');
+        std::string controller = colon == std::string::npos ? "" : arg.substr(0, colon);
+        std::string sub = colon == std::string::npos ? arg : arg.substr(colon + 1);
+        while (!sub.empty() && sub.front() == '/') sub.erase(0, 1);
+        if (sub.empty() || sub == ".." || sub.starts_with("../") || sub.find("/../") != std::string::npos ||
+            sub.ends_with("/.."))
+            throw Error("--cgroup \"" + arg + "\": expected [CONTROLLER:]SUB-CGROUP", EINVAL);
+        bool matched = false;
+        for (auto& [controllers, dir] : paths) {
+            bool hit = controller.empty() || ("," + controllers + ",").find("," + controller + ",") != std::string::npos;
+            if (!hit) continue;
+            matched = true;
+            std::string target = dir + "/" + sub;
+            struct stat st {};
+            if (::stat(target.c_str(), &st) < 0 || !S_ISDIR(st.st_mode))
+                throw Error("--cgroup \"" + arg + "\": no cgroup " + target, ENOENT);
+            dir = target;
+        }
+        if (!matched) throw Error("--cgroup \"" + arg + "\": the container has no " + controller + " cgroup", ENOENT);
+    }
+    return cgroup_from_paths(paths);
 }
 
 struct ExecChild {
@@ -302,7 +334,7 @@ int Runtime::exec(const std::string& id, const ExecOptions& o) {
     // A paused container's cgroup would freeze the child before it could say it joined, and
     // `resume` waits for our lock: then the runtime moves it, the slow way.
     bool paused = status == "paused";
-    std::unique_ptr<Cgroup> cgroup = cgroup_from_record(r);
+    std::unique_ptr<Cgroup> cgroup = exec_cgroup(r, o.cgroups);
     std::vector<UniqueFd> cgroup_join;
     pid_t pid = clone_in_cgroup(0, paused ? nullptr : cgroup.get(), cgroup_join);
     if (pid == 0) {

@@ -472,3 +472,55 @@ test_kill_all_kills_exec_processes() {
 	delete_ok "$id"
 	assert_no_leftovers "$id"
 }
+
+# exec -g/--additional-gids adds supplementary groups to the exec'd process (runc's flag).
+test_exec_additional_gids() {
+	local id
+	id=$(cid gids)
+	start_ctr "$id"
+	ex -g 1234 -g 5678 "$id" id -G
+	assert_rc 0 "exec -g (stderr: $ERR)"
+	assert_contains " $OUT " " 1234 " "groups of the exec'd process"
+	assert_contains " $OUT " " 5678 " "groups of the exec'd process"
+	ex --user 1000:1000 -g 4242 "$id" id -G
+	assert_eq "1000 4242" "$OUT" "groups with --user and -g"
+}
+
+# exec --cgroup SUB joins a sub-cgroup of the container's in every hierarchy, and
+# --cgroup CONTROLLER:SUB in that controller's only (runc's form); a missing one is refused.
+test_exec_cgroup_sub() {
+	local id d
+	id=$(cid excg)
+	start_ctr "$id"
+	local dirs
+	dirs=$(cgroup_dirs_named "$id")
+	[[ -n $dirs ]] || skip "the container has no cgroup here"
+	_mksub() { # DIR: a sub-cgroup usable at once (a v1 cpuset starts empty)
+		mkdir "$1"
+		[[ -e $1/cpuset.cpus ]] || return 0
+		cat "$1/../cpuset.cpus" >"$1/cpuset.cpus"
+		cat "$1/../cpuset.mems" >"$1/cpuset.mems"
+	}
+	for d in $dirs; do _mksub "$d/sub"; done
+	ex --cgroup sub "$id" sleep 0
+	assert_rc 0 "exec --cgroup sub (stderr: $ERR)"
+	local p
+	p=$(exec_detached "$id" insub sh -c 'exec sleep 1001') || exit 1
+	grep -q "/$id\$" "/proc/$p/cgroup" || fail "a plain exec is not in the container's cgroup: $(cat "/proc/$p/cgroup")"
+	rt exec --detach --cgroup sub --pid-file "$T/sub.pid" "$id" sleep 1002 >/dev/null 2>"$T/err" </dev/null ||
+		fail "exec --detach --cgroup sub failed: $(cat "$T/err")"
+	p=$(cat "$T/sub.pid")
+	local lines
+	lines=$(grep -c "/$id/sub\$" "/proc/$p/cgroup")
+	assert_eq "$(wc -w <<<"$dirs")" "$lines" "hierarchies where the exec'd process is in sub ($(cat "/proc/$p/cgroup"))"
+	ex --cgroup nosuch "$id" true
+	assert_nonzero "exec --cgroup into a missing sub-cgroup"
+	is_myrt && assert_contains "$ERR" "nosuch" "exec --cgroup error"
+	if [[ -d /sys/fs/cgroup/memory ]]; then
+		_mksub "$(grep "^/sys/fs/cgroup/memory/" <<<"$dirs")/memonly"
+		rt exec --detach --cgroup memory:memonly --pid-file "$T/mem.pid" "$id" sleep 1003 >/dev/null 2>"$T/err" </dev/null ||
+			fail "exec --cgroup memory:memonly failed: $(cat "$T/err")"
+		p=$(cat "$T/mem.pid")
+		assert_eq 1 "$(grep -c "/$id/memonly\$" "/proc/$p/cgroup")" "memory:memonly joins only the memory hierarchy ($(cat "/proc/$p/cgroup"))"
+	fi
+}
