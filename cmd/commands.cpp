@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -105,25 +106,77 @@ int print_list(Runtime& rt, const std::string& format, bool quiet) {
     return 0;
 }
 
-int print_ps(const std::vector<pid_t>& pids, const std::string& format) {
-    std::string out;
-    if (format == "json") {
-        out = "[";
-        for (size_t i = 0; i < pids.size(); ++i) out += (i ? "," : "") + std::to_string(pids[i]);
-        out += "]\n";
-    } else {
-        out = "PID     CMD\n";
-        for (pid_t pid : pids) {
-            std::string cmd;
-            try {
-                cmd = read_file("/proc/" + std::to_string(pid) + "/cmdline");
-            } catch (const Error&) {
-                continue;  // exited meanwhile
-            }
-            for (char& c : cmd) if (c == '\0') c = ' ';
-            while (!cmd.empty() && cmd.back() == ' ') cmd.pop_back();
-            out += pad(std::to_string(pid), 8) + cmd + "\n";
-        }
+int print_ps_json(const std::vector<pid_t>& pids) {
+    std::string out = "[";
+    for (size_t k = 0; k < pids.size(); ++k) out += (k ? "," : "") + std::to_string(pids[k]);
+    print(out + "]\n");
+    return 0;
+}
+
+// ps(1)'s output with ARGS, as a string; throws when it cannot run or fails.
+std::string run_ps(const std::vector<std::string>& args) {
+    int out[2];
+    if (::pipe2(out, O_CLOEXEC) < 0) throw_errno("pipe");
+    std::vector<std::string> argv_s{"ps"};
+    argv_s.insert(argv_s.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (auto& a : argv_s) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    pid_t pid = ::fork();
+    if (pid < 0) throw_errno("fork ps");
+    if (pid == 0) {
+        ::dup2(out[1], STDOUT_FILENO);
+        ::execvp("ps", argv.data());
+        dprintf(STDERR_FILENO, "myrt: ps: %s\n", errno_text(errno).c_str());
+        ::_exit(127);
+    }
+    ::close(out[1]);
+    std::string text;
+    char buf[65536];
+    ssize_t n;
+    while ((n = ::read(out[0], buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
+        if (n > 0) text.append(buf, static_cast<size_t>(n));
+    ::close(out[0]);
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        throw Error("ps " + (args.empty() ? std::string() : args[0]) + ": failed (status " +
+                    std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : 128) + ")");
+    return text;
+}
+
+std::vector<std::string> split_words(const std::string& line) {
+    std::vector<std::string> out;
+    size_t pos = 0;
+    while ((pos = line.find_first_not_of(" \t", pos)) != std::string::npos) {
+        size_t end = line.find_first_of(" \t", pos);
+        out.push_back(line.substr(pos, end - pos));
+        pos = end;
+    }
+    return out;
+}
+
+// As runc: ps(1) with the caller's options (default -ef), keeping the header and the lines
+// whose PID column is one of the container's processes.
+int print_ps_table(const std::vector<pid_t>& pids, const std::vector<std::string>& ps_args) {
+    std::string text = run_ps(ps_args.empty() ? std::vector<std::string>{"-ef"} : ps_args);
+    size_t eol = text.find('\n');
+    std::string header = text.substr(0, eol);
+    auto cols = split_words(header);
+    auto it = std::find(cols.begin(), cols.end(), "PID");
+    if (it == cols.end()) throw Error("couldn't find PID field in ps output");
+    size_t index = static_cast<size_t>(it - cols.begin());
+    std::string out = header + "\n";
+    for (size_t pos = eol == std::string::npos ? text.size() : eol + 1; pos < text.size();) {
+        size_t end = text.find('\n', pos);
+        if (end == std::string::npos) end = text.size();
+        std::string line = text.substr(pos, end - pos);
+        pos = end + 1;
+        auto fields = split_words(line);
+        if (fields.size() <= index) continue;
+        pid_t p = static_cast<pid_t>(std::atoi(fields[index].c_str()));
+        if (std::find(pids.begin(), pids.end(), p) != pids.end()) out += line + "\n";
     }
     print(out);
     return 0;
@@ -339,9 +392,16 @@ Registry register_commands(CLI::App& app, Globals& g, const std::string& named) 
         auto* sub = app.add_subcommand("ps", "list the processes of a container");
         sub->add_option("-f,--format", *format, "table or json")
             ->check(CLI::IsMember({"table", "json"}));
+        auto ps_args = opts<std::vector<std::string>>();
         sub->add_option("id", *id, "container id")->required();
+        // Everything after the id is ps(1)'s (`myrt ps ID -e -x`), as with runc.
+        sub->prefix_command();
         sub->callback([=] {
-            *action = [=] { return print_ps(runtime().pids(*id), *format); };
+            *ps_args = sub->remaining();
+            *action = [=] {
+                if (*format == "json") return print_ps_json(runtime().pids(*id));
+                return print_ps_table(runtime().pids(*id), *ps_args);
+            };
         });
     }
     if (want({"features"})) {
