@@ -251,7 +251,7 @@ private:
 
 void CgroupV1::set_resources(const spec::Resources& r, bool update) {
     if (!r.unified.empty())
-        field_error(kRes + "unified", "cgroup v2 settings, but this host uses cgroup v1", ENOTSUP);
+        field_error(kRes + "unified", "invalid configuration: cgroup v2 settings, but this host uses cgroup v1", ENOTSUP);
     cgroupfs::check_cpu(r);
     if (!r.devices.empty()) set_devices(r.devices);
     if (r.memory) set_memory(*r.memory, update);

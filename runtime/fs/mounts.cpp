@@ -310,6 +310,19 @@ UniqueFd runtime_tree(const MountContext& ctx, const spec::Mount& m, size_t inde
     return tree;
 }
 
+// A symlink anywhere on a proc or sysfs destination is refused before anything is made
+// there, in runc's words (which callers and runc's suite match).
+void refuse_symlink_target(const MountContext& ctx, const spec::Mount& m, const std::string& type,
+                           const std::string& what) {
+    int err = 0;
+    UniqueFd fd = try_open_in_root(ctx.root_fd, m.destination, O_PATH | O_NOFOLLOW, &err,
+                                   RESOLVE_NO_SYMLINKS);
+    // openat2(2): with O_PATH|O_NOFOLLOW a trailing symlink comes back opened, not refused.
+    struct stat st {};
+    bool link = fd ? ::fstat(fd.get(), &st) == 0 && S_ISLNK(st.st_mode) : err == ELOOP;
+    if (link) throw Error(what + ": " + type + " must be mounted on ordinary directory", ENOTDIR);
+}
+
 UniqueFd open_target(const MountContext& ctx, const spec::Mount& m, bool create, bool directory,
                      uint64_t strict, const std::string& what) {
     try {
@@ -342,11 +355,12 @@ void do_mount(const MountContext& ctx, const spec::Mount& m, size_t index) {
     // proc and sysfs must land on real directories: a symlink there is an attack
     // (CVE-2019-19921), not a layout choice.
     uint64_t strict = (type == "proc" || type == "sysfs") ? RESOLVE_NO_SYMLINKS : 0;
+    if (strict) refuse_symlink_target(ctx, m, type, what);
     UniqueFd target = open_target(ctx, m, !remounting, directory, strict, what);
     if (strict) {
         struct stat st {};
         if (::fstat(target.get(), &st) < 0 || !S_ISDIR(st.st_mode))
-            throw Error(what + ": " + type + " must be mounted on a directory");
+            throw Error(what + ": " + type + " must be mounted on ordinary directory", ENOTDIR);
     }
 
     if (remounting) {

@@ -595,7 +595,8 @@ void send_seccomp_listener(const SeccompProgram& program, int listener, pid_t pi
     int rc;
     do rc = ::connect(sock.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr);
     while (rc < 0 && errno == EINTR);
-    if (rc < 0) throw_errno(what + ": connect");
+    // runc's words, which callers and runc's suite match.
+    if (rc < 0) throw_errno(what + ": failed to connect with seccomp agent");
 
     // The containerProcessState of config-linux.md.
     std::string doc = "{\"ociVersion\":";

@@ -476,7 +476,7 @@ test_cgroup_errors_name_the_field() {
 		cg_bundle err '.linux.resources.unified = {"memory.max": "1"}' true
 		run_ctr "$ID"
 		assert_nonzero "run with unified on cgroup v1"
-		assert_contains "$ERR" "linux.resources.unified: cgroup v2 settings, but this host uses cgroup v1"
+		assert_contains "$ERR" "linux.resources.unified: invalid configuration: cgroup v2 settings, but this host uses cgroup v1"
 	fi
 	cfg 'del(.linux.resources.unified) | .linux.resources.cpu = {"cpus": "0-4096"}'
 	run_ctr "$ID"

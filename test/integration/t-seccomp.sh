@@ -446,7 +446,7 @@ test_seccomp_notify_exec_listener_gone() {
 	rt exec "$id" sh -c 'echo ran' >"$T/out" 2>"$T/err" </dev/null || RC=$?
 	assert_nonzero "exec without a listener"
 	if is_myrt; then
-		assert_eq "myrt: linux.seccomp.listenerPath \"$T/agent.sock\": connect: no such file or directory" \
+		assert_eq "myrt: linux.seccomp.listenerPath \"$T/agent.sock\": failed to connect with seccomp agent: no such file or directory" \
 			"$(<"$T/err")" "exec's error"
 	fi
 	assert_not_contains "$(<"$T/out")" ran "the exec'd process's output"
@@ -461,7 +461,7 @@ test_seccomp_notify_listener_unreachable() {
 	set_seccomp '{"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": $sock,
 		"syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_NOTIFY"}]}' --arg sock "$T/nobody.sock"
 	expect_create_fails "a listenerPath nobody listens on" \
-		"linux.seccomp.listenerPath \"$T/nobody.sock\": connect: no such file or directory"
+		"linux.seccomp.listenerPath \"$T/nobody.sock\": failed to connect with seccomp agent: no such file or directory"
 }
 
 # `features` says what the build and the kernel do: knownFlags are the flags the config

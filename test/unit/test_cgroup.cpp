@@ -340,7 +340,7 @@ BOOST_AUTO_TEST_CASE(v1_errors_and_warnings) {
     FakeV1 f;
     auto cg = f.cg();
     BOOST_TEST(apply_error(*cg, R"({"unified": {"memory.max": "5"}})") ==
-               "linux.resources.unified: cgroup v2 settings, but this host uses cgroup v1");
+               "linux.resources.unified: invalid configuration: cgroup v2 settings, but this host uses cgroup v1");
     BOOST_TEST(apply_error(*cg, R"({"hugepageLimits": [{"pageSize": "2MB", "limit": 0}]})") ==
                "linux.resources.hugepageLimits[0]: the hugetlb cgroup controller is not available "
                "(no v1 hierarchy mounted for it)");

@@ -355,7 +355,7 @@ BOOST_AUTO_TEST_CASE(send_listener_to_a_missing_socket_fails) {
     p.listener_path = dir / "none.sock";
     BOOST_TEST(error_of<Error>([&] { send_seccomp_listener(p, 0, 1, "{}"); }) ==
                "linux.seccomp.listenerPath \"" + p.listener_path +
-                   "\": connect: no such file or directory");
+                   "\": failed to connect with seccomp agent: no such file or directory");
 }
 
 // Issue 14 item 15: a syscall newer than every one the profile names gets ENOSYS, not the
