@@ -337,6 +337,8 @@ Registry register_commands(CLI::App& app, Globals& g, const std::string& named) 
             ->allow_extra_args(false);
         sub->add_option("-e,--env", o->env, "KEY=VALUE (repeatable)")->allow_extra_args(false);
         sub->add_option("--rootfs", o->rootfs, "root filesystem path (default rootfs)");
+        sub->add_flag("--seccomp", o->seccomp, "add a default seccomp profile (denies dangerous calls)");
+        sub->add_flag("--cgroupns", o->cgroupns, "add a cgroup namespace");
         auto* tty_flag = sub->add_flag("-t,--tty,!--no-tty", *tty, "give the process a terminal");
         sub->callback([=] {
             *action = [=] {

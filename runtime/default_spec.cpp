@@ -1,5 +1,7 @@
 #include "runtime/default_spec.hpp"
 
+#include <algorithm>
+
 #include <unistd.h>
 
 #include <cmath>
@@ -97,9 +99,16 @@ spec::Config default_config(bool rootless) {
     c.hostname = "myrt";
     c.mounts = default_mounts(rootless);
     spec::Linux l;
-    l.namespaces = {{"pid", {}}, {"network", {}}, {"ipc", {}}, {"uts", {}}, {"mount", {}},
-                    {"cgroup", {}}};
+    // runc spec's shape, so that scripts written for it work unchanged: no cgroup namespace,
+    // no seccomp profile (--cgroupns, --seccomp add them), a deny-all device list in
+    // linux.resources, and rootless without a network namespace of its own.
+    l.namespaces = {{"pid", {}}, {"network", {}}, {"ipc", {}}, {"uts", {}}, {"mount", {}}};
+    spec::Resources res;
+    res.devices = {spec::DeviceCgroup{false, std::nullopt, std::nullopt, std::nullopt, std::string("rwm")}};
+    l.resources = res;
     if (rootless) {
+        std::erase_if(l.namespaces, [](const spec::Namespace& n) { return n.type == "network"; });
+        l.resources.reset();  // an unprivileged user seldom has cgroups to apply them in
         l.namespaces.push_back({"user", {}});
         l.uidMappings = {{0, static_cast<uint32_t>(::getuid()), 1}};
         l.gidMappings = {{0, static_cast<uint32_t>(::getgid()), 1}};
@@ -108,7 +117,6 @@ spec::Config default_config(bool rootless) {
                      "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats",
                      "/proc/sched_debug", "/sys/firmware", "/proc/scsi"};
     l.readonlyPaths = {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"};
-    l.seccomp = default_seccomp();
     c.linux = l;
     return c;
 }
@@ -182,7 +190,7 @@ spec::Config quick_config(const SpecOptions& o) {
     }
     if (!o.hostname.empty()) c.hostname = o.hostname;
     if (!o.rootfs.empty()) c.root->path = o.rootfs;
-    if (!o.memory.empty() || !o.cpus.empty()) c.linux->resources.emplace();
+    if ((!o.memory.empty() || !o.cpus.empty()) && !c.linux->resources) c.linux->resources.emplace();
     if (!o.memory.empty()) {
         auto& m = c.linux->resources->memory.emplace();
         m.limit = parse_size(o.memory, "--memory");
@@ -192,6 +200,13 @@ spec::Config quick_config(const SpecOptions& o) {
     if (!o.network.empty() && o.network != "none" && o.network != "slirp4netns")
         throw Error("--network \"" + o.network + "\": expected slirp4netns or none", EINVAL);
     if (o.network == "slirp4netns") c.annotations["run.myrt.network"] = "slirp4netns";
+    // A network of its own (none: loopback only), also for rootless, whose default shares
+    // the caller's as runc's does.
+    auto& ns = c.linux->namespaces;
+    bool has_net = std::any_of(ns.begin(), ns.end(), [](const spec::Namespace& n) { return n.type == "network"; });
+    if (!o.network.empty() && !has_net) ns.push_back({"network", {}});
+    if (o.cgroupns) ns.push_back({"cgroup", {}});
+    if (o.seccomp) c.linux->seccomp = default_seccomp();
     if (!o.publish.empty()) {
         if (o.network != "slirp4netns")
             throw Error("--publish needs --network slirp4netns", EINVAL);

@@ -23,6 +23,8 @@ struct SpecOptions {
     std::vector<std::string> env;      // KEY=VALUE
     std::string rootfs;      // default "rootfs"
     std::optional<bool> tty; // default: a terminal only for the interactive default `sh`
+    bool seccomp = false;    // add a default seccomp profile (Docker's dangerous calls denied)
+    bool cgroupns = false;   // add a cgroup namespace
 };
 
 spec::Config default_config(bool rootless);

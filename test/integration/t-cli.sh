@@ -168,3 +168,27 @@ test_no_pivot_no_bare_proc() {
 		assert_contains "$OUT" "refused" "a bare procfs mount in a user namespace, ${flag:-pivot_root}"
 	done
 }
+
+# `spec` writes runc spec's shape (scripts that edit .linux.resources.memory.limit by path
+# work unchanged): compared with runc's own where runc is installed, apart from hostname
+# and ociVersion; the extras come only with --seccomp and --cgroupns.
+test_spec_shape_matches_runc() {
+	is_myrt || skip "checks myrt's spec against runc's"
+	mkdir -p "$T/m" "$T/m2"
+	(cd "$T/m" && "$RUNTIME" spec) || fail "spec failed"
+	local c=$T/m/config.json
+	assert_eq '[{"allow":false,"access":"rwm"}]' "$(jq -c '.linux.resources.devices' "$c")" "linux.resources.devices"
+	assert_eq "pid network ipc uts mount" "$(jq -r '[.linux.namespaces[].type] | join(" ")' "$c")" "namespaces"
+	assert_eq null "$(jq -c '.linux.seccomp' "$c")" "no seccomp profile by default"
+	if command -v runc >/dev/null; then
+		mkdir -p "$T/r" && (cd "$T/r" && runc spec) || fail "runc spec failed"
+		assert_eq "$(jq -S 'del(.hostname, .ociVersion)' "$T/r/config.json")" \
+			"$(jq -S 'del(.hostname, .ociVersion)' "$c")" "spec vs runc spec"
+	fi
+	(cd "$T/m2" && "$RUNTIME" spec --seccomp --cgroupns --memory 64M) || fail "spec --seccomp --cgroupns failed"
+	c=$T/m2/config.json
+	assert_eq SCMP_ACT_ALLOW "$(jq -r '.linux.seccomp.defaultAction' "$c")" "--seccomp"
+	jq -e '.linux.namespaces | any(.type == "cgroup")' "$c" >/dev/null || fail "--cgroupns added no cgroup namespace"
+	assert_eq "67108864 rwm" "$(jq -r '"\(.linux.resources.memory.limit) \(.linux.resources.devices[0].access)"' "$c")" \
+		"--memory keeps the device list"
+}

@@ -30,7 +30,11 @@ net_setup() {
 	use_mode "$mode"
 	[[ $slirp == slirp && $mode == rootless ]] && rl_tun_open
 	m_mk_bundle
-	[[ $slirp == slirp ]] && annotate "$NET" slirp4netns
+	if [[ $slirp == slirp ]]; then
+		annotate "$NET" slirp4netns
+		# slirp4netns needs a network namespace; spec --rootless (as runc's) has none.
+		cfg '.linux.namespaces |= (if any(.type == "network") then . else . + [{type: "network"}] end)'
+	fi
 	return 0
 }
 
@@ -268,6 +272,7 @@ net_bad_annotations() { # MODE
 	need_slirp
 	net_setup "$1"
 	[[ $MODE == rootless ]] && rl_tun_open
+	cfg '.linux.namespaces |= (if any(.type == "network") then . else . + [{type: "network"}] end)'
 	local base
 	base=$(<"$BUNDLE/config.json")
 	annotate "$PORTS" "127.0.0.1:8080:80"
