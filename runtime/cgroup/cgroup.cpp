@@ -93,10 +93,11 @@ std::unique_ptr<Cgroup> cgroup_from_record(const spec::ContainerRecord& r) {
 namespace {
 
 std::vector<UniqueFd> open_self_join_files(const Cgroup& cgroup) {
-    const char* file = cgroup.version() == CgroupVersion::v1 ? "/tasks" : "/cgroup.procs";
     std::vector<UniqueFd> fds;
     for (const auto& [controllers, dir] : cgroup.paths()) {
-        std::string path = dir + file;
+        // v1 "tasks" moves only the calling thread; the unified hierarchy ("") has none.
+        bool v1 = cgroup.version() == CgroupVersion::v1 && !controllers.empty();
+        std::string path = dir + (v1 ? "/tasks" : "/cgroup.procs");
         UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
         if (!fd) throw_errno("open " + path);
         fds.push_back(std::move(fd));

@@ -41,8 +41,14 @@ bool has_controller(const std::string& controllers, std::string_view name) {
     return false;
 }
 
-// v1 hierarchies from mountinfo. Only the controllers the kernel lists count; named
-// hierarchies (name=systemd) belong to their owner and are left alone.
+// Keys of the hierarchies without controllers that the container joins too, as runc does on
+// a hybrid host: systemd's named one, and the cgroup2 mount beside the v1 ones ("").
+constexpr std::string_view kNamedSystemd = "name=systemd";
+bool controllerless(const std::string& key) { return key.empty() || key == kNamedSystemd; }
+
+// v1 hierarchies from mountinfo: those of the controllers the kernel lists, systemd's named
+// one, and the unified (v2) hierarchy of a hybrid host. Other named hierarchies belong to
+// their owner and are left alone.
 std::vector<Hierarchy> v1_hierarchies() {
     std::vector<Hierarchy> out;
     FILE* f = fopen("/proc/self/mountinfo", "re");
@@ -54,9 +60,14 @@ std::vector<Hierarchy> v1_hierarchies() {
                                   "pids", "rdma", "misc"};
     while (getline(&line, &cap, f) > 0) {
         char* sep = strstr(line, " - ");
-        if (!sep || strncmp(sep, " - cgroup ", 10) != 0) continue;
+        bool v2 = sep && strncmp(sep, " - cgroup2 ", 11) == 0;
+        if (!sep || (!v2 && strncmp(sep, " - cgroup ", 10) != 0)) continue;
         char mount[4096];
         if (sscanf(line, "%*s %*s %*s %*s %4095s", mount) != 1) continue;
+        if (v2) {
+            if (std::string_view(mount) != "/sys/fs/cgroup") out.push_back({"", mount, ""});
+            continue;
+        }
         char* opts = strrchr(sep, ' ');
         std::string super = opts ? opts + 1 : "";
         while (!super.empty() && super.back() == '\n') super.pop_back();
@@ -66,6 +77,7 @@ std::vector<Hierarchy> v1_hierarchies() {
             if (!controllers.empty()) controllers += ',';
             controllers += c;
         }
+        if (controllers.empty() && has_controller(super, kNamedSystemd)) controllers = kNamedSystemd;
         if (!controllers.empty()) out.push_back({controllers, mount, ""});
     }
     free(line);
@@ -127,13 +139,17 @@ public:
 
     void create() override {
         for (auto& h : hs_) {
-            std::string rel = h.dir.substr(h.mount.size());
-            bool cpuset = has_controller(h.controllers, "cpuset");
-            cgroupfs::make_path(h.mount, rel, [&](const std::string& dir) {
-                if (dir == h.dir) h.owned = true;
-            });
-            if (cpuset) inherit_cpuset(h.dir, h.mount);
+            try {
+                make(h);
+            } catch (const Error& e) {
+                if (!controllerless(h.controllers)) throw;
+                // Nothing is limited there: without it (not delegated, say) the container
+                // only lacks a place in systemd's or the unified tree.
+                log::debug("cgroup " + h.dir + " not made: " + e.what());
+                h.dir.clear();
+            }
         }
+        std::erase_if(hs_, [](const Hierarchy& h) { return h.dir.empty(); });
     }
 
     void add_process(pid_t pid) override {
@@ -206,6 +222,14 @@ public:
     }
 
 private:
+    static void make(Hierarchy& h) {
+        std::string rel = h.dir.substr(h.mount.size());
+        cgroupfs::make_path(h.mount, rel, [&](const std::string& dir) {
+            if (dir == h.dir) h.owned = true;
+        });
+        if (has_controller(h.controllers, "cpuset")) inherit_cpuset(h.dir, h.mount);
+    }
+
     const Hierarchy* find(std::string_view controller) const {
         for (auto& h : hs_)
             if (has_controller(h.controllers, controller)) return &h;

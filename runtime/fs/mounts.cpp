@@ -426,14 +426,20 @@ void mount_cgroup_v1(const MountContext& ctx, const spec::Mount& m, const MountO
     UniqueFd dir = open_in_root(ctx.root_fd, m.destination, O_PATH | O_DIRECTORY);
     auto cg = cgroup_for(std::string("/"), "");
     for (const auto& [controllers, host_dir] : cg->paths()) {
-        if (::mkdirat(dir.get(), controllers.c_str(), 0755) < 0 && errno != EEXIST)
-            throw_errno(what + ": mkdir " + controllers);
-        UniqueFd sub(::openat(dir.get(), controllers.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-        if (!sub) throw_errno(what + ": open " + controllers);
+        // Named like the host's: "systemd" for name=systemd, "unified" for the v2 one.
+        std::string name = controllers.empty() ? "unified"
+                           : controllers.starts_with("name=") ? controllers.substr(5)
+                                                               : controllers;
+        if (::mkdirat(dir.get(), name.c_str(), 0755) < 0 && errno != EEXIST)
+            throw_errno(what + ": mkdir " + name);
+        UniqueFd sub(::openat(dir.get(), name.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        if (!sub) throw_errno(what + ": open " + name);
         if (ctx.new_cgroupns) {
-            if (::mount("cgroup", fd_path(sub.get()).c_str(), "cgroup", o.flags & ~MS_REMOUNT,
-                        controllers.c_str()) < 0)
-                throw_errno(what + ": mount cgroup " + controllers);
+            const char* type = controllers.empty() ? "cgroup2" : "cgroup";
+            std::string data = controllers.starts_with("name=") ? "none," + controllers : controllers;
+            if (::mount(type, fd_path(sub.get()).c_str(), type, o.flags & ~MS_REMOUNT,
+                        controllers.empty() ? nullptr : data.c_str()) < 0)
+                throw_errno(what + ": mount cgroup " + name);
         } else {
             MountOptions bind = o;
             bind.recursive = false;

@@ -484,3 +484,23 @@ test_cgroup_errors_name_the_field() {
 	assert_match "$ERR" 'linux\.resources\.cpu\.cpus: write /sys/fs/cgroup/.*cpuset\.cpus: ' "error for cpus 0-4096"
 	assert_no_leftovers "$ID"
 }
+
+# On a hybrid host (v1 controllers, systemd's named hierarchy and a cgroup2 mount beside
+# them) the container joins every one of them, as runc does, and finds systemd's and the
+# unified one in its /sys/fs/cgroup (a container running systemd looks there).
+test_hybrid_joins_systemd_and_unified() {
+	[[ -d /sys/fs/cgroup/systemd && $(stat -f -c %T /sys/fs/cgroup/unified 2>/dev/null) == cgroup2fs ]] ||
+		skip "not a hybrid host with name=systemd and a unified mount"
+	mk_bundle
+	cfg '.linux.namespaces |= map(select(.type != "cgroup"))'
+	set_args sh -c 'cat /proc/self/cgroup; ls /sys/fs/cgroup/systemd/cgroup.procs /sys/fs/cgroup/unified/cgroup.procs 2>&1; true'
+	local id
+	id=$(cid hybrid)
+	run_ok "$id"
+	assert_match "$OUT" "(^|"$'\n'")[0-9]+:name=systemd:/([^"$'\n'"]*/)?$id("$'\n'"|\$)" "name=systemd line"
+	assert_match "$OUT" "(^|"$'\n'")0::/([^"$'\n'"]*/)?$id("$'\n'"|\$)" "unified (0::) line"
+	assert_not_contains "$OUT" "systemd/cgroup.procs: No such" "systemd hierarchy inside"
+	# runc 1.1.5 joins the unified hierarchy but does not mount it inside.
+	[[ $RUNTIME_KIND == runc ]] || assert_not_contains "$OUT" "unified/cgroup.procs: No such" "unified hierarchy inside"
+	[[ -z $(cgroup_dirs_named "$id") ]] || fail "cgroups left after run: $(cgroup_dirs_named "$id")"
+}

@@ -380,7 +380,10 @@ BOOST_AUTO_TEST_CASE(contents) {
     BOOST_REQUIRE(root.linux.has_value());
     NamespacePlan plan = plan_namespaces(root.linux->namespaces);
     BOOST_TEST(!plan.new_user);
-    BOOST_TEST(plan.new_cgroup);
+    BOOST_TEST(!plan.new_cgroup);  // runc spec's shape: no cgroup namespace unless --cgroupns
+    BOOST_TEST(!root.linux->seccomp.has_value());
+    BOOST_REQUIRE(root.linux->resources.has_value());
+    BOOST_TEST(root.linux->resources->devices.size() == 1u);
     BOOST_TEST(root.linux->uidMappings.empty());
     bool cgroup_mount = false;
     for (const auto& m : root.mounts) cgroup_mount |= m.destination == "/sys/fs/cgroup";
@@ -389,6 +392,7 @@ BOOST_AUTO_TEST_CASE(contents) {
     spec::Config rootless = default_config(true);
     BOOST_REQUIRE(rootless.linux.has_value());
     BOOST_TEST(plan_namespaces(rootless.linux->namespaces).new_user);
+    BOOST_TEST(!plan_namespaces(rootless.linux->namespaces).has("network"));  // as runc's
     BOOST_REQUIRE(rootless.linux->uidMappings.size() == 1u);
     BOOST_TEST(rootless.linux->uidMappings[0].containerID == 0u);
     BOOST_TEST(rootless.linux->uidMappings[0].hostID == ::getuid());
