@@ -1,0 +1,242 @@
+# shellcheck shell=bash
+# Under a real systemd: the checks run in a VM booted with systemd as PID 1
+# (VM_INIT=systemd test/vm/run: the host's own systemd and dbus, cgroup v2 unified, engines
+# and timers masked), where the engines ask for `--systemd-cgroup` and a cgroupsPath
+# "slice:prefix:name".
+#
+# The VM boots once per run of the suite and runs every check (lib/vmgroup.sh): boot
+# ~15 s, then the checks one after the other; each test re-emits its check's result. When
+# the VM cannot boot here, the tests are skipped with the reason.
+#
+# Adding a check: write sd_check_NAME (a test body: it runs in the VM in its own bash with
+# lib/common.sh, its own $T and cleanup; RUNTIME and RUNTIME_KIND are the runtime under
+# test), add NAME to VMG_CHECKS and `test_systemd_NAME() { vmg_result NAME; }`. Checks of
+# the runtime's systemd cgroup driver start with sd_need_driver (skipped until `$RUNTIME
+# features` says linux.cgroup.systemd) and use sd_rt (the runtime with --systemd-cgroup;
+# MRT=sd_rt makes common.sh's create_ok, state_field, delete_ok... use it). Checks as an
+# ordinary user with a user session and bus: sd_user_session, sd_as_user.
+
+# shellcheck disable=SC2016 # single-quoted scripts and jq programs expand elsewhere
+# shellcheck source=lib/vmgroup.sh
+source "${IT_DIR:?}/lib/vmgroup.sh"
+
+VMG_GROUP=systemd
+VMG_WHAT="the systemd VM"
+VMG_SELF=$IT_DIR/t-systemd.sh
+VMG_CHECK_FILE=$IT_DIR/t-systemd.sh
+VMG_PREFIX=sd_check_
+VMG_CHECKS=(pid1 system_running system_bus cgroup2 user_session runc_scope scope_lifecycle)
+VMG_VM_ENV=(VM_INIT=systemd)
+VMG_TIMEOUT=${SD_VM_TIMEOUT:-300}
+
+test_systemd_pid1() { vmg_result pid1; }
+test_systemd_system_running() { vmg_result system_running; }
+test_systemd_system_bus() { vmg_result system_bus; }
+test_systemd_cgroup2() { vmg_result cgroup2; }
+test_systemd_user_session() { vmg_result user_session; }
+test_systemd_runc_scope() { vmg_result runc_scope; }
+test_systemd_scope_lifecycle() { vmg_result scope_lifecycle; }
+
+vmg_vm_setup() {
+	echo "# vm: kernel $(uname -r), PID 1 $(</proc/1/comm), $(systemctl --version | head -n 1)," \
+		"checks start at $(cut -d' ' -f1 /proc/uptime) s of uptime"
+}
+
+# ---------------------------------------------------------------------------------------
+# Helpers (in the VM)
+
+# sd_in_vm: fails unless this is the systemd VM (users and units are made only there)
+sd_in_vm() {
+	[[ $(</proc/1/comm) == systemd && -e /run/myrt-vm/cmd ]] || fail "not in the systemd VM"
+}
+
+# sd_rt ARGS...: the runtime under test with --systemd-cgroup (as engines call it)
+sd_rt() { rt --systemd-cgroup "$@"; }
+
+# sd_need_driver: skips unless `$RUNTIME features` reports the systemd cgroup driver
+sd_need_driver() {
+	local f
+	f=$("$RUNTIME" features 2>/dev/null | jq -r '.linux.cgroup.systemd' 2>/dev/null)
+	[[ $f == true ]] ||
+		skip "$RUNTIME_KIND: features says linux.cgroup.systemd is ${f:-?} (no systemd cgroup driver)"
+}
+
+# sd_use_runc: this check runs runc (the reference) instead of the runtime under test
+sd_use_runc() {
+	RUNTIME=$(command -v runc) || skip "runc is not installed"
+	RUNTIME_KIND=runc
+}
+
+# sd_stop_units_at_exit UNIT...: at the end of the check, after the runtime's own cleanup
+# had its chance, stop what is left of UNITs (a runtime that leaves its scope behind
+# fails the check, and the next check must not inherit it).
+sd_stop_units_at_exit() {
+	SD_UNITS+=("$@")
+	trap _sd_exit EXIT
+}
+_sd_exit() {
+	local rc=$? u id
+	trap - EXIT
+	set +e
+	while read -r id; do
+		[[ -n $id && -e $ROOT/$id ]] || continue
+		MYRT_IT_RT=$TAG timeout -k 2 10 "$RUNTIME" --root "$ROOT" --systemd-cgroup delete --force "$id" \
+			>/dev/null 2>&1
+	done < <(sort -u "$T/.ids" 2>/dev/null)
+	for u in "${SD_UNITS[@]}"; do
+		if [[ $(systemctl show -p LoadState --value "$u" 2>/dev/null) == loaded ]]; then
+			echo "cleanup: stopping leftover unit $u" >&2
+			systemctl stop "$u" 2>/dev/null
+			systemctl reset-failed "$u" 2>/dev/null
+		fi
+	done
+	(exit "$rc")
+	it_cleanup
+}
+
+# sd_user_session USER: USER (made in the VM's overlay if missing, with a home) gets a
+# lingering user manager (systemd --user) and its bus, /run/user/UID/bus; sets SD_UID.
+# The manager stays for later checks (the VM is thrown away).
+sd_user_session() {
+	local user=$1
+	sd_in_vm
+	if ! getent passwd "$user" >/dev/null; then
+		useradd -m -s /bin/bash -c "myrt systemd VM tests" "$user" >"$T/useradd.log" 2>&1 ||
+			fail "useradd $user: $(<"$T/useradd.log")"
+	fi
+	SD_UID=$(id -u "$user")
+	loginctl enable-linger "$user" || fail "loginctl enable-linger $user failed"
+	wait_for 60 _sd_user_up "$SD_UID" ||
+		fail "user@$SD_UID.service: $(systemctl is-active "user@$SD_UID.service") after 60 s," \
+			"bus socket: $(ls -l "/run/user/$SD_UID/bus" 2>&1)"
+}
+
+_sd_user_up() { [[ -S /run/user/$1/bus ]] && systemctl -q is-active "user@$1.service"; }
+
+# sd_as_user USER CMD...: CMD as USER, as a transient service of USER's own manager (in
+# user@UID.service's cgroup, with XDG_RUNTIME_DIR and DBUS_SESSION_BUS_ADDRESS set, like
+# a login); stdio is ours, its exit status is CMD's. Needs sd_user_session USER first.
+sd_as_user() {
+	local user=$1
+	shift
+	systemd-run --user -M "$user@" --wait --pipe --quiet --collect -- "$@"
+}
+
+# ---------------------------------------------------------------------------------------
+# Checks: the environment
+
+sd_check_pid1() {
+	sd_in_vm
+	assert_eq systemd "$(</proc/1/comm)" "PID 1"
+	assert_match "$(readlink /proc/1/exe)" '^(/usr)?/lib/systemd/systemd$' "PID 1's executable"
+	echo "init: $(readlink /proc/1/exe), $(systemctl --version | head -n 1)"
+}
+
+sd_check_system_running() {
+	local state failed
+	state=$(systemctl is-system-running)
+	case $state in
+		running) echo "state: running" ;;
+		degraded)
+			failed=$(systemctl --failed --no-legend --plain | awk '{ print $1 }' | tr '\n' ' ')
+			echo "state: degraded; failed units: $failed"
+			;;
+		*) fail "systemctl is-system-running: '$state'; jobs: $(systemctl list-jobs --no-legend | head -n 5)" ;;
+	esac
+}
+
+sd_check_system_bus() {
+	local version out
+	assert_eq active "$(systemctl is-active dbus.service)" "dbus.service"
+	# The manager answers on the system bus (not only over its private socket).
+	version=$(busctl --system call org.freedesktop.systemd1 /org/freedesktop/systemd1 \
+		org.freedesktop.DBus.Properties Get ss org.freedesktop.systemd1.Manager Version 2>&1) ||
+		fail "busctl call org.freedesktop.systemd1 ... Version: $version"
+	assert_match "$version" '^v s "[0-9]' "systemd's Version over the bus"
+	out=$(busctl --system status org.freedesktop.login1 2>&1) || fail "busctl status org.freedesktop.login1: $out"
+	echo "bus: org.freedesktop.systemd1 Version $version; org.freedesktop.login1 answers"
+}
+
+sd_check_cgroup2() {
+	local c
+	assert_eq cgroup2fs "$(stat -fc %T /sys/fs/cgroup)" "/sys/fs/cgroup"
+	assert_eq 0 "$(grep -c ' cgroup ' /proc/mounts)" "cgroup v1 hierarchies mounted"
+	assert_eq "0::/system.slice/myrt-vm-cmd.service" "$(</proc/self/cgroup)" "the command's cgroup"
+	# Available; systemd enables them in subtree_control as units ask for them.
+	for c in cpu memory pids io cpuset; do
+		assert_match " $(</sys/fs/cgroup/cgroup.controllers) " " $c " "root cgroup.controllers"
+	done
+	echo "mount: $(grep ' /sys/fs/cgroup ' /proc/mounts)"
+}
+
+# An ordinary user with a user manager and bus, as rootless podman needs.
+sd_check_user_session() {
+	local user=myrt-sd-user out ctl
+	sd_user_session "$user"
+	out=$(sd_as_user "$user" systemctl --user is-system-running 2>&1)
+	[[ $out == running || $out == degraded ]] || fail "systemctl --user is-system-running: $out"
+	out=$(sd_as_user "$user" sh -c \
+		'echo "$(id -u) $XDG_RUNTIME_DIR $DBUS_SESSION_BUS_ADDRESS $(cat /proc/self/cgroup)"' 2>&1)
+	assert_match "$out" "^$SD_UID /run/user/$SD_UID unix:path=/run/user/$SD_UID/bus 0::/user.slice/user-$SD_UID.slice/user@$SD_UID.service/" \
+		"uid, XDG_RUNTIME_DIR, bus, cgroup in the user's manager"
+	# The same through the bus from root: systemctl --user -M USER@.
+	out=$(systemctl --user -M "$user@" show -p Version --value 2>&1) || fail "systemctl --user -M $user@: $out"
+	sd_as_user "$user" sh -c 'exit 3'
+	assert_eq 3 $? "sd_as_user's exit status"
+	ctl=$(</sys/fs/cgroup/user.slice/user-"$SD_UID".slice/user@"$SD_UID".service/cgroup.controllers)
+	assert_contains " $ctl " " memory " "controllers delegated to user@$SD_UID.service"
+	assert_contains " $ctl " " pids " "controllers delegated to user@$SD_UID.service"
+	echo "user: $user uid $SD_UID, manager $out, delegated controllers: $ctl"
+}
+
+# ---------------------------------------------------------------------------------------
+# Checks: a container in a systemd scope
+
+# _sd_scope_lifecycle: $RUNTIME --systemd-cgroup run -d of a container with cgroupsPath
+# system.slice:myrt-it:ID and memory and pids limits: while it runs, myrt-it-ID.scope
+# holds it with the limits, as unit properties and in its cgroup; delete --force removes
+# the unit and its cgroup.
+_sd_scope_lifecycle() {
+	local id unit cg pid out
+	sd_in_vm
+	# shellcheck disable=SC2034 # read by common.sh's helpers
+	MRT=sd_rt
+	id=$(cid scope)
+	unit=myrt-it-$id.scope
+	sd_stop_units_at_exit "$unit"
+	mk_bundle
+	set_args sleep 600
+	cfg '.linux.cgroupsPath = $p | .linux.resources.memory = {"limit": 67108864}
+		| .linux.resources.pids = {"limit": 64}' --arg p "system.slice:myrt-it:$id"
+	sd_rt run -d --bundle "$BUNDLE" "$id" >"$T/run.out" 2>"$T/run.err" </dev/null ||
+		fail "$RUNTIME_KIND --systemd-cgroup run -d failed: $(tail -c 800 "$T/run.err")"
+	wait_for_status "$id" running
+	pid=$(init_pid "$id")
+
+	out=$(systemctl status --no-pager "$unit" 2>&1) || fail "systemctl status $unit: $out"
+	assert_match "$out" "[^0-9]${pid}[^0-9]" "systemctl status $unit shows the init pid"
+	cg=$(systemctl show -p ControlGroup --value "$unit")
+	assert_eq "/system.slice/$unit" "$cg" "$unit's cgroup"
+	assert_eq "0::$cg" "$(<"/proc/$pid/cgroup")" "the init's cgroup"
+	assert_eq 67108864 "$(<"/sys/fs/cgroup$cg/memory.max")" "memory.max of $cg"
+	assert_eq 64 "$(<"/sys/fs/cgroup$cg/pids.max")" "pids.max of $cg"
+	echo "scope: $unit: $(systemctl show -p MemoryMax -p TasksMax -p Delegate "$unit" | tr '\n' ' ')"
+
+	delete_ok "$id" --force
+	out=$(systemctl show -p LoadState -p ActiveState "$unit" | tr '\n' ' ')
+	assert_eq "LoadState=not-found ActiveState=inactive " "$out" "$unit after delete"
+	[[ ! -e /sys/fs/cgroup$cg ]] || fail "$cg is still there after delete"
+	wait_for 5 pid_gone "$pid" || fail "the init $pid is still alive after delete"
+}
+
+sd_check_runc_scope() {
+	sd_use_runc
+	_sd_scope_lifecycle
+}
+
+sd_check_scope_lifecycle() {
+	sd_need_driver
+	_sd_scope_lifecycle
+}
+
+vmg_main "$@"
