@@ -25,7 +25,8 @@ VMG_WHAT="the systemd VM"
 VMG_SELF=$IT_DIR/t-systemd.sh
 VMG_CHECK_FILE=$IT_DIR/t-systemd.sh
 VMG_PREFIX=sd_check_
-VMG_CHECKS=(pid1 system_running system_bus cgroup2 user_session runc_scope scope_lifecycle)
+VMG_CHECKS=(pid1 system_running system_bus cgroup2 user_session runc_scope scope_lifecycle
+	update_survives_reload limits_hold exec_pause_ps failed_create_no_unit nested_slice)
 VMG_VM_ENV=(VM_INIT=systemd)
 VMG_TIMEOUT=${SD_VM_TIMEOUT:-300}
 
@@ -36,6 +37,11 @@ test_systemd_cgroup2() { vmg_result cgroup2; }
 test_systemd_user_session() { vmg_result user_session; }
 test_systemd_runc_scope() { vmg_result runc_scope; }
 test_systemd_scope_lifecycle() { vmg_result scope_lifecycle; }
+test_systemd_update_survives_reload() { vmg_result update_survives_reload; }
+test_systemd_limits_hold() { vmg_result limits_hold; }
+test_systemd_exec_pause_ps() { vmg_result exec_pause_ps; }
+test_systemd_failed_create_no_unit() { vmg_result failed_create_no_unit; }
+test_systemd_nested_slice() { vmg_result nested_slice; }
 
 vmg_vm_setup() {
 	echo "# vm: kernel $(uname -r), PID 1 $(</proc/1/comm), $(systemctl --version | head -n 1)," \
@@ -237,6 +243,140 @@ sd_check_runc_scope() {
 sd_check_scope_lifecycle() {
 	sd_need_driver
 	_sd_scope_lifecycle
+}
+
+# sd_scope_ctr ID [JQ]: a detached container from $BUNDLE (made, running sleep 600, when
+# unset) in system.slice:myrt-it:ID with JQ applied to its config; sets UNIT, CG (its cgroup, under /sys/fs/cgroup) and PID.
+sd_scope_ctr() {
+	local id=$1
+	sd_in_vm
+	# shellcheck disable=SC2034 # read by common.sh's helpers
+	MRT=sd_rt
+	UNIT=myrt-it-$id.scope
+	sd_stop_units_at_exit "$UNIT"
+	if [[ -z ${BUNDLE:-} ]]; then
+		mk_bundle
+		set_args sleep 600
+	fi
+	cfg ".linux.cgroupsPath = \$p ${2:+| $2}" --arg p "system.slice:myrt-it:$id"
+	sd_rt run -d --bundle "$BUNDLE" "$id" >"$T/run.out" 2>"$T/run.err" </dev/null ||
+		fail "$RUNTIME_KIND --systemd-cgroup run -d failed: $(tail -c 800 "$T/run.err")"
+	wait_for_status "$id" running
+	PID=$(init_pid "$id")
+	CG=/sys/fs/cgroup$(systemctl show -p ControlGroup --value "$UNIT")
+}
+
+# update changes the limit in the cgroup and as the unit's property: a daemon-reload, which
+# makes systemd rewrite its units' cgroup attributes, keeps it.
+sd_check_update_survives_reload() {
+	sd_need_driver
+	local id
+	id=$(cid upd)
+	sd_scope_ctr "$id" '.linux.resources.memory = {"limit": 67108864} | .linux.resources.pids = {"limit": 64}'
+	sd_rt update --memory 128m --pids-limit 100 "$id" >"$T/upd.out" 2>&1 || fail "update: $(cat "$T/upd.out")"
+	assert_eq 134217728 "$(<"$CG/memory.max")" "memory.max after update"
+	systemctl daemon-reload || fail "daemon-reload failed"
+	assert_eq 134217728 "$(<"$CG/memory.max")" "memory.max after update and daemon-reload"
+	assert_eq 100 "$(<"$CG/pids.max")" "pids.max after update and daemon-reload"
+	assert_eq "MemoryMax=134217728 TasksMax=100 " "$(systemctl show -p MemoryMax -p TasksMax "$UNIT" | tr '\n' ' ')" \
+		"$UNIT's properties"
+	delete_ok "$id" --force
+}
+
+# The limits hold: a fork bomb stops at pids.max, a memory hog is OOM-killed at the limit,
+# a busy loop gets its CPU quota (cpu.stat's throttling).
+sd_check_limits_hold() {
+	sd_need_driver
+	local id out
+	id=$(cid lim)
+	sd_scope_ctr "$id" '.linux.resources.pids = {"limit": 10} | .linux.resources.cpu = {"quota": 20000, "period": 100000}'
+	# 40 background sleeps from an exec'd shell: the forks past the limit fail.
+	sd_rt exec "$id" sh -c 'i=0; while [ $i -lt 40 ]; do sleep 100 & i=$((i+1)); done' >/dev/null 2>&1
+	assert_eq 10 "$(<"$CG/pids.max")" "pids.max"
+	[[ $(<"$CG/pids.current") -le 10 ]] || fail "pids.current $(<"$CG/pids.current") above the limit"
+	grep -q '^max [1-9]' "$CG/pids.events" || fail "no fork was refused: $(<"$CG/pids.events")"
+	assert_eq "20000 100000" "$(<"$CG/cpu.max")" "cpu.max"
+	assert_eq "CPUQuotaPerSecUSec=200ms" "$(systemctl show -p CPUQuotaPerSecUSec "$UNIT")" "the unit's CPU quota"
+	delete_ok "$id" --force
+	id=$(cid oom)
+	BUNDLE=
+	mk_bundle
+	# sort holds its whole input (one 100 MB line); its status is the shell's.
+	set_args sh -c 'head -c 100000000 /dev/zero | sort >/dev/null'
+	cfg '.linux.cgroupsPath = $p | .linux.resources.memory = {"limit": 33554432, "swap": 33554432}' \
+		--arg p "system.slice:myrt-it:$id"
+	sd_stop_units_at_exit "myrt-it-$id.scope"
+	RUN_WITH=sd_rt run_ctr "$id"
+	assert_eq 137 "$RC" "exit status of a memory hog at a 32 MiB limit (stderr: $ERR)"
+	grep -q '^oom_kill [1-9]' "/sys/fs/cgroup/system.slice/myrt-it-$id.scope/memory.events" 2>/dev/null ||
+		[[ ! -e /sys/fs/cgroup/system.slice/myrt-it-$id.scope ]] || fail "no OOM kill counted"
+}
+
+# exec joins the scope's cgroup, ps lists it, pause and resume freeze and thaw the scope.
+sd_check_exec_pause_ps() {
+	sd_need_driver
+	local id out p
+	id=$(cid ex)
+	sd_scope_ctr "$id"
+	sd_rt exec -d --pid-file "$T/ex.pid" "$id" sleep 601 >/dev/null 2>&1 || fail "exec -d failed"
+	p=$(<"$T/ex.pid")
+	assert_eq "0::/system.slice/$UNIT" "$(<"/proc/$p/cgroup")" "an exec'd process's cgroup, seen from the host"
+	out=$(sd_rt ps -f json "$id")
+	assert_eq 2 "$(jq length <<<"$out")" "ps -f json: init and the exec'd sleep ($out)"
+	sd_rt pause "$id" || fail "pause failed"
+	assert_eq paused "$(state_field "$id" status)" "status after pause"
+	assert_eq 1 "$(<"$CG/cgroup.freeze")" "cgroup.freeze after pause"
+	sd_rt resume "$id" || fail "resume failed"
+	assert_eq running "$(state_field "$id" status)" "status after resume"
+	delete_ok "$id" --force
+	[[ ! -e $CG ]] || fail "$CG left after delete"
+}
+
+# A create that fails after the scope started (a createRuntime hook failing) leaves no unit;
+# a unit of the same name that is someone else's is refused and left alone.
+sd_check_failed_create_no_unit() {
+	sd_need_driver
+	local id unit
+	id=$(cid fail)
+	unit=myrt-it-$id.scope
+	sd_stop_units_at_exit "$unit"
+	mk_bundle
+	set_args sleep 600
+	cfg '.linux.cgroupsPath = $p | .hooks.createRuntime = [{"path": "/bin/false"}]' --arg p "system.slice:myrt-it:$id"
+	sd_rt create --bundle "$BUNDLE" "$id" >"$T/c.out" 2>"$T/c.err" </dev/null && fail "create with a failing hook succeeded"
+	assert_eq "not-found" "$(systemctl show -p LoadState --value "$unit")" "$unit after the failed create"
+	[[ ! -e $ROOT/$id ]] || fail "state left after the failed create"
+	# Someone else's scope of that name: refused (runc 1.1.5 puts the container into it,
+	# and its delete then stops what was not the container's).
+	[[ $RUNTIME_KIND == runc ]] && return 0
+	systemd-run --scope --unit "$unit" sleep 600 >/dev/null 2>&1 &
+	local other=$!
+	IT_PIDS+=("$other")
+	wait_for 10 systemctl -q is-active "$unit" || fail "could not start the other $unit"
+	cfg 'del(.hooks)'
+	sd_rt create --bundle "$BUNDLE" "$id" >"$T/c.out" 2>"$T/c.err" </dev/null && fail "create over an existing unit succeeded"
+	assert_contains "$(cat "$T/c.err")" "already exists" "the error"
+	assert_eq active "$(systemctl is-active "$unit")" "the other $unit after the refused create"
+	pid_alive "$other" || fail "the other scope's process was killed"
+}
+
+# A pod's slice that does not exist yet (kubelet's nesting) is made with its parents.
+sd_check_nested_slice() {
+	sd_need_driver
+	local id slice
+	id=$(cid pod)
+	slice=myrtit-burstable-pod$TAG.slice
+	sd_stop_units_at_exit "myrt-it-$id.scope" "$slice" myrtit-burstable.slice myrtit.slice
+	mk_bundle
+	set_args sleep 600
+	cfg '.linux.cgroupsPath = $p' --arg p "$slice:myrt-it:$id"
+	# shellcheck disable=SC2034
+	MRT=sd_rt
+	sd_rt run -d --bundle "$BUNDLE" "$id" >"$T/run.out" 2>"$T/run.err" </dev/null ||
+		fail "run -d in $slice failed: $(tail -c 800 "$T/run.err")"
+	assert_eq "/myrtit.slice/myrtit-burstable.slice/$slice/myrt-it-$id.scope" \
+		"$(systemctl show -p ControlGroup --value "myrt-it-$id.scope")" "the scope's cgroup"
+	delete_ok "$id" --force
 }
 
 vmg_main "$@"
