@@ -26,7 +26,7 @@ VMG_SELF=$IT_DIR/t-systemd.sh
 VMG_CHECK_FILE=$IT_DIR/t-systemd.sh
 VMG_PREFIX=sd_check_
 VMG_CHECKS=(pid1 system_running system_bus cgroup2 user_session runc_scope scope_lifecycle
-	update_survives_reload limits_hold exec_pause_ps failed_create_no_unit nested_slice)
+	update_survives_reload limits_hold exec_pause_ps failed_create_no_unit nested_slice rootless_user_scope)
 VMG_VM_ENV=(VM_INIT=systemd)
 VMG_TIMEOUT=${SD_VM_TIMEOUT:-300}
 
@@ -42,6 +42,7 @@ test_systemd_limits_hold() { vmg_result limits_hold; }
 test_systemd_exec_pause_ps() { vmg_result exec_pause_ps; }
 test_systemd_failed_create_no_unit() { vmg_result failed_create_no_unit; }
 test_systemd_nested_slice() { vmg_result nested_slice; }
+test_systemd_rootless_user_scope() { vmg_result rootless_user_scope; }
 
 vmg_vm_setup() {
 	echo "# vm: kernel $(uname -r), PID 1 $(</proc/1/comm), $(systemctl --version | head -n 1)," \
@@ -377,6 +378,35 @@ sd_check_nested_slice() {
 	assert_eq "/myrtit.slice/myrtit-burstable.slice/$slice/myrt-it-$id.scope" \
 		"$(systemctl show -p ControlGroup --value "myrt-it-$id.scope")" "the scope's cgroup"
 	delete_ok "$id" --force
+}
+
+# Rootless, as rootless podman runs it: an ordinary user with a user session asks its own
+# systemd (the user bus) for the scope; the memory limit holds in the delegated cgroup.
+sd_check_rootless_user_scope() {
+	sd_need_driver
+	local user=myrt-sd-user id out cg
+	sd_user_session "$user"
+	id=$(cid rl)
+	# The runtime (and its companions) where the user can run them.
+	mkdir -p "$T/rt" "$T/b"
+	cp "$RUNTIME" "$T/rt/"
+	[[ -x $(dirname "$RUNTIME")/myrt-systemd ]] && cp "$(dirname "$RUNTIME")/myrt-systemd" "$T/rt/"
+	chown -R "$user" "$T/b"
+	local rt=$T/rt/$(basename "$RUNTIME")
+	sd_as_user "$user" sh -c "cd '$T/b' && '$rt' spec --rootless --rootfs '$EXAMPLE_ROOTFS' \
+		--args 'sleep 60' --no-tty" || fail "spec --rootless as $user failed"
+	jq --arg p "user.slice:myrt-it:$id" '.linux.cgroupsPath = $p | .linux.resources.memory = {"limit": 67108864}' \
+		"$T/b/config.json" >"$T/b/c" && mv "$T/b/c" "$T/b/config.json" && chown "$user" "$T/b/config.json"
+	out=$(sd_as_user "$user" sh -c "cd '$T/b' && '$rt' --systemd-cgroup run -d '$id' </dev/null >/dev/null 2>&1 &&
+		cat /sys/fs/cgroup\$(systemctl --user show -p ControlGroup --value 'myrt-it-$id.scope')/memory.max &&
+		systemctl --user show -p ControlGroup --value 'myrt-it-$id.scope' &&
+		'$rt' --systemd-cgroup delete --force '$id' &&
+		systemctl --user show -p LoadState --value 'myrt-it-$id.scope'" 2>&1) ||
+		fail "rootless --systemd-cgroup run as $user: $out"
+	cg="/user.slice/user-$SD_UID.slice/user@$SD_UID.service/user.slice/myrt-it-$id.scope"
+	assert_eq "67108864
+$cg
+not-found" "$out" "memory.max, the scope's cgroup in the user's manager, the unit after delete"
 }
 
 vmg_main "$@"
