@@ -131,7 +131,7 @@ fault_disk_full() {
 }
 
 # Every container with state is listed; delete --force of each succeeds; nothing is left.
-chaos_check() { # CYCLE-ID
+chaos_check() { # CYCLE-ID FAULT
 	local r d id listed
 	for r in "$ROOT" "$SMALL"; do
 		listed=$(timeout 30 "$RT" --root "$r" list -q 2>/dev/null)
@@ -153,15 +153,23 @@ chaos_check() { # CYCLE-ID
 	local left
 	left=$(for d in $(cg_parents); do find "$d" -maxdepth 1 -type d -name "$TAG-x*"; done)
 	[[ -z $left ]] || cerr "chaos $1: cgroups left: ${left:0:300}"
-	kill -0 "$S_ALONE" 2>/dev/null || cerr "chaos $1: the sentinel that shares nothing was killed"
-	kill -0 "$S_SHARED" 2>/dev/null || cerr "chaos $1: the sentinel in the shared cgroup was killed"
+	# Reported once, naming the fault of the cycle where it happened.
+	if [[ -z ${SENTINEL_DEAD:-} ]] && ! kill -0 "$S_ALONE" 2>/dev/null; then
+		SENTINEL_DEAD=1
+		cerr "chaos $1 ($2): the sentinel that shares nothing was killed"
+	fi
+	if [[ -z ${SHARED_DEAD:-} ]] && ! kill -0 "$S_SHARED" 2>/dev/null; then
+		SHARED_DEAD=1
+		cerr "chaos $1 ($2): the sentinel in the shared cgroup was killed"
+	fi
 }
 
 chaos_phase() { # CYCLES
 	exec 5>&2
 	chaos_setup
 	local i id bundle fault
-	local faults=(kill_create kill_start kill_delete damage_state signal_storm disk_full)
+	# SOAK_FAULTS: only these (to chase one fault's effects), e.g. "signal_storm kill_create".
+	local faults=(${SOAK_FAULTS:-kill_create kill_start kill_delete damage_state signal_storm disk_full})
 	for ((i = 1; i <= $1; i++)); do
 		id=$TAG-x$i
 		bundle=$BUNDLE
@@ -169,7 +177,7 @@ chaos_phase() { # CYCLES
 		fault=$(pick "${faults[@]}")
 		CHAOS_N[$fault]=$((${CHAOS_N[$fault]:-0} + 1))
 		"fault_$fault" "$id" "$bundle" 2>>"$W/faults.log"
-		chaos_check "$id"
+		chaos_check "$id" "$fault"
 		if ((i % 100 == 0)); then
 			echo "  chaos $i: $(chaos_summary)"
 		fi
