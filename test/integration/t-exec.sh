@@ -114,11 +114,7 @@ test_exec_tty_foreground_in_tmux() {
 	tm_wait_cursor_line "$INNER_PROMPT" 15 "exec'd shell prompt"
 	tm_line 'echo "$(tty) $(stty size) $((6*7))"'
 	tm_wait_line '/dev/pts/[0-9]+ 30 100 42' 10 "tty, size and output of the exec'd shell"
-	tm_type 'echo abX'
-	tm_key BSpace
-	tm_type c
-	tm_key Enter
-	tm_wait_line abc 10 "output of 'echo abX<BSpace>c'"
+	tm_line_editing
 	tm_line 'exit 5'
 	tm_wait_line 'rc=5' 15 "exit status of exec -t in the outer shell"
 	tm_wait_cursor_line 'OUTER\$' 10 "outer prompt after the exec"

@@ -46,11 +46,7 @@ test_tty_shell_prompt_command_and_line_editing() {
 	tm_line 'echo $((6*7))'
 	tm_wait_line 42 10 "output of echo \$((6*7))"
 	# Line editing by the shell on the container's terminal: BSpace erases the X.
-	tm_type 'echo abX'
-	tm_key BSpace
-	tm_type c
-	tm_key Enter
-	tm_wait_line abc 10 "output of 'echo abX<BSpace>c'"
+	tm_line_editing
 	tm_wait_line "$INNER_PROMPT echo abc" 5 "edited command line as shown"
 	# The shell is the container's init and the terminal is its controlling terminal.
 	# (field 7 of /proc/PID/stat: the controlling tty, 136 << 8 | 0 for /dev/pts/0)

@@ -1,6 +1,7 @@
 # shellcheck shell=bash
-# Helpers for the caller tests (t-podman.sh, t-containerd.sh): real container engines
-# (podman + conmon, containerd + the runc v2 shim) driving the runtime under test.
+# Helpers for the caller tests (t-podman.sh, t-containerd.sh; t-docker.sh uses the generic
+# and resource helpers below, with lib/docker.sh): real container engines (podman + conmon,
+# containerd + the runc v2 shim) driving the runtime under test.
 # Sourced by those files on top of lib/common.sh (whose T, TAG, fail, wait_for... they use).
 #
 # Everything an engine keeps lives under the test's $T: podman's --root/--runroot (vfs

@@ -104,6 +104,16 @@ tm_sync() {
 
 INNER_PROMPT='/ #' # busybox ash's prompt for root in /, trailing blank trimmed by tmux
 
+# tm_line_editing: at a shell prompt, types `echo abX`, BSpace, `c`, Enter: the shell's line
+# editing on the terminal erases the X, `abc` is printed
+tm_line_editing() {
+	tm_type 'echo abX'
+	tm_key BSpace
+	tm_type c
+	tm_key Enter
+	tm_wait_line abc 10 "output of 'echo abX<BSpace>c'"
+}
+
 # ---------------------------------------------------------------------------------------
 # recvtty
 
