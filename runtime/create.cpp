@@ -354,8 +354,9 @@ pid_t Runtime::create(const std::string& id, const CreateOptions& options) {
                             "\": the cgroup already holds processes; a container without a pid "
                             "namespace of its own needs a cgroup of its own",
                         EBUSY);
-        log::warn("linux.cgroupsPath \"" + cgroups_path + "\": the cgroup already holds "
-                  "processes that are not the container's (they share its limits)");
+        // runc's words first: callers and runc's suite match them.
+        log::warn("linux.cgroupsPath \"" + cgroups_path + "\": container's cgroup is not empty: "
+                  "it holds processes that are not the container's (they share its limits)");
     }
     // From here on something of the container exists: recovery.json says where, so that
     // delete --force can end it whatever point this create is killed at.
@@ -379,7 +380,7 @@ pid_t Runtime::create(const std::string& id, const CreateOptions& options) {
     // A cgroup frozen by someone else (or below a frozen one) would freeze init: create
     // would never finish.
     if (cgroup && cgroup->frozen())
-        throw Error("linux.cgroupsPath \"" + cgroups_path + "\": the cgroup is frozen", EBUSY);
+        throw Error("linux.cgroupsPath \"" + cgroups_path + "\": container's cgroup unexpectedly frozen", EBUSY);
 
     int sv[2];
     if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) throw_errno("socketpair");

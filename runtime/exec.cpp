@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 #include <map>
 
@@ -118,21 +119,37 @@ std::unique_ptr<Cgroup> exec_cgroup(const spec::ContainerRecord& r, const std::v
         std::string controller = colon == std::string::npos ? "" : arg.substr(0, colon);
         std::string sub = colon == std::string::npos ? arg : arg.substr(colon + 1);
         while (!sub.empty() && sub.front() == '/') sub.erase(0, 1);
-        if (sub.empty() || sub == ".." || sub.starts_with("../") || sub.find("/../") != std::string::npos ||
-            sub.ends_with("/.."))
-            throw Error("--cgroup \"" + arg + "\": expected [CONTROLLER:]SUB-CGROUP", EINVAL);
-        bool matched = false;
+        bool up = sub == ".." || sub.starts_with("../") || sub.find("/../") != std::string::npos ||
+                  sub.ends_with("/..");
+        if (up)
+            throw Error("--cgroup \"" + arg + "\": " + sub + " is not a sub cgroup path", EINVAL);
+        // CONTROLLER may name several ("cpu,cpuacct"), mounted together or apart.
+        std::vector<std::string> wanted;
+        for (size_t pos = 0; !controller.empty() && pos <= controller.size();) {
+            size_t end = std::min(controller.find(',', pos), controller.size());
+            wanted.push_back(controller.substr(pos, end - pos));
+            pos = end + 1;
+        }
+        auto in = [](const std::string& list, const std::string& c) {
+            return ("," + list + ",").find("," + c + ",") != std::string::npos;
+        };
+        for (const auto& c : wanted) {
+            bool known = std::any_of(paths.begin(), paths.end(), [&](const auto& p) { return in(p.first, c); });
+            if (!known)
+                throw Error("--cgroup \"" + arg + "\": unknown controller \"" + c +
+                                "\" (the container has no such cgroup)", ENOENT);
+        }
         for (auto& [controllers, dir] : paths) {
-            bool hit = controller.empty() || ("," + controllers + ",").find("," + controller + ",") != std::string::npos;
-            if (!hit) continue;
-            matched = true;
+            bool hit = wanted.empty() || std::any_of(wanted.begin(), wanted.end(),
+                                                     [&](const std::string& c) { return in(controllers, c); });
+            if (!hit || sub.empty()) continue;  // sub "/": the container's own cgroup
             std::string target = dir + "/" + sub;
             struct stat st {};
             if (::stat(target.c_str(), &st) < 0 || !S_ISDIR(st.st_mode))
-                throw Error("--cgroup \"" + arg + "\": no cgroup " + target, ENOENT);
+                throw Error("--cgroup \"" + arg + "\": adding pid to " + target +
+                                "/cgroup.procs: no such file or directory (no such sub-cgroup)", ENOENT);
             dir = target;
         }
-        if (!matched) throw Error("--cgroup \"" + arg + "\": the container has no " + controller + " cgroup", ENOENT);
     }
     return cgroup_from_paths(paths);
 }

@@ -1,5 +1,8 @@
 #include "runtime/hooks.hpp"
 
+#include <cctype>
+#include <cstring>
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -112,6 +115,13 @@ std::string read_output(int fd) {
     return out;
 }
 
+// "31 (bad system call)": the number, and what it means (a seccomp kill reads as such).
+std::string signal_text(int sig) {
+    std::string name = ::strsignal(sig) ? ::strsignal(sig) : "";
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return std::to_string(sig) + (name.empty() ? "" : " (" + name + ")");
+}
+
 }  // namespace
 
 void run_hook(const spec::Hook& hook, std::string_view kind, std::string_view state_json) {
@@ -130,9 +140,10 @@ void run_hook(const spec::Hook& hook, std::string_view kind, std::string_view st
         throw Error(name + ": timed out after " + std::to_string(*hook.timeout) + "s");
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return;
     std::string why = WIFEXITED(status) ? "exit status " + std::to_string(WEXITSTATUS(status))
-                                        : "killed by signal " + std::to_string(WTERMSIG(status));
+                                        : "killed by signal " + signal_text(WTERMSIG(status));
     std::string output = read_output(out.get());
-    throw Error(name + " failed: " + why + (output.empty() ? "" : ": " + output));
+    // "error running hook": runc's words, which callers and runc's suite match.
+    throw Error(name + " failed: error running hook: " + why + (output.empty() ? "" : ": " + output));
 }
 
 void run_hooks(const std::vector<spec::Hook>& hooks, std::string_view kind,

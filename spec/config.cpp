@@ -490,7 +490,7 @@ template <class T>
 T load_part(const std::string& file, const json::Path& at) {
     bool in = file == "-";
     std::string label = in ? "standard input" : file;
-    std::string text = in ? json::read_stdin() : json::read_file(file);
+    std::string text = in ? json::read_stdin() : json::read_file_or_pipe(file);
     rapidjson::Document doc;
     json::parse_document_insitu(doc, text, label);
     T out;

@@ -202,4 +202,23 @@ std::string read_file(const std::string& path) {
 
 std::string read_stdin() { return read_bounded(STDIN_FILENO, "standard input", 0); }
 
+std::string read_file_or_pipe(const std::string& path) {
+    int raw = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (raw < 0) fail_errno("open", path, errno);
+    struct Closer {
+        int fd;
+        ~Closer() { ::close(fd); }
+    } fd{raw};
+    struct stat st {};
+    if (::fstat(fd.fd, &st) < 0) fail_errno("stat", path, errno);
+    if (S_ISREG(st.st_mode)) {
+        if (static_cast<std::size_t>(st.st_size) > kMaxDocument) fail_too_large(path);
+        return read_bounded(fd.fd, path, static_cast<std::size_t>(st.st_size));
+    }
+    if (!S_ISFIFO(st.st_mode)) throw ParseError(path + ": not a regular file or a pipe");
+    // A pipe (`-p <(...)`) is read to its end: blocking, as the writer may not have begun.
+    ::fcntl(fd.fd, F_SETFL, ::fcntl(fd.fd, F_GETFL) & ~O_NONBLOCK);
+    return read_bounded(fd.fd, path, 0);
+}
+
 }  // namespace myrt::spec::json

@@ -83,6 +83,8 @@ void parse_document_insitu(rapidjson::Document& doc, std::string& text, std::str
 std::string read_file(const std::string& path);
 // Standard input to EOF, at most 64 MiB ("standard input: larger than 64 MiB").
 std::string read_stdin();
+// As read_file, and also a pipe (exec -p <(...), /dev/fd/N), read to its end.
+std::string read_file_or_pipe(const std::string& path);
 
 // ---- reading ----
 

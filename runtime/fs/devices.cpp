@@ -130,6 +130,11 @@ void create_devices(int root_fd, const std::vector<spec::Device>& devices, bool 
         }
     }
     for (size_t i = 0; i < devices.size(); ++i) {
+        // runtime-linux.md: /dev/ptmx is a symlink to pts/ptmx, the same device (5:2) a
+        // config may list again (runc takes it too): already there.
+        const auto& d = devices[i];
+        if (with_defaults && d.path == "/dev/ptmx" && d.type == "c" && d.major == 5 && d.minor == 2)
+            continue;
         try {
             make_node(root_fd, devices[i], in_userns);
         } catch (const Error& e) {

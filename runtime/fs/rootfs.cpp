@@ -198,6 +198,10 @@ void prepare_rootfs(const spec::Config& config, const RootfsOptions& options) {
     static const std::vector<spec::Device> none;
     create_devices(root.get(), config.linux ? config.linux->devices : none, options.in_userns,
                    defaults);
+    // The terminal is bound onto /dev/console later: its mount point is made while /dev is
+    // still writable.
+    if (!dev_readonly.empty() && config.process && config.process->terminal)
+        make_mount_target(root.get(), "/dev/console", false);
     if (!dev_readonly.empty())
         set_attrs(open_in_root(root.get(), "/dev", O_PATH | O_DIRECTORY).get(), dev_readonly,
                   false, dev_what);

@@ -73,16 +73,16 @@ BOOST_AUTO_TEST_CASE(argv0_defaults_to_the_path) {
 
 BOOST_AUTO_TEST_CASE(failure_reports_status_and_output) {
     spec::Hook hook = shell("echo out; echo err >&2; echo; exit 3");
-    BOOST_TEST(hook_error(hook) == R"(createRuntime hook "/bin/sh" failed: exit status 3: out err)");
+    BOOST_TEST(hook_error(hook) == R"(createRuntime hook "/bin/sh" failed: error running hook: exit status 3: out err)");
     BOOST_TEST(hook_error(shell("exit 1"), "prestart") ==
-               R"(prestart hook "/bin/sh" failed: exit status 1)");
+               R"(prestart hook "/bin/sh" failed: error running hook: exit status 1)");
     BOOST_TEST(hook_error(shell("kill -9 $$"), "poststop") ==
-               R"(poststop hook "/bin/sh" failed: killed by signal 9)");
+               R"(poststop hook "/bin/sh" failed: error running hook: killed by signal 9 (killed))");
 }
 
 BOOST_AUTO_TEST_CASE(output_in_the_error_is_bounded) {
     std::string message = hook_error(shell("head -c 10000 /dev/zero | tr '\\0' x; exit 1"));
-    const std::string prefix = R"(createRuntime hook "/bin/sh" failed: exit status 1: )";
+    const std::string prefix = R"(createRuntime hook "/bin/sh" failed: error running hook: exit status 1: )";
     BOOST_REQUIRE(message.starts_with(prefix));
     BOOST_TEST(message.substr(prefix.size()) == std::string(4096, 'x'));
 }
@@ -101,7 +101,7 @@ BOOST_AUTO_TEST_CASE(hook_that_ignores_its_stdin) {
     BOOST_TEST(signal_in(after, SIGPIPE) == signal_in(before, SIGPIPE));
     // A failure is still a failure.
     BOOST_TEST(hook_error(shell("exit 4"), "createRuntime", big) ==
-               R"(createRuntime hook "/bin/sh" failed: exit status 4)");
+               R"(createRuntime hook "/bin/sh" failed: error running hook: exit status 4)");
 }
 
 BOOST_AUTO_TEST_CASE(timeout_kills_the_hook) {
@@ -130,13 +130,13 @@ BOOST_AUTO_TEST_CASE(missing_program) {
     spec::Hook hook;
     hook.path = "/nonexistent/hook";
     BOOST_TEST(hook_error(hook) ==
-               R"(createRuntime hook "/nonexistent/hook" failed: exit status 127: )"
+               R"(createRuntime hook "/nonexistent/hook" failed: error running hook: exit status 127: )"
                "exec: no such file or directory");
     TempDir tmp;
     std::ofstream(tmp / "not-executable") << "#!/bin/sh\n";
     hook.path = tmp / "not-executable";
     BOOST_TEST(hook_error(hook, "prestart") ==
-               "prestart hook \"" + hook.path + "\" failed: exit status 127: exec: permission denied");
+               "prestart hook \"" + hook.path + "\" failed: error running hook: exit status 127: exec: permission denied");
 }
 
 BOOST_AUTO_TEST_CASE(run_hooks_stops_at_the_first_failure) {
@@ -144,7 +144,7 @@ BOOST_AUTO_TEST_CASE(run_hooks_stops_at_the_first_failure) {
     std::vector<spec::Hook> hooks{shell(R"(touch "$1")", {tmp / "a"}), shell("exit 2"),
                                   shell(R"(touch "$1")", {tmp / "c"})};
     BOOST_TEST(error_of<Error>([&] { run_hooks(hooks, "createContainer", kState); }) ==
-               R"(createContainer hook "/bin/sh" failed: exit status 2)");
+               R"(createContainer hook "/bin/sh" failed: error running hook: exit status 2)");
     BOOST_TEST(exists(tmp / "a"));
     BOOST_TEST(!exists(tmp / "c"));
 }
