@@ -202,7 +202,7 @@ void print(std::string_view text) {
 namespace {
 const std::vector<std::string> kCommands{"create", "run",  "start", "state",  "kill",
                                          "delete", "list", "ls",    "pause",  "resume",
-                                         "spec",   "exec", "ps",    "features"};
+                                         "spec",   "exec", "ps",    "features", "checkpoint"};
 }  // namespace
 
 bool is_command(const std::string& name) {
@@ -308,6 +308,29 @@ Registry register_commands(CLI::App& app, Globals& g, const std::string& named) 
                 return print_list(rt, *format, *quiet);
             };
         });
+    }
+    if (want({"checkpoint"})) {
+        auto id = opts<std::string>();
+        auto o = opts<CheckpointOptions>();
+        auto* sub = app.add_subcommand("checkpoint", "checkpoint a running container (CRIU: not yet)");
+        sub->add_option("--image-path", o->image_path, "path for saving criu image files");
+        sub->add_option("--work-path", o->work_path, "path for saving work files and logs");
+        sub->add_option("--parent-path", o->parent_path, "path for previous criu image files in pre-dump");
+        sub->add_flag("--leave-running", o->leave_running, "leave the process running after checkpointing");
+        sub->add_flag("--tcp-established", o->tcp_established, "allow open tcp connections");
+        sub->add_flag("--ext-unix-sk", o->ext_unix_sk, "allow external unix sockets");
+        sub->add_flag("--shell-job", o->shell_job, "allow shell jobs");
+        sub->add_flag("--lazy-pages", o->lazy_pages, "use userfaultfd to lazily restore memory pages");
+        sub->add_option("--status-fd", o->status_fd, "criu writes \\0 to this FD once lazy-pages is ready");
+        sub->add_option("--page-server", o->page_server, "ADDRESS:PORT of the page server");
+        sub->add_flag("--file-locks", o->file_locks, "handle file locks");
+        sub->add_flag("--pre-dump", o->pre_dump, "dump memory information only, leave the container running");
+        sub->add_option("--manage-cgroups-mode", o->manage_cgroups_mode, "soft, full or strict");
+        sub->add_option("--empty-ns", o->empty_ns, "create a namespace, but don't restore its properties")
+            ->allow_extra_args(false);
+        sub->add_flag("--auto-dedup", o->auto_dedup, "enable auto deduplication of memory images");
+        sub->add_option("id", *id, "container id")->required();
+        sub->callback([=] { *action = [=] { runtime().checkpoint(*id, *o); return 0; }; });
     }
     if (want({"pause"})) {
         auto id = opts<std::string>();

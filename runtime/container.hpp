@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "runtime/checkpoint.hpp"
 #include "runtime/state_store.hpp"
 #include "spec/config.hpp"
 #include "spec/state.hpp"
@@ -82,6 +83,9 @@ public:
     int exec(const std::string& id, const ExecOptions& options);
     std::vector<ContainerInfo> list();
     std::vector<pid_t> pids(const std::string& id);
+    // Checks what runc checks (the container running or paused, the image paths), then
+    // fails: the CRIU dump is not implemented yet.
+    void checkpoint(const std::string& id, CheckpointOptions options);
     void pause(const std::string& id);
     void resume(const std::string& id);
     // New limits for the cgroup of a created, running or paused container (runtime/update.cpp).

@@ -192,3 +192,25 @@ test_spec_shape_matches_runc() {
 	assert_eq "67108864 rwm" "$(jq -r '"\(.linux.resources.memory.limit) \(.linux.resources.devices[0].access)"' "$c")" \
 		"--memory keeps the device list"
 }
+
+# checkpoint: runc's arguments are checked (a relative --parent-path that exists, the
+# container running), then it fails without touching the container: no CRIU support yet.
+test_checkpoint_checks_then_refuses() {
+	is_myrt || skip "myrt's checkpoint (not implemented yet)"
+	mk_bundle
+	set_args sleep 1000
+	local id
+	id=$(cid ckpt)
+	create_ok "$id"
+	(cd "$T" && rt checkpoint "$id") >"$T/out" 2>"$T/err" && fail "checkpoint of a created container succeeded"
+	assert_contains "$(cat "$T/err")" "cannot be checkpointed in created state" "checkpoint of a created container"
+	start_ok "$id"
+	(cd "$T" && rt checkpoint --parent-path /abs "$id") >"$T/out" 2>"$T/err" && fail "checkpoint with an absolute --parent-path succeeded"
+	assert_contains "$(cat "$T/err")" "--parent-path must be relative" "absolute --parent-path"
+	(cd "$T" && rt checkpoint --parent-path nosuch "$id") >"$T/out" 2>"$T/err" && fail "checkpoint with a missing --parent-path succeeded"
+	assert_contains "$(cat "$T/err")" "invalid --parent-path" "missing --parent-path"
+	(cd "$T" && rt checkpoint "$id") >"$T/out" 2>"$T/err" && fail "checkpoint succeeded without CRIU support"
+	assert_contains "$(cat "$T/err")" "not implemented yet" "checkpoint"
+	assert_eq 1 "$(wc -l <"$T/err")" "one line of error"
+	assert_eq running "$(state_field "$id" status)" "the container after the refused checkpoint"
+}
