@@ -217,6 +217,7 @@ void register_cgroup_commands(CLI::App& app, Globals& g, Registry& reg) {
     auto runtime = [&g] {
         RuntimeOptions o = g.runtime;
         o.rootless = resolve_rootless(g.rootless);
+        o.rootless_cgroups = resolve_rootless_cgroups(g.rootless);
         return Runtime(o);
     };
     {

@@ -228,6 +228,7 @@ Registry register_commands(CLI::App& app, Globals& g, const std::string& named) 
     auto runtime = [&g] {
         RuntimeOptions o = g.runtime;
         o.rootless = resolve_rootless(g.rootless);
+        o.rootless_cgroups = resolve_rootless_cgroups(g.rootless);
         return Runtime(o);
     };
 

@@ -14,6 +14,7 @@
 #include "cmd/commands.hpp"
 #include "runtime/error.hpp"
 #include "runtime/log.hpp"
+#include "runtime/proc.hpp"
 #include "runtime/process.hpp"
 #include "runtime/security/sealed_exe.hpp"
 #include "runtime/signals.hpp"
@@ -23,11 +24,12 @@ namespace {
 // Never a directory that others can write to (as /tmp): another user could make it first
 // and plant containers whose hooks our delete would run. Without XDG_RUNTIME_DIR (su,
 // cron, ssh without a session) the user's /run/user/UID if it is theirs, else none: the
-// store then asks for --root.
+// store then asks for --root. Root of a user namespace made by an ordinary user (rootless
+// podman runs the runtime there) cannot write /run either: its XDG_RUNTIME_DIR, as runc.
 std::string default_root() {
     uid_t uid = ::geteuid();
-    if (uid == 0) return "/run/myrt";
     const char* xdg = ::getenv("XDG_RUNTIME_DIR");
+    if (uid == 0 && !(xdg && *xdg && myrt::unprivileged_on_host())) return "/run/myrt";
     if (xdg && *xdg) return std::string(xdg) + "/myrt";
     std::string run_user = "/run/user/" + std::to_string(uid);
     struct stat st {};

@@ -44,11 +44,13 @@ std::optional<spec::Hooks> stored_hooks(const ContainerDir& dir) {
 
 // Whether pid is in the container's pid namespace or one nested in it (a sandbox the
 // container made). A process we may not inspect (not dumpable, e.g. init before its exec,
-// seen by a rootless caller) counts: only root can be denied nothing, and a rootless
-// caller can signal only its own processes anyway.
+// seen by a rootless caller; or in a user namespace beside ours, seen by root of another
+// one the same user made: rootless podman's next command) counts: only root of the host
+// can be denied nothing, and any other caller can signal only its own processes anyway.
 bool in_pid_ns(pid_t pid, const spec::ContainerRecord& r) {
+    static const bool unprivileged = unprivileged_on_host();
     int within = pid_within_namespace(pid, r.pid_ns);
-    return within == 1 || (within == -1 && ::geteuid() != 0);
+    return within == 1 || (within == -1 && unprivileged);
 }
 
 // A pidfd is taken first and the start time checked after, so the signal can only ever

@@ -21,6 +21,10 @@ struct RuntimeOptions {
     std::string root = "/run/myrt";
     bool systemd_cgroup = false;
     bool rootless = false;
+    // Cgroups as an unprivileged caller: made only where delegated, with --systemd-cgroup
+    // through the user's own systemd (user bus). Also for root of a user namespace that
+    // an ordinary user made (rootless podman's), which `rootless` is not.
+    bool rootless_cgroups = false;
     // The caller's $NOTIFY_SOCKET: the container's READY=1 is relayed there (notify_socket.hpp).
     std::string notify_socket;
 };

@@ -302,7 +302,7 @@ pid_t Runtime::create(const std::string& id, const CreateOptions& options) {
     std::unique_ptr<Cgroup> cgroup =
         options_.systemd_cgroup
             ? systemd_cgroup_for(b.config.linux ? b.config.linux->cgroupsPath : std::nullopt, id,
-                                 options_.rootless)
+                                 options_.rootless_cgroups)
             : cgroup_for(b.config.linux ? b.config.linux->cgroupsPath : std::nullopt, id);
 
     InitContext ctx;
@@ -361,6 +361,7 @@ pid_t Runtime::create(const std::string& id, const CreateOptions& options) {
     // From here on something of the container exists: recovery.json says where, so that
     // delete --force can end it whatever point this create is killed at.
     spec::ContainerRecord record = first_record(id, b, options_.systemd_cgroup);
+    record.systemd_user = options_.systemd_cgroup && options_.rootless_cgroups;
     record.cgroup_paths = cgroup->paths();
     for (const auto& [controllers, path] : record.cgroup_paths)
         if (::access(path.c_str(), F_OK) < 0) record.cgroup_owned.push_back(path);
@@ -375,7 +376,7 @@ pid_t Runtime::create(const std::string& id, const CreateOptions& options) {
     guard.cgroup_created();
     static const std::optional<spec::Resources> no_resources;
     if (!prepare_cgroup(*cgroup, b.config.linux ? b.config.linux->resources : no_resources,
-                        options_.rootless))
+                        options_.rootless_cgroups))
         cgroup.reset();
     // A cgroup frozen by someone else (or below a frozen one) would freeze init: create
     // would never finish.

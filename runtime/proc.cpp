@@ -11,6 +11,7 @@
 #include <cctype>
 #include <charconv>
 #include <cstring>
+#include <sstream>
 
 #include "runtime/error.hpp"
 #include "runtime/fd.hpp"
@@ -201,6 +202,49 @@ void write_file(const std::string& path, std::string_view data) {
     UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
     if (!fd) throw_errno("open " + path);
     write_all_or_throw(fd.get(), data, path);
+}
+
+namespace {
+
+struct IdRange {
+    unsigned long inside, outside, count;
+};
+
+// /proc/self/uid_map: "inside outside count" lines ({} when it cannot be read: a kernel
+// without user namespaces).
+std::vector<IdRange> own_uid_map() {
+    std::vector<IdRange> out;
+    try {
+        std::istringstream in(read_file("/proc/self/uid_map"));
+        IdRange r{};
+        while (in >> r.inside >> r.outside >> r.count) out.push_back(r);
+    } catch (const Error&) {
+    }
+    return out;
+}
+
+}  // namespace
+
+bool in_user_namespace() {
+    auto map = own_uid_map();
+    return !map.empty() && !(map.size() == 1 && map[0].inside == 0 && map[0].outside == 0 &&
+                             map[0].count == 4294967295UL);
+}
+
+// (One level: in a user namespace nested in another, the parent's ids decide.)
+bool unprivileged_on_host() {
+    if (::geteuid() != 0) return true;
+    for (const auto& r : own_uid_map())
+        if (r.inside == 0 && r.count > 0) return r.outside != 0;
+    return false;
+}
+
+uid_t overflow_uid() {
+    try {
+        return static_cast<uid_t>(std::stoul(read_file("/proc/sys/kernel/overflowuid")));
+    } catch (const std::exception&) {
+        return 65534;
+    }
 }
 
 }  // namespace myrt

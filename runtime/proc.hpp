@@ -44,4 +44,15 @@ std::string read_file_at(int dirfd, const std::string& name, const std::string& 
 // Writes a small file in place (e.g. /proc and cgroup knobs); throws Error naming the path.
 void write_file(const std::string& path, std::string_view data);
 
+// True in a user namespace other than the initial one (/proc/self/uid_map is not the
+// identity over all ids): e.g. where rootless podman runs the runtime, as its uid 0.
+bool in_user_namespace();
+// Whether our effective uid is, seen from the host, not root: an ordinary user, or root
+// of a user namespace that maps uid 0 to an ordinary user's id (rootless podman's). Such a
+// caller can write neither /run nor the host's cgroups.
+bool unprivileged_on_host();
+// The uid that files of ids without a mapping in our user namespace show (65534 unless
+// /proc/sys/kernel/overflowuid says otherwise).
+uid_t overflow_uid();
+
 }  // namespace myrt

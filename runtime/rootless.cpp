@@ -83,6 +83,12 @@ bool resolve_rootless(const std::string& flag) {
     return ::geteuid() != 0;
 }
 
+bool resolve_rootless_cgroups(const std::string& flag) {
+    if (flag == "true") return true;
+    if (flag == "false") return false;
+    return unprivileged_on_host();
+}
+
 void write_id_mappings(pid_t pid, const spec::Linux& linux, bool rootless) {
     write_map(pid, "uid_map", "uidMappings", "newuidmap", linux.uidMappings, rootless,
               ::geteuid());

@@ -14,6 +14,9 @@ namespace myrt {
 
 // --rootless true|false|auto ("auto": not running as root).
 bool resolve_rootless(const std::string& flag);
+// The same for cgroups: "auto" is also true for root of a user namespace whose uid 0 is an
+// ordinary user's on the host (unprivileged_on_host()).
+bool resolve_rootless_cgroups(const std::string& flag);
 
 // uid_map/gid_map text: one "containerID hostID size" line each.
 std::string id_map_text(const std::vector<spec::IDMapping>& maps);

@@ -30,6 +30,7 @@ void fields(V& v, S& r) {
     v.opt("helper_pids", r.helper_pids);
     v.opt("systemd_cgroup", r.systemd_cgroup);
     v.opt("systemd_unit", r.systemd_unit);
+    v.opt("systemd_user", r.systemd_user);
     v.opt("creator_pid", r.creator_pid);
     v.opt("creator_start_time", r.creator_start_time);
 }

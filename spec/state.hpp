@@ -39,6 +39,7 @@ struct ContainerRecord {
     std::vector<int> helper_pids;    // e.g. slirp4netns, ended by delete
     bool systemd_cgroup = false;
     std::string systemd_unit;        // --systemd-cgroup: the scope holding the cgroup
+    bool systemd_user = false;       // ... made by the caller's user manager (user bus)
     // The `create` writing this record, while it has no init yet: a live creator means the
     // container is still "creating", a dead one that nothing of it runs ("stopped").
     int creator_pid = 0;

@@ -85,7 +85,9 @@ std::unique_ptr<Cgroup> cgroup_from_record(const spec::ContainerRecord& r) {
     if (!r.systemd_unit.empty()) {
         if (r.systemd_unit.find('/') != std::string::npos || !r.systemd_unit.ends_with(".scope"))
             throw Error("state: \"" + r.systemd_unit + "\" is not a scope unit");
-        return reopen_systemd_cgroup(r.systemd_unit, r.owner != 0, r.cgroup_paths, r.cgroup_owned);
+        // (Records of before systemd_user: the owner said it.)
+        return reopen_systemd_cgroup(r.systemd_unit, r.systemd_user || r.owner != 0, r.cgroup_paths,
+                                     r.cgroup_owned);
     }
     return cgroup_from_paths(r.cgroup_paths, r.cgroup_owned);
 }

@@ -344,6 +344,35 @@ test_rootless_without_user_namespace_fails() {
 	assert_no_leftovers "$id"
 }
 
+# As rootless podman runs it: the runtime as uid 0 of a user namespace that the user made
+# (unshare -r), the container in that namespace (none of its own). Root there cannot write
+# /run: the state goes to XDG_RUNTIME_DIR (myrt's, runc's default there); the host's
+# directories on the way, owned by ids that have no mapping there, do not stop it; the
+# cgroups it may not make are skipped as for a rootless caller.
+test_rootless_userns_root() {
+	rl_mk_bundle
+	cfg '.linux.namespaces |= map(select(.type != "user")) | del(.linux.uidMappings, .linux.gidMappings)'
+	set_args sleep 1000
+	local id state pid
+	id=$(cid nsroot)
+	it_on_exit "_userns_rt delete --force $id >/dev/null 2>&1"
+	_userns_rt run -d --bundle "$BUNDLE" "$id" >"$T/out" 2>"$T/err" </dev/null ||
+		fail "run -d as root of the user's user namespace failed: $(<"$T/err")"
+	state=$RL_XDG/$(basename "$RL_RUNTIME")/$id
+	[[ -d $state ]] || fail "no state dir $state: $(find "$RL_XDG" -maxdepth 2 | tr '\n' ' ')"
+	assert_eq "$RL_UID" "$(stat -c %u "$state")" "owner of the state dir"
+	pid=$(_userns_rt state "$id" | jq -r .pid)
+	assert_match "$pid" '^[1-9][0-9]*$' "state's pid"
+	assert_eq "$RL_UID" "$(awk '/^Uid:/ { print $2 }' "/proc/$pid/status")" "host uid of the container's init"
+	assert_ne "$(ns_of $$ user)" "$(ns_of "$pid" user)" "user namespace of the container"
+	_userns_rt delete --force "$id" >"$T/out" 2>"$T/err" </dev/null || fail "delete --force failed: $(<"$T/err")"
+	wait_pid_gone "$pid"
+	[[ ! -e $state ]] || fail "state dir $state left after delete"
+}
+
+# _userns_rt ARGS...: the runtime as the user, as uid 0 of a new user namespace (unshare -r)
+_userns_rt() { rl_as_user timeout -k 5 "$IT_RT_TIMEOUT" unshare -r "$RL_RUNTIME" "$@"; }
+
 test_rootless_oom_score_adj() {
 	rl_mk_bundle
 	rl_init

@@ -48,6 +48,8 @@ ContainerRecord sample_record() {
     r.namespace_paths = {{"network", "/proc/4422/ns/net"}, {"pid", "/proc/4422/ns/pid"}};
     r.helper_pids = {4500, 4501};
     r.systemd_cgroup = true;
+    r.systemd_unit = "myrt-c1.scope";
+    r.systemd_user = true;
     return r;
 }
 
@@ -150,6 +152,8 @@ BOOST_AUTO_TEST_CASE(record_round_trip) {
     BOOST_TEST((b.namespace_paths == r.namespace_paths));
     BOOST_TEST((b.helper_pids == r.helper_pids));
     BOOST_TEST(b.systemd_cgroup);
+    BOOST_TEST(b.systemd_unit == "myrt-c1.scope");
+    BOOST_TEST(b.systemd_user);
     BOOST_TEST(to_json(b) == json);
 }
 
@@ -168,6 +172,7 @@ BOOST_AUTO_TEST_CASE(record_minimal) {
     BOOST_TEST(b.cgroup_paths.empty());
     BOOST_TEST(b.poststop.empty());
     BOOST_TEST(!b.systemd_cgroup);
+    BOOST_TEST(!b.systemd_user);
 
     // Only "state" is required.
     ContainerRecord c =
