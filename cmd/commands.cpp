@@ -131,11 +131,7 @@ std::string run_ps(const std::vector<std::string>& args) {
         ::_exit(127);
     }
     ::close(out[1]);
-    std::string text;
-    char buf[65536];
-    ssize_t n;
-    while ((n = ::read(out[0], buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
-        if (n > 0) text.append(buf, static_cast<size_t>(n));
+    std::string text = read_fd_to_end(out[0]);
     ::close(out[0]);
     int status = 0;
     while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {

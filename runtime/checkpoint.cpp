@@ -7,9 +7,8 @@
 namespace myrt {
 
 void prepare_checkpoint_paths(CheckpointOptions& o) {
+    // Not made while the dump itself is missing: a refused checkpoint leaves nothing.
     if (o.image_path.empty()) o.image_path = "checkpoint";
-    if (::mkdir(o.image_path.c_str(), 0700) < 0 && errno != EEXIST)
-        throw_errno("--image-path \"" + o.image_path + "\"");
     if (o.manage_cgroups_mode != "" && o.manage_cgroups_mode != "soft" &&
         o.manage_cgroups_mode != "full" && o.manage_cgroups_mode != "strict")
         throw Error("--manage-cgroups-mode \"" + o.manage_cgroups_mode + "\": expected soft, full or strict", EINVAL);

@@ -19,7 +19,7 @@ struct CheckpointOptions {
     std::vector<std::string> empty_ns;
 };
 
-// Makes image_path (as runc, 0700) and checks parent_path: relative, an existing directory
+// Checks parent_path: relative, an existing directory
 // under image_path. Errors name the flag ("--parent-path must be relative").
 void prepare_checkpoint_paths(CheckpointOptions& o);
 

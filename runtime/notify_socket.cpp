@@ -58,10 +58,11 @@ NotifyRelay::NotifyRelay(const std::string& state_dir, std::string host_socket)
 NotifyRelay::~NotifyRelay() { ::unlink(path_.c_str()); }
 
 void NotifyRelay::relay_ready(pid_t init, int init_pidfd) {
+    if (init_pidfd < 0) return;  // init is gone already: nothing will ever be ready
     char buf[4096];
     for (;;) {
         pollfd p[2] = {{sock_.get(), POLLIN, 0}, {init_pidfd, POLLIN, 0}};
-        int n = ::poll(p, init_pidfd >= 0 ? 2 : 1, -1);
+        int n = ::poll(p, 2, -1);
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) throw_errno("wait for the container's READY=1");
         if (p[1].revents) return;  // init is gone: nothing will be ready

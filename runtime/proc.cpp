@@ -198,6 +198,15 @@ std::string read_file_at(int dirfd, const std::string& name, const std::string& 
     return out;
 }
 
+std::string read_fd_to_end(int fd) {
+    std::string out;
+    char buf[65536];
+    ssize_t n;
+    while ((n = ::read(fd, buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
+        if (n > 0) out.append(buf, static_cast<size_t>(n));
+    return out;
+}
+
 void write_file(const std::string& path, std::string_view data) {
     UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
     if (!fd) throw_errno("open " + path);

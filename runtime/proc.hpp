@@ -41,6 +41,9 @@ void write_file_atomic_at(int dirfd, const std::string& name, std::string_view d
 // FIFO or device refused without blocking); errors name `shown`.
 std::string read_file_at(int dirfd, const std::string& name, const std::string& shown,
                          size_t limit);
+// Everything fd gives until EOF (a pipe from a helper program), retried on EINTR.
+std::string read_fd_to_end(int fd);
+
 // Writes a small file in place (e.g. /proc and cgroup knobs); throws Error naming the path.
 void write_file(const std::string& path, std::string_view data);
 

@@ -12,6 +12,7 @@
 #include "runtime/error.hpp"
 #include "runtime/fd.hpp"
 #include "runtime/log.hpp"
+#include "runtime/proc.hpp"
 #include "runtime/security/sealed_exe.hpp"
 #include "runtime/signals.hpp"
 
@@ -59,15 +60,6 @@ std::string helper_path() {
                 ENOENT);
 }
 
-std::string read_all(int fd) {
-    std::string out;
-    char buf[4096];
-    ssize_t n;
-    while ((n = ::read(fd, buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
-        if (n > 0) out.append(buf, static_cast<size_t>(n));
-    return out;
-}
-
 struct HelperResult {
     int status = -1;
     std::string out, err;
@@ -103,8 +95,8 @@ HelperResult run_helper(std::vector<std::string> args, const std::string& input,
     }
     in_w.reset();
     HelperResult r;
-    r.out = read_all(out_r.get());
-    r.err = read_all(err_r.get());
+    r.out = read_fd_to_end(out_r.get());
+    r.err = read_fd_to_end(err_r.get());
     while (::waitpid(pid, &r.status, 0) < 0 && errno == EINTR) {
     }
     while (!r.err.empty() && r.err.back() == '\n') r.err.pop_back();

@@ -42,19 +42,24 @@ public:
         ssize_t n;
         while ((n = ::read(ready_rd.get(), &c, 1)) < 0 && errno == EINTR) {
         }
-        if (n != 1) throw Error("create a user namespace for a mount's mappings");
-    }
-    ~ParkedChild() {
-        if (pid_ <= 0) return;
-        ::kill(pid_, SIGKILL);
-        while (::waitpid(pid_, nullptr, 0) < 0 && errno == EINTR) {
+        if (n != 1) {
+            reap();  // a throwing constructor runs no destructor: end the child here
+            throw Error("create a user namespace for a mount's mappings");
         }
     }
+    ~ParkedChild() { reap(); }
     ParkedChild(const ParkedChild&) = delete;
     ParkedChild& operator=(const ParkedChild&) = delete;
     pid_t pid() const { return pid_; }
 
 private:
+    void reap() {
+        if (pid_ <= 0) return;
+        ::kill(pid_, SIGKILL);
+        while (::waitpid(pid_, nullptr, 0) < 0 && errno == EINTR) {
+        }
+        pid_ = -1;
+    }
     // In the child: only async-signal-safe calls; it waits until the parent is done.
     [[noreturn]] static void park(int ready, int hold) {
         char c;

@@ -213,4 +213,5 @@ test_checkpoint_checks_then_refuses() {
 	assert_contains "$(cat "$T/err")" "not implemented yet" "checkpoint"
 	assert_eq 1 "$(wc -l <"$T/err")" "one line of error"
 	assert_eq running "$(state_field "$id" status)" "the container after the refused checkpoint"
+	[[ ! -e $T/checkpoint ]] || fail "the refused checkpoint left $T/checkpoint"
 }
