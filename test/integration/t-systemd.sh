@@ -393,9 +393,11 @@ sd_check_rootless_user_scope() {
 	[[ -x $(dirname "$RUNTIME")/myrt-systemd ]] && cp "$(dirname "$RUNTIME")/myrt-systemd" "$T/rt/"
 	chown -R "$user" "$T/b"
 	local rt=$T/rt/$(basename "$RUNTIME")
-	sd_as_user "$user" sh -c "cd '$T/b' && '$rt' spec --rootless --rootfs '$EXAMPLE_ROOTFS' \
-		--args 'sleep 60' --no-tty" || fail "spec --rootless as $user failed"
-	jq --arg p "user.slice:myrt-it:$id" '.linux.cgroupsPath = $p | .linux.resources.memory = {"limit": 67108864}' \
+	# (runc's spec takes no --rootfs, --args, --no-tty: set with jq)
+	sd_as_user "$user" sh -c "cd '$T/b' && '$rt' spec --rootless" || fail "spec --rootless as $user failed"
+	jq --arg p "user.slice:myrt-it:$id" --arg r "$EXAMPLE_ROOTFS" '.root.path = $r
+		| .process.args = ["sleep", "60"] | .process.terminal = false
+		| .linux.cgroupsPath = $p | .linux.resources.memory = {"limit": 67108864}' \
 		"$T/b/config.json" >"$T/b/c" && mv "$T/b/c" "$T/b/config.json" && chown "$user" "$T/b/config.json"
 	out=$(sd_as_user "$user" sh -c "cd '$T/b' && '$rt' --systemd-cgroup run -d '$id' </dev/null >/dev/null 2>&1 &&
 		cat /sys/fs/cgroup\$(systemctl --user show -p ControlGroup --value 'myrt-it-$id.scope')/memory.max &&
