@@ -186,12 +186,29 @@ callers_rm_cgroups() {
 # Sets PM (podman's dir), PM_CGROUP (cgroup parent name); registers the cleanup.
 pm_setup() {
 	need_pkg podman podman conmon
+	pm_config "$@"
+	callers_on_exit pm_cleanup
+	pm_import
+	pm_cmd info --format '{{.Host.OCIRuntime.Path}}'
+	[[ $RC == 0 && $OUT == "$WRAPPER" ]] ||
+		fail "podman info: OCI runtime is '$OUT', wanted $WRAPPER (rc $RC): $ERR"
+}
+
+# pm_config [--json] [--default-cgroups]: pm_setup's private podman configuration, storage
+# dirs and wrapper (no cleanup registered, no image); cgroup_manager is "cgroupfs" unless
+# --default-cgroups leaves podman's default ("systemd" under systemd).
+pm_config() {
+	local json='' manager='cgroup_manager = "cgroupfs"' a
+	for a in "$@"; do
+		case $a in
+			--json) json='runtime_supports_json = ["myrt"]' ;;
+			--default-cgroups) manager='' ;;
+		esac
+	done
 	PM=$T/podman
 	PM_CGROUP=myrt-it-$TAG
 	mkdir -p "$PM"/{root,runroot,tmp,static,volumes,netconf}
 	callers_wrapper "$PM"
-	local json=''
-	[[ ${1:-} == --json ]] && json='runtime_supports_json = ["myrt"]'
 	cat >"$PM/containers.conf" <<EOF
 [containers]
 default_ulimits = []
@@ -199,7 +216,7 @@ default_ulimits = []
 [engine]
 runtime = "myrt"
 $json
-cgroup_manager = "cgroupfs"
+$manager
 events_logger = "file"
 events_logfile_path = "$PM/events.log"
 static_dir = "$PM/static"
@@ -222,13 +239,13 @@ EOF
 	export CONTAINERS_CONF=$PM/containers.conf CONTAINERS_STORAGE_CONF=$PM/storage.conf
 	export CONTAINERS_REGISTRIES_CONF=$PM/registries.conf
 	: >"$PM/registries.conf"
-	callers_on_exit pm_cleanup
+}
+
+# pm_import: the image $CALLERS_IMAGE, imported from the example rootfs
+pm_import() {
 	callers_rootfs_tar "$PM/rootfs.tar"
 	pm_cmd import "$PM/rootfs.tar" "$CALLERS_IMAGE"
 	[[ $RC == 0 ]] || fail "podman import failed (rc $RC): $ERR"
-	pm_cmd info --format '{{.Host.OCIRuntime.Path}}'
-	[[ $RC == 0 && $OUT == "$WRAPPER" ]] ||
-		fail "podman info: OCI runtime is '$OUT', wanted $WRAPPER (rc $RC): $ERR"
 }
 
 # pm ARGS...: podman with the private storage, under a timeout
