@@ -36,6 +36,7 @@ chaos_setup() {
 	S_ALONE=$!
 	SENTINELS+=("$S_ALONE")
 	chaos_shared_cgroup
+	echo "  chaos: sentinels $S_ALONE (shares nothing), $S_SHARED (in the shared cgroup)"
 	# run's container: lives a moment, long enough for a storm to land
 	mkdir -p "$W/brun" "$SMALL"
 	jq '.process.args = ["sleep", "0.3"]' "$BUNDLE/config.json" >"$W/brun/config.json"
@@ -84,6 +85,14 @@ STORM=(HUP INT QUIT USR1 USR2 PIPE ALRM TERM CONT TSTP TTIN TTOU XCPU XFSZ VTALR
 fault_signal_storm() {
 	MYRT_SOAK_RT=$TAG "$RT" --root "$ROOT" run --bundle "$W/brun" "$1" </dev/null >/dev/null 2>&1 &
 	local pid=$! k st
+	# The storm is for run, not for the fork of this shell that is about to exec it (it would
+	# run this shell's traps).
+	local shell_exe
+	shell_exe=$(readlink "/proc/$$/exe")
+	for ((k = 0; k < 250; k++)); do
+		[[ $(readlink "/proc/$pid/exe" 2>/dev/null) != "$shell_exe" ]] && break
+		sleep 0.01
+	done
 	for ((k = 0; k < 12; k++)); do
 		kill -s "$(pick "${STORM[@]}")" "$pid" 2>/dev/null
 		sleep "$(rand_ms 20)"
@@ -130,6 +139,15 @@ fault_disk_full() {
 		cerr "chaos $1: exec after a pause on a full disk failed or hung"
 }
 
+# How a sentinel (a child of this shell) died: the signal names who could have sent it.
+# (Sets DEATH: wait works only in the shell whose child it was, not in a $(...).)
+death() {
+	local rc
+	wait "$1" 2>/dev/null
+	rc=$?
+	if ((rc > 128)); then DEATH="signal $(kill -l $((rc - 128)))"; else DEATH="exit status $rc"; fi
+}
+
 # Every container with state is listed; delete --force of each succeeds; nothing is left.
 chaos_check() { # CYCLE-ID FAULT
 	local r d id listed
@@ -156,11 +174,13 @@ chaos_check() { # CYCLE-ID FAULT
 	# Reported once, naming the fault of the cycle where it happened.
 	if [[ -z ${SENTINEL_DEAD:-} ]] && ! kill -0 "$S_ALONE" 2>/dev/null; then
 		SENTINEL_DEAD=1
-		cerr "chaos $1 ($2): the sentinel that shares nothing was killed"
+		death "$S_ALONE"
+		cerr "chaos $1 ($2): the sentinel that shares nothing was killed ($DEATH)"
 	fi
 	if [[ -z ${SHARED_DEAD:-} ]] && ! kill -0 "$S_SHARED" 2>/dev/null; then
 		SHARED_DEAD=1
-		cerr "chaos $1 ($2): the sentinel in the shared cgroup was killed"
+		death "$S_SHARED"
+		cerr "chaos $1 ($2): the sentinel in the shared cgroup was killed ($DEATH)"
 	fi
 }
 
