@@ -127,6 +127,9 @@ int main(int argc, char** argv) {
     }
     try {
         myrt::log::configure(g.log_file, g.log_format == "json", g.debug);
+        // --debug: the whole command is the last step of its trace, with what it cost.
+        myrt::log::Step step("command");
+        step.field("command", command);
         return checked_stdout(registry.run());
     } catch (const std::exception& e) {
         myrt::log::error(e.what());

@@ -164,8 +164,11 @@ void Runtime::start(const std::string& id) {
         if (::write(wr.get(), "0", 1) != 1) throw_errno("write " + fifo);
     }
     ::unlink(fifo.c_str());
-    pollfd p{rd.get(), 0, 0};
-    while (::poll(&p, 1, -1) < 0 && errno == EINTR) {
+    {
+        log::Step step("start.wait_exec");  // from the byte written to init's execve
+        pollfd p{rd.get(), 0, 0};
+        while (::poll(&p, 1, -1) < 0 && errno == EINTR) {
+        }
     }
     // init closes the fifo at exec without a word; one that failed before (a startContainer
     // hook, say) wrote "E" and why. Left unread, our "0" means init died before reading it.
@@ -237,15 +240,26 @@ void Runtime::destroy(ContainerDir& dir, const spec::ContainerRecord& r, bool ki
         log::warn("container " + r.state.id + ": " + e.what() + ": its cgroup is left alone");
     }
     UniqueFd pidfd = kill_first ? open_init(r) : UniqueFd();
-    // Even a stopped container may have left processes (it had no pid namespace of its own).
-    kill_container(cg.get(), r, pidfd.get());
-    if (pidfd) wait_exit(pidfd.get());
+    {
+        log::Step step("kill");
+        step.field("init_running", static_cast<bool>(pidfd));
+        // Even a stopped container may have left processes (it had no pid namespace of its own).
+        kill_container(cg.get(), r, pidfd.get());
+        if (pidfd) wait_exit(pidfd.get());
+    }
     for (int helper : r.helper_pids) stop_helper(helper, dir.path());
-    if (cg) cg->remove();
+    if (cg) {
+        log::Step step("cgroup.remove");
+        cg->remove();
+    }
     auto hooks = stored_hooks(dir);
     spec::State state = r.state;
     state.status = "stopped";
-    dir.remove();
+    {
+        log::Step step("state.remove");
+        step.field("path", dir.path());
+        dir.remove();
+    }
     if (hooks) run_hooks_warn(hooks->poststop, "poststop", spec::to_json(state, false));
 }
 

@@ -60,6 +60,8 @@ Bundle load_bundle(const CreateOptions& options) {
     Bundle b;
     b.dir = absolute_dir(options.bundle.empty() ? "." : options.bundle, "bundle");
     std::string config_path = b.dir + "/config.json";
+    log::Step step("config");
+    step.field("path", config_path);
     try {
         b.config = spec::load_config(config_path);
         spec::validate(b.config);
@@ -272,6 +274,31 @@ void refuse_unapplied_linux(const spec::Linux& linux, const NamespacePlan& ns) {
                     "can only be written to a new one)", EINVAL);
 }
 
+// init, cloned into its new namespaces (and, where the kernel can, born in its cgroup).
+pid_t clone_init(InitContext& ctx, const NamespacePlan& ns, const Cgroup* cgroup,
+                 std::vector<UniqueFd>& cgroup_join, UniqueFd& parent_end) {
+    log::Step step("clone");
+    pid_t pid = clone_in_cgroup(ns.clone_flags, cgroup, cgroup_join);
+    if (pid == 0) {
+        parent_end.reset();
+        for (const auto& fd : cgroup_join) ctx.cgroup_fds.push_back(fd.get());
+        container_init(ctx);
+    }
+    if (step) {
+        std::string created, joined;
+        for (const auto& type : ns.types) {
+            bool join = false;
+            for (const auto& [t, fd] : ns.join) join = join || t == type;
+            std::string& list = join ? joined : created;
+            list += (list.empty() ? "" : ",") + type;
+        }
+        step.field("pid", static_cast<long long>(pid)).field("new_namespaces", created)
+            .field("joined_namespaces", joined);
+        if (cgroup) step.field("cgroup", cgroup_join.empty() ? "born in it (CLONE_INTO_CGROUP)" : "joined by init");
+    }
+    return pid;
+}
+
 }  // namespace
 
 pid_t Runtime::create(const std::string& id, const CreateOptions& options) {
@@ -394,17 +421,9 @@ pid_t Runtime::create(const std::string& id, const CreateOptions& options) {
     }
     std::vector<UniqueFd> cgroup_join;
     bool late_cgroup = cgroup && cgroup->starts_with_init();
-    pid_t pid = clone_in_cgroup(ns.clone_flags, late_cgroup ? nullptr : cgroup.get(), cgroup_join);
-    if (pid == 0) {
-        parent_end.reset();
-        for (const auto& fd : cgroup_join) ctx.cgroup_fds.push_back(fd.get());
-        container_init(ctx);
-    }
+    pid_t pid = clone_init(ctx, ns, late_cgroup ? nullptr : cgroup.get(), cgroup_join, parent_end);
     guard.set_pid(pid);
     if (b.config.hooks) guard.set_poststop(&b.config.hooks->poststop, state_json(id, "stopped", pid, b));
-    if (cgroup)
-        log::debug(cgroup_join.empty() ? "init born in its cgroup (CLONE_INTO_CGROUP)"
-                                       : "init joins its cgroup itself");
     child_end.reset();
     fifo_fd.reset();
     SyncChannel sync(parent_end.get());

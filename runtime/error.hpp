@@ -8,9 +8,15 @@
 
 namespace myrt {
 
+namespace log {
+void note_error_code(int err) noexcept;
+}
+
 class Error : public std::runtime_error {
 public:
-    explicit Error(const std::string& message, int err = 0) : std::runtime_error(message), err_(err) {}
+    explicit Error(const std::string& message, int err = 0) : std::runtime_error(message), err_(err) {
+        log::note_error_code(err);  // for the --debug trace's failed step
+    }
     int code() const noexcept { return err_; }
 
 private:

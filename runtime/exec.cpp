@@ -196,6 +196,10 @@ void fork_in_container(const SyncChannel& sync) {
 
 [[noreturn]] void exec_child(ExecChild& c) {
     SyncChannel sync(c.sync_fd);
+    // --debug: our steps go to the runtime, which reads this socket until our execve.
+    log::set_step_process("exec");
+    if (log::debug_enabled())
+        log::set_step_forwarder([&sync](std::string_view step) { sync.send(SyncType::log_step, step); });
     const spec::Process& p = *c.process;
     const std::optional<spec::ExecCPUAffinity>& affinity = p.execCPUAffinity;
     try {
@@ -222,8 +226,11 @@ void fork_in_container(const SyncChannel& sync) {
                                    O_PATH | O_DIRECTORY | O_CLOEXEC));
             if (!init_root) throw_errno("open the container's root");
         }
-        if (c.join_flags && ::setns(c.pidfd, c.join_flags) < 0)
-            throw_errno("join the container's namespaces");
+        if (c.join_flags) {
+            log::Step step("namespace.join");
+            step.field("flags", static_cast<long long>(c.join_flags)).field("by", "pidfd");
+            if (::setns(c.pidfd, c.join_flags) < 0) throw_errno("join the container's namespaces");
+        }
         if (init_root && (::fchdir(init_root.get()) < 0 || ::chroot(".") < 0 || ::chdir("/") < 0))
             throw_errno("chroot into the container's root");
         ::close(c.pidfd);
@@ -257,6 +264,7 @@ void fork_in_container(const SyncChannel& sync) {
         argv.push_back(nullptr);
         for (const auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
         envp.push_back(nullptr);
+        log::step_now("exec", {{"path", path, false}});
         ::execve(path.c_str(), argv.data(), envp.data());
         throw_errno("exec \"" + p.args[0] + "\"");
     } catch (const std::exception& e) {

@@ -126,6 +126,8 @@ std::string signal_text(int sig) {
 
 void run_hook(const spec::Hook& hook, std::string_view kind, std::string_view state_json) {
     std::string name = std::string(kind) + " hook \"" + hook.path + "\"";
+    log::Step step("hook");
+    step.field("kind", kind).field("path", hook.path);
     int pipefd[2];
     if (::pipe2(pipefd, O_CLOEXEC) < 0) throw_errno(name + ": pipe");
     UniqueFd rd(pipefd[0]), wr(pipefd[1]);
@@ -138,6 +140,8 @@ void run_hook(const spec::Hook& hook, std::string_view kind, std::string_view st
     int status = feed_and_wait(pid, std::move(wr), state_json, hook.timeout);
     if (status == -1)
         throw Error(name + ": timed out after " + std::to_string(*hook.timeout) + "s");
+    if (WIFEXITED(status)) step.field("exit_status", WEXITSTATUS(status));
+    else step.field("signal", WTERMSIG(status));
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return;
     std::string why = WIFEXITED(status) ? "exit status " + std::to_string(WEXITSTATUS(status))
                                         : "killed by signal " + signal_text(WTERMSIG(status));

@@ -14,6 +14,7 @@
 
 #include "runtime/cgroup/cgroup.hpp"
 #include "runtime/error.hpp"
+#include "runtime/log.hpp"
 #include "runtime/hooks.hpp"
 #include "runtime/network.hpp"
 #include "runtime/process.hpp"
@@ -91,11 +92,22 @@ void setup_namespaces(InitContext& ctx, const SyncChannel& sync) {
         if (type == "user") become_root_in_userns();
         fd.reset();
     }
-    if (ns.clone_flags & CLONE_NEWNET) bring_up_loopback();
-    if (ns.new_time) enter_time_namespace(*cfg.linux);
+    if (ns.clone_flags & CLONE_NEWNET) {
+        log::Step step("loopback");
+        bring_up_loopback();
+    }
+    if (ns.new_time) {
+        log::Step step("namespace.create");
+        step.field("type", "time");
+        enter_time_namespace(*cfg.linux);
+    }
     // Unshared only now: the runtime has moved init into the container's cgroup, which must
     // become the root of the new cgroup namespace.
-    if (ns.new_cgroup && ::unshare(CLONE_NEWCGROUP) < 0) throw_errno("create cgroup namespace");
+    if (ns.new_cgroup) {
+        log::Step step("namespace.create");
+        step.field("type", "cgroup");
+        if (::unshare(CLONE_NEWCGROUP) < 0) throw_errno("create cgroup namespace");
+    }
     set_identity(cfg, ns);
     if (ctx.send_namespaces) {
         for (const char* type : {"user", "net"}) {
@@ -171,6 +183,7 @@ void wait_for_start(int fifo_fd) {
 // directory whose flock `start` and `delete` wait for. Keep only what init needs.
 void close_inherited_fds(const InitContext& ctx) {
     std::vector<int> keep{ctx.sync_fd, ctx.fifo_fd, ctx.console_fd};
+    if (log::debug_enabled()) keep.push_back(log::file_fd());  // close-on-exec
     keep.insert(keep.end(), ctx.cgroup_fds.begin(), ctx.cgroup_fds.end());
     for (const auto& [type, fd] : ctx.namespaces->join) keep.push_back(fd.get());
     close_fds_except(ctx.preserve_fds, keep);
@@ -202,6 +215,11 @@ void close_inherited_fds(const InitContext& ctx) {
 void container_init(InitContext& ctx) {
     SyncChannel sync(ctx.sync_fd);
     bool started = false;
+    // --debug: the steps of init go to the runtime, which logs them, until `ready`; after
+    // `start` init logs its last steps itself (the runtime that created it is gone).
+    log::set_step_process("init");
+    if (log::debug_enabled())
+        log::set_step_forwarder([&sync](std::string_view step) { sync.send(SyncType::log_step, step); });
     try {
         close_inherited_fds(ctx);
         join_cgroup_self(ctx.cgroup_fds);
@@ -229,6 +247,7 @@ void container_init(InitContext& ctx) {
         // SCMP_ACT_NOTIFY: the filter goes in now and its listener to the runtime, which
         // passes it on to listenerPath (runtime/security/seccomp.hpp).
         if (ctx.seccomp && ctx.seccomp->notify) load_seccomp_notify(*ctx.seccomp, sync);
+        log::set_step_forwarder(nullptr);
         sync.send(SyncType::ready);
         ::close(ctx.sync_fd);
         started = true;

@@ -9,6 +9,7 @@
 #include <array>
 
 #include "runtime/error.hpp"
+#include "runtime/log.hpp"
 
 namespace myrt {
 
@@ -79,6 +80,8 @@ NamespacePlan plan_namespaces(const std::vector<spec::Namespace>& namespaces) {
 }
 
 void join_namespace(const std::string& type, int fd) {
+    log::Step step("namespace.join");
+    step.field("type", type);
     if (::setns(fd, namespace_flag(type)) < 0) throw_errno("join " + type + " namespace");
 }
 

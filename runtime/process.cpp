@@ -16,6 +16,7 @@
 #include <cstring>
 
 #include "runtime/error.hpp"
+#include "runtime/log.hpp"
 #include "runtime/fd.hpp"
 #include "runtime/proc.hpp"
 #include "runtime/fs/safe_path.hpp"
@@ -127,6 +128,9 @@ std::string home_of(uint32_t uid) {
 }  // namespace
 
 void apply_rlimits(const std::vector<spec::Rlimit>& rlimits) {
+    if (rlimits.empty()) return;
+    log::Step step("rlimits");
+    step.field("count", static_cast<long long>(rlimits.size()));
     for (const auto& r : rlimits) {
         int resource = -1;
         for (const auto& k : kRlimits)
@@ -171,6 +175,10 @@ std::vector<std::string> process_environment(const spec::Process& process) {
 }
 
 void switch_user(const spec::User& user, const CapabilitySets* caps) {
+    log::Step step("user");
+    step.field("uid", static_cast<long long>(user.uid)).field("gid", static_cast<long long>(user.gid))
+        .field("additional_gids", static_cast<long long>(user.additionalGids.size()))
+        .field("capabilities", caps != nullptr);
     if (caps) apply_bounding_set(*caps);
     // Keep the permitted set across the uid change; the final sets are applied just after.
     if (::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) throw_errno("prctl(PR_SET_KEEPCAPS)");
@@ -224,6 +232,7 @@ void enter_process(const spec::Process& p, const CapabilitySets* caps, const Sec
                    int preserve_fds) {
     const std::string cwd = p.cwd.empty() ? "/" : p.cwd;
     bool in_cwd = enter_cwd(cwd, true);
+    log::step_now("process", {{"cwd", cwd, false}, {"no_new_privileges", p.noNewPrivileges ? "true" : "false", true}});
     if (p.noNewPrivileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
         throw_errno("prctl(PR_SET_NO_NEW_PRIVS)");
     reset_signals_for_exec();
@@ -241,6 +250,11 @@ void exec_process(const std::string& path, const spec::Process& process,
     argv.push_back(nullptr);
     for (const auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
     envp.push_back(nullptr);
+    if (log::debug_enabled()) {
+        std::string args;
+        for (const auto& a : process.args) args += (args.empty() ? "" : " ") + a;
+        log::step_now("exec", {{"path", path, false}, {"args", args, false}});
+    }
     ::execve(path.c_str(), argv.data(), envp.data());
     int err = errno;
     dprintf(STDERR_FILENO, "myrt: exec \"%s\": %s\n", process.args[0].c_str(),

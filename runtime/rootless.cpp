@@ -90,6 +90,10 @@ bool resolve_rootless_cgroups(const std::string& flag) {
 }
 
 void write_id_mappings(pid_t pid, const spec::Linux& linux, bool rootless) {
+    log::Step step("id_mappings");
+    step.field("uid_mappings", static_cast<long long>(linux.uidMappings.size()))
+        .field("gid_mappings", static_cast<long long>(linux.gidMappings.size()))
+        .field("helper", rootless);
     write_map(pid, "uid_map", "uidMappings", "newuidmap", linux.uidMappings, rootless,
               ::geteuid());
     write_map(pid, "gid_map", "gidMappings", "newgidmap", linux.gidMappings, rootless,
@@ -98,6 +102,10 @@ void write_id_mappings(pid_t pid, const spec::Linux& linux, bool rootless) {
 
 bool prepare_cgroup(Cgroup& cgroup, const std::optional<spec::Resources>& resources,
                     bool rootless) {
+    log::Step step("cgroup.prepare");
+    if (step)
+        for (const auto& [controllers, path] : cgroup.paths())
+            step.field(controllers.empty() ? "unified" : controllers, path);
     try {
         cgroup.create();
         if (resources) cgroup.apply(*resources);

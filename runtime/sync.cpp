@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "runtime/error.hpp"
+#include "runtime/log.hpp"
 
 namespace myrt {
 
@@ -105,6 +106,14 @@ long receive_with_fd(int sock, iovec* iov, size_t iovlen, UniqueFd& passed) {
 }
 
 SyncMessage SyncChannel::receive() const {
+    for (;;) {
+        SyncMessage m = receive_one();
+        if (m.type != SyncType::log_step) return m;
+        log::replay_step(m.payload);
+    }
+}
+
+SyncMessage SyncChannel::receive_one() const {
     std::string buf(sizeof(Header) + kChunk, '\0');
     iovec iov{buf.data(), buf.size()};
     // Owned from here, so that a descriptor nobody asked for is closed, not leaked.

@@ -38,6 +38,9 @@ enum class SyncType : uint32_t {
     // runtime -> init, answering its "net" namespace_fd: linux.netDevices are in (see
     // runtime/netdevices.hpp); createContainer hooks and the program find them there.
     net_devices_moved = 13,
+    // init -> runtime: one step of --debug's trace (runtime/log.hpp), logged by the runtime
+    // so that the log has one writer; receive() takes these in passing.
+    log_step = 14,
 };
 
 struct SyncMessage {
@@ -53,12 +56,14 @@ public:
     // fd >= 0: passed along with the message (SCM_RIGHTS); the peer finds it in
     // SyncMessage::fd.
     void send(SyncType type, std::string_view payload = {}, int err = 0, int fd = -1) const;
-    // Throws Error when the peer is gone (EOF) or the message is malformed.
+    // Throws Error when the peer is gone (EOF) or the message is malformed. Trace steps
+    // (log_step) are logged and skipped.
     SyncMessage receive() const;
     // Receives and checks the type; an `error` message is rethrown as Error.
     SyncMessage expect(SyncType type) const;
 
 private:
+    SyncMessage receive_one() const;
     int fd_;
 };
 

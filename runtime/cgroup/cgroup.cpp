@@ -14,6 +14,7 @@
 #include "runtime/cgroup/cgroup_drivers.hpp"
 #include "runtime/cgroup/systemd.hpp"
 #include "runtime/error.hpp"
+#include "runtime/log.hpp"
 
 namespace myrt {
 
@@ -133,6 +134,9 @@ pid_t clone_in_cgroup(unsigned long flags, const Cgroup* cgroup, std::vector<Uni
 }
 
 void join_cgroup_self(const std::vector<int>& fds) {
+    if (fds.empty()) return;
+    log::Step step("cgroup.join");
+    step.field("hierarchies", static_cast<long long>(fds.size()));
     for (int fd : fds) {
         if (::write(fd, "0", 1) != 1) throw_errno("join the container's cgroup");
         ::close(fd);

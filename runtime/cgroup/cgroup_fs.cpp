@@ -26,6 +26,8 @@ std::string read_trimmed(const std::string& path) {
 // ignored by cgroupfs and keeps regular files (unit tests' fake cgroups) exact.
 void write(const std::string& dir, std::string_view file, std::string_view value) {
     std::string path = dir + "/" + std::string(file);
+    log::Step step("cgroup.write");
+    step.field("file", path).field("value", value);
     UniqueFd fd(::open(path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC));
     if (!fd) throw_errno("open " + path);
     ssize_t n;

@@ -11,6 +11,7 @@
 #include <array>
 
 #include "runtime/error.hpp"
+#include "runtime/log.hpp"
 #include "runtime/fs/safe_path.hpp"
 
 namespace myrt {
@@ -85,6 +86,9 @@ bool existing_matches(int dir, const std::string& name, const spec::Device& d, b
 }
 
 void make_node(int root_fd, const spec::Device& d, bool in_userns) {
+    log::Step step("device");
+    step.field("path", d.path).field("type", d.type);
+    if (d.type != "p") step.field("major", static_cast<long long>(d.major.value_or(0))).field("minor", static_cast<long long>(d.minor.value_or(0)));
     auto [parent, name] = split_parent(d.path);
     UniqueFd dir = mkdir_all_in_root(root_fd, parent, 0755);
     bool on_tmpfs = false;

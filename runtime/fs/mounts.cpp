@@ -13,6 +13,7 @@
 
 #include "runtime/cgroup/cgroup.hpp"
 #include "runtime/error.hpp"
+#include "runtime/log.hpp"
 #include "runtime/proc.hpp"
 #include "runtime/fs/mount_source.hpp"
 #include "runtime/fs/safe_path.hpp"
@@ -341,6 +342,13 @@ void do_mount(const MountContext& ctx, const spec::Mount& m, size_t index) {
     std::string type = m.type.value_or(o.bind ? "bind" : "");
     if (type == "bind") o.bind = true;
     std::string source = m.source.value_or(type);
+    log::Step step("mount");
+    if (step) {
+        std::string options;
+        for (const auto& opt : m.options) options += (options.empty() ? "" : ",") + opt;
+        step.field("index", static_cast<long long>(index)).field("source", source)
+            .field("destination", m.destination).field("type", type).field("options", options);
+    }
     bool remounting = o.flags & MS_REMOUNT;
     if (o.copy_up && (type != "tmpfs" || remounting || o.bind))
         throw Error(what + ": tmpcopyup needs a new tmpfs mount (type \"tmpfs\")", EINVAL);

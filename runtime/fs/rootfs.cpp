@@ -13,6 +13,7 @@
 
 #include "runtime/fs/devices.hpp"
 #include "runtime/error.hpp"
+#include "runtime/log.hpp"
 #include "runtime/fs/mounts.hpp"
 #include "runtime/proc.hpp"
 #include "runtime/fs/safe_path.hpp"
@@ -84,6 +85,8 @@ void write_sysctls(const spec::StringMap& sysctls) {
         for (char c : key) path += c == '.' ? '/' : c;
         if (key.find("..") != std::string::npos || key.find('/') != std::string::npos)
             throw Error("linux.sysctl \"" + key + "\": invalid name");
+        log::Step step("sysctl");
+        step.field("key", key).field("value", value);
         try {
             write_file(path, value);
         } catch (const Error& e) {
@@ -100,6 +103,8 @@ UniqueFd open_container_path(const std::string& path, int* err) {
 }
 
 void make_readonly(const std::string& path) {
+    log::Step step("readonly_path");
+    step.field("path", path);
     int err = 0;
     UniqueFd fd = open_container_path(path, &err);
     if (!fd) {
@@ -121,6 +126,8 @@ void make_readonly(const std::string& path) {
 }
 
 void mask_path(const std::string& path) {
+    log::Step step("masked_path");
+    step.field("path", path);
     int err = 0;
     UniqueFd fd = open_container_path(path, &err);
     if (!fd) {
@@ -159,6 +166,24 @@ void make_parent_mount_private(std::string path) {
     }
 }
 
+// Our copy of the host's mounts gets its propagation, and the rootfs is bound onto itself
+// (pivot_root needs the new root to be a mount point). Returns the rootfs, opened.
+UniqueFd bind_rootfs(const RootfsOptions& options, unsigned long prop) {
+    log::Step step("rootfs.bind");
+    step.field("rootfs", options.rootfs);
+    if (::mount(nullptr, "/", nullptr, prop, nullptr) < 0)
+        throw_errno("linux.rootfsPropagation: set it on /");
+    make_parent_mount_private(options.rootfs);
+    if (::mount(options.rootfs.c_str(), options.rootfs.c_str(), nullptr, MS_BIND | MS_REC,
+                nullptr) < 0)
+        throw_errno("bind rootfs \"" + options.rootfs + "\"");
+    if (::mount(nullptr, options.rootfs.c_str(), nullptr, MS_PRIVATE, nullptr) < 0)
+        throw_errno("make rootfs private");
+    UniqueFd root(::open(options.rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!root) throw_errno("open rootfs \"" + options.rootfs + "\"");
+    return root;
+}
+
 }  // namespace
 
 void prepare_rootfs(const spec::Config& config, const RootfsOptions& options) {
@@ -168,19 +193,7 @@ void prepare_rootfs(const spec::Config& config, const RootfsOptions& options) {
     // mount and every config mount inside that bind.
     unsigned long prop = root_propagation(config);
     if (!prop) prop = MS_SLAVE | MS_REC;
-    if (::mount(nullptr, "/", nullptr, prop, nullptr) < 0)
-        throw_errno("linux.rootfsPropagation: set it on /");
-    make_parent_mount_private(options.rootfs);
-
-    // pivot_root needs the new root to be a mount point.
-    if (::mount(options.rootfs.c_str(), options.rootfs.c_str(), nullptr, MS_BIND | MS_REC,
-                nullptr) < 0)
-        throw_errno("bind rootfs \"" + options.rootfs + "\"");
-    if (::mount(nullptr, options.rootfs.c_str(), nullptr, MS_PRIVATE, nullptr) < 0)
-        throw_errno("make rootfs private");
-
-    UniqueFd root(::open(options.rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-    if (!root) throw_errno("open rootfs \"" + options.rootfs + "\"");
+    UniqueFd root = bind_rootfs(options, prop);
     MountContext ctx{root.get(), options.new_cgroupns, options.in_userns, options.bundle,
                      options.source_from_runtime, copy_propagation(config)};
     MountAttrs dev_readonly;
@@ -264,6 +277,8 @@ void hide_host_proc_and_sys(const std::string& rootfs) {
 }  // namespace
 
 void enter_rootfs(const RootfsOptions& options) {
+    log::Step step(options.no_pivot ? "move_root" : "pivot_root");
+    step.field("rootfs", options.rootfs);
     if (options.no_pivot && options.new_mount_ns) hide_host_proc_and_sys(options.rootfs);
     if (::chdir(options.rootfs.c_str()) < 0) throw_errno("chdir to rootfs");
     if (options.no_pivot) {
@@ -293,8 +308,10 @@ void finalize_rootfs(const spec::Config& config) {
         for (const auto& p : config.linux->readonlyPaths) make_readonly(p);
         for (const auto& p : config.linux->maskedPaths) mask_path(p);
     }
-    if (config.root && config.root->readonly)
+    if (config.root && config.root->readonly) {
+        log::Step step("root.readonly");
         setattr_path("/", MOUNT_ATTR_RDONLY, "make the root read-only");
+    }
     if (unsigned long prop = root_propagation(config))
         if (::mount(nullptr, "/", nullptr, prop, nullptr) < 0)
             throw_errno("set rootfsPropagation");

@@ -451,6 +451,7 @@ void prepend_enosys_stub(std::vector<sock_filter>& bpf, const Filter& f, const s
 
 SeccompProgram compile_seccomp(const spec::Seccomp& s) {
     const std::string top = "linux.seccomp";
+    log::Step step("seccomp.compile");
     uint32_t default_action = resolve_action(s.defaultAction, s.defaultErrnoRet,
                                              top + ".defaultAction", top + ".defaultErrnoRet");
     unsigned flags = resolve_flags(s.flags);
@@ -477,6 +478,7 @@ SeccompProgram compile_seccomp(const spec::Seccomp& s) {
             continue;
         }
         if (add_syscall_rules(f, sc, action, where) && is_notify(action)) program.notify = true;
+        program.rules += sc.names.size();
     }
     if (program.notify) {
         if (!s.listenerPath || s.listenerPath->empty())
@@ -492,6 +494,8 @@ SeccompProgram compile_seccomp(const spec::Seccomp& s) {
         fail(top, "the filter has " + std::to_string(program.bpf.size()) +
                       " instructions, more than the kernel's limit of " +
                       std::to_string(BPF_MAXINSNS));
+    step.field("default_action", s.defaultAction).field("rules", static_cast<long long>(program.rules))
+        .field("instructions", static_cast<long long>(program.bpf.size()));
     return program;
 }
 
@@ -513,6 +517,10 @@ SeccompFeatures seccomp_features() {
 
 int load_seccomp(const SeccompProgram& program) {
     if (program.bpf.empty()) throw Error("seccomp: empty filter", EINVAL);
+    log::Step step("seccomp.load");
+    step.field("rules", static_cast<long long>(program.rules))
+        .field("instructions", static_cast<long long>(program.bpf.size()))
+        .field("notify", program.notify);
     sock_fprog prog{static_cast<unsigned short>(program.bpf.size()),
                     const_cast<sock_filter*>(program.bpf.data())};
     unsigned flags = program.flags | (program.notify ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0);

@@ -47,6 +47,7 @@ struct SeccompProgram {
     std::vector<sock_filter> bpf;
     unsigned int flags = 0;  // SECCOMP_FILTER_FLAG_*, checked against the running kernel
     bool notify = false;     // SCMP_ACT_NOTIFY used: the listener fd goes to listenerPath
+    size_t rules = 0;        // syscall rules of the profile in the filter (for the trace)
     std::string listener_path;
     std::string listener_metadata;
 };

@@ -1,0 +1,107 @@
+# shellcheck shell=bash
+# myrt --debug: the step trace (issue 18). Every step of create/start/delete, from the runtime
+# and from inside init, in order, with what it cost; in --log-format json one object per step.
+# myrt's own feature: runc's --debug logs other lines, so these tests need myrt.
+
+# trace_json FILE: the steps of a JSON log, one compact object a line.
+trace_steps() { jq -c 'select(.step != null)' "$1"; }
+
+# The example bundle, run with --debug --log-format json: the steps named by the issue are
+# there, init's among them (through the sync channel), each with a duration, in the order
+# they happen.
+test_trace_json_steps_of_run() {
+	is_myrt || skip "myrt's step trace"
+	mk_bundle
+	cfg '.linux.resources = {"pids": {"limit": 64}}'
+	cfg '.hooks.prestart = [{"path": "/bin/true"}]'
+	set_args sh -c 'exit 3'
+	local id log
+	id=$(cid trace)
+	log=$T/log.json
+	"$RUNTIME" --root "$ROOT" --debug --log "$log" --log-format json run --bundle "$BUNDLE" "$id" \
+		</dev/null >"$T/out" 2>"$T/err"
+	RC=$?
+	assert_rc 3 "run's exit status (the container's)"
+	jq -e . "$log" >/dev/null || fail "the log is not one JSON object a line: $(head -c 300 "$log")"
+	trace_steps "$log" >"$T/steps"
+	# Every step has a name, a level, a time and a duration (a non-negative integer), except
+	# the instant ones.
+	jq -e -s 'all(.[]; .level == "debug" and (.time | type) == "string" and
+		((.duration_us == null and (.step == "exec" or .step == "process")) or
+		 ((.duration_us | type) == "number" and .duration_us >= 0)))' "$T/steps" >/dev/null ||
+		fail "a step without level, time or duration: $(jq -c -s 'map(select(.duration_us == null)) | .[0]' "$T/steps")"
+	local s
+	for s in config cgroup.write cgroup.prepare clone cgroup.join rootfs.bind mount device pivot_root \
+		masked_path readonly_path hook user exec start.wait_exec kill cgroup.remove state.remove command; do
+		grep -q "\"step\":\"$s\"" "$T/steps" || fail "no step $s in the trace: $(jq -r .step "$T/steps" | sort -u | tr '\n' ' ')"
+	done
+	# init's steps came from init: tagged so, with the container's mounts and the value
+	# the runtime wrote to the pids cgroup.
+	assert_eq init "$(jq -r -s 'map(select(.step == "pivot_root"))[0].process' "$T/steps")" "pivot_root's process"
+	assert_eq /proc "$(jq -r -s 'map(select(.step == "mount" and .type == "proc"))[0].destination' "$T/steps")" \
+		"the proc mount's destination"
+	assert_eq 64 "$(jq -r -s 'map(select(.step == "cgroup.write" and (.file | endswith("pids.max"))))[0].value' "$T/steps")" \
+		"the value written to pids.max"
+	assert_eq 0 "$(jq -r -s 'map(select(.step == "hook"))[0].exit_status' "$T/steps")" "the hook's exit status"
+	assert_eq "sh -c exit 3" "$(jq -r -s 'map(select(.step == "exec"))[0].args' "$T/steps")" "what init execs"
+	# In order: the order of a container's life (prestart hooks before pivot_root, as runtime.md says).
+	local order
+	order=$(jq -r .step "$T/steps" | awk '!seen[$0]++' | tr '\n' ' ')
+	local prev=-1 pos
+	for s in config cgroup.prepare clone rootfs.bind mount hook pivot_root masked_path exec start.wait_exec \
+		kill state.remove command; do
+		pos=$(jq -r .step "$T/steps" | grep -n -x -F "$s" | head -n 1 | cut -d: -f1)
+		((pos > prev)) || fail "step $s out of order: $order"
+		prev=$pos
+	done
+	[[ ! -e $ROOT/$id ]] || fail "run left its state"
+}
+
+# A mount that fails: its step is logged as failed, with the errno, before the error.
+test_trace_failed_mount_carries_errno() {
+	is_myrt || skip "myrt's step trace"
+	mk_bundle
+	cfg '.mounts += [{"destination": "/mnt/x", "type": "bind", "source": $s, "options": ["rbind"]}]' \
+		--arg s "$T/no-such-source"
+	local id log
+	id=$(cid tracefail)
+	log=$T/log.json
+	"$RUNTIME" --root "$ROOT" --debug --log "$log" --log-format json create --bundle "$BUNDLE" "$id" \
+		</dev/null >"$T/out" 2>"$T/err"
+	RC=$?
+	assert_nonzero "create with a missing bind source"
+	local failed
+	failed=$(jq -c 'select(.step == "mount" and .failed == true)' "$log")
+	[[ -n $failed ]] || fail "no failed mount step: $(tail -n 3 "$log")"
+	assert_eq 2 "$(jq -r .errno <<<"$failed")" "the failed step's errno (ENOENT)"
+	assert_eq /mnt/x "$(jq -r .destination <<<"$failed")" "the failed step's destination"
+	assert_eq init "$(jq -r .process <<<"$failed")" "the failed step's process"
+	# The error line comes after it, and the command is still reported, failed.
+	jq -e -s '(map(.level) | index("error")) > (map(.failed) | index(true))' "$log" >/dev/null ||
+		fail "the error came before the failed step"
+	[[ -n $(jq -c 'select(.step == "command" and .failed == true)' "$log") ]] || fail "the command step is not marked failed"
+	[[ ! -e $ROOT/$id ]] || fail "the failed create left its state"
+}
+
+# Text on the terminal: readable lines, init's marked, each with its cost; exec's steps come
+# through too. Without --debug, not one of them.
+test_trace_text_and_off() {
+	is_myrt || skip "myrt's step trace"
+	mk_bundle
+	set_args sleep 1000
+	local id
+	id=$(cid tracetext)
+	"$RUNTIME" --root "$ROOT" --debug create --bundle "$BUNDLE" "$id" </dev/null >"$T/out" 2>"$T/err" ||
+		fail "create --debug: $(cat "$T/err")"
+	grep -qE '^myrt: debug: init: pivot_root rootfs=.* \([0-9]+ us\)$' "$T/err" ||
+		fail "no readable pivot_root line: $(head -n 5 "$T/err")"
+	"$RUNTIME" --root "$ROOT" --debug exec "$id" true </dev/null >"$T/out" 2>"$T/exec.err" ||
+		fail "exec --debug: $(cat "$T/exec.err")"
+	grep -qE '^myrt: debug: exec: namespace.join .*\([0-9]+ us\)$' "$T/exec.err" ||
+		fail "no namespace.join line from exec's child: $(cat "$T/exec.err")"
+	grep -qE '^myrt: debug: exec: exec path=/bin/true$' "$T/exec.err" ||
+		fail "no exec line from exec's child: $(cat "$T/exec.err")"
+	rt exec "$id" true </dev/null >"$T/out" 2>"$T/quiet.err" || fail "exec: $(cat "$T/quiet.err")"
+	[[ ! -s $T/quiet.err ]] || fail "exec without --debug wrote: $(head -c 300 "$T/quiet.err")"
+	delete_ok "$id" --force
+}
