@@ -105,3 +105,27 @@ test_trace_text_and_off() {
 	[[ ! -s $T/quiet.err ]] || fail "exec without --debug wrote: $(head -c 300 "$T/quiet.err")"
 	delete_ok "$id" --force
 }
+
+# README's "What happens when you run a container": its command, run as written (on a copy of
+# the example's config, so that the shared bundle is untouched), gives the steps the README
+# shows, in the README's order.
+test_trace_readme_walkthrough_holds() {
+	is_myrt || skip "myrt's step trace"
+	local readme=$REPO/README.md cmd id want got
+	cmd=$(awk '/^## What happens when you run a container/ { on = 1 } on && /^cd bundles\/example && / { print; exit }' "$readme")
+	[[ -n $cmd ]] || fail "README has no walkthrough command"
+	want=$(awk '/^## What happens when you run a container/ { on = 1 } /^## How a container/ { on = 0 }
+		on && /^myrt: debug: / { sub(/^myrt: debug: (init: )?/, ""); print $1 }' "$readme" | awk '!seen[$0]++' | tr '\n' ' ')
+	[[ -n $want ]] || fail "README shows no trace"
+	mk_bundle
+	id=$(cid walk)
+	# The README's command, in the test's bundle, state root and runtime.
+	cmd=${cmd/cd bundles\/example/cd \"$BUNDLE\"}
+	cmd=${cmd/..\/..\/build\/cmd\/myrt/\"$RUNTIME\" --root \"$ROOT\"}
+	cmd=${cmd/ demo / $id }
+	bash -c "$cmd" >"$T/out" 2>"$T/err"
+	RC=$?
+	assert_rc 0 "the README's command ($cmd)"
+	got=$(sed -n 's/^myrt: debug: \(init: \)\{0,1\}\([^ ]*\).*/\2/p' "$T/err" | awk '!seen[$0]++' | tr '\n' ' ')
+	assert_eq "$want" "$got" "the steps (first appearance of each), README vs a real run"
+}
