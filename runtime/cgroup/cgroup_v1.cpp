@@ -164,13 +164,19 @@ public:
         const Hierarchy* h = find("freezer");
         if (!h) throw Error("the freezer cgroup controller is not available");
         const char* want = frozen ? "FROZEN" : "THAWED";
-        for (int i = 0; i < 1000; ++i) {
+        // A deadline, not a count of tries: on a loaded host freezing every task can take
+        // long past a thousand 1 ms naps, and a pause must not fail for that.
+        timespec start{}, now{};
+        ::clock_gettime(CLOCK_MONOTONIC, &start);
+        for (long nap_ms = 1;; nap_ms = std::min(nap_ms * 2, 20L)) {
             cgroupfs::write(h->dir, "freezer.state", want);
             if (cgroupfs::read_trimmed(h->dir + "/freezer.state") == want) return;
-            timespec ts{0, 1'000'000};
+            ::clock_gettime(CLOCK_MONOTONIC, &now);
+            if (now.tv_sec - start.tv_sec >= 10) break;
+            timespec ts{0, nap_ms * 1'000'000};
             ::nanosleep(&ts, nullptr);
         }
-        throw Error("cgroup " + h->dir + " did not reach " + want);
+        throw Error("cgroup " + h->dir + " did not reach " + want + " in 10 s");
     }
 
     bool frozen() const override {
