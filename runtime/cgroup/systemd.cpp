@@ -304,6 +304,10 @@ public:
         if (exit_code(r) != 0) throw Error(kField + ": systemd: " + helper_error(r), EIO);
         ours_ = started_ = true;
         open_fs(r.out);
+        // v1: systemd put init in the hierarchies of its own controllers only; the others
+        // (cpuset, freezer, net_cls, perf_event, hugetlb...) are joined here, before init
+        // makes its cgroup namespace, as runc does. Without it, pause froze nothing of init.
+        if (version() != CgroupVersion::v2) fs_->add_process(pid);
         if (resources_) fs_->apply(*resources_);
     }
 
