@@ -294,7 +294,7 @@ pid_t clone_init(InitContext& ctx, const NamespacePlan& ns, const Cgroup* cgroup
         }
         step.field("pid", static_cast<long long>(pid)).field("new_namespaces", created)
             .field("joined_namespaces", joined);
-        if (cgroup) step.field("cgroup", cgroup_join.empty() ? "born in it (CLONE_INTO_CGROUP)" : "joined by init");
+        if (cgroup) step.field("cgroup", cgroup_join.empty() ? "init born in it (CLONE_INTO_CGROUP)" : "init joins it itself");
     }
     return pid;
 }
