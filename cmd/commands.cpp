@@ -13,6 +13,7 @@
 
 #include "runtime/default_spec.hpp"
 #include "runtime/features.hpp"
+#include "runtime/hostcheck.hpp"
 #include "runtime/error.hpp"
 #include "runtime/log.hpp"
 #include "runtime/proc.hpp"
@@ -188,6 +189,18 @@ int write_spec(const std::string& bundle, const SpecOptions& options) {
     return 0;
 }
 
+// Exit status 1 when a default container could not run: scripts can gate on it.
+int print_findings(const std::vector<spec::CheckFinding>& findings, const std::string& format,
+                   bool rootless) {
+    std::string out;
+    if (format == "json")
+        for (const auto& f : findings) out += spec::to_json(f) + "\n";
+    else
+        out = check_report(findings, rootless);
+    print(out);
+    return host_ready(findings) ? 0 : 1;
+}
+
 }  // namespace
 
 void print(std::string_view text) {
@@ -198,7 +211,8 @@ void print(std::string_view text) {
 namespace {
 const std::vector<std::string> kCommands{"create", "run",  "start", "state",  "kill",
                                          "delete", "list", "ls",    "pause",  "resume",
-                                         "spec",   "exec", "ps",    "features", "checkpoint"};
+                                         "spec",   "exec", "ps",    "features", "checkpoint",
+                                         "check"};
 }  // namespace
 
 bool is_command(const std::string& name) {
@@ -432,6 +446,20 @@ Registry register_commands(CLI::App& app, Globals& g, const std::string& named) 
             *action = [] {
                 print(features_json() + "\n");
                 return 0;
+            };
+        });
+    }
+    if (want({"check"})) {
+        auto format = opts<std::string>();
+        *format = "text";
+        auto* sub = app.add_subcommand("check", "what works on this host for you, and what to do about the rest");
+        sub->add_option("-f,--format", *format, "text or json (one object a line)")
+            ->check(CLI::IsMember({"text", "json"}));
+        sub->callback([=, &g] {
+            *action = [=, &g] {
+                HostCheckOptions o{g.runtime.root, resolve_rootless(g.rootless)};
+                auto findings = check_host(o);
+                return print_findings(findings, *format, o.rootless);
             };
         });
     }

@@ -6,6 +6,7 @@
 //   myrt-systemd [--user] start UNIT SLICE PID   properties on stdin; prints the ControlGroup
 //   myrt-systemd [--user] set UNIT               properties on stdin (runtime, not persistent)
 //   myrt-systemd [--user] stop UNIT              stops it and waits; a unit that is gone is fine
+//   myrt-systemd [--user] version                prints the manager's version (`myrt check`)
 //
 // A property line is "NAME TYPE VALUE": TYPE s, b, t (uint64) or u; "ay" takes a CPU/node
 // list ("0-3,7") and makes systemd's bitmask; "a(ss)" and "a(st)" add one "A B" pair to an
@@ -262,8 +263,18 @@ void stop(Bus& b, const std::string& unit) {
                        unit.c_str());
 }
 
+// The manager answers on the bus: what `myrt check` reports as "systemd reachable".
+void version(Bus& b) {
+    sd_bus_error e = SD_BUS_ERROR_NULL;
+    char* text = nullptr;
+    int r = sd_bus_get_property_string(b.bus, kDest, kPath, kManager, "Version", &e, &text);
+    check(r, "ask systemd for its version", &e);
+    std::cout << text << "\n";
+    free(text);
+}
+
 int usage() {
-    std::cerr << "usage: myrt-systemd [--user] start UNIT SLICE PID | set UNIT | stop UNIT\n";
+    std::cerr << "usage: myrt-systemd [--user] start UNIT SLICE PID | set UNIT | stop UNIT | version\n";
     return 1;
 }
 
@@ -273,7 +284,7 @@ int main(int argc, char** argv) {
     std::vector<std::string> args(argv + 1, argv + argc);
     bool user = !args.empty() && args[0] == "--user";
     if (user) args.erase(args.begin());
-    if (args.size() < 2) return usage();
+    if (args.empty()) return usage();
     try {
         Bus bus(user);
         if (args[0] == "start" && args.size() == 4)
@@ -282,6 +293,8 @@ int main(int argc, char** argv) {
             set(bus, args[1]);
         else if (args[0] == "stop" && args.size() == 2)
             stop(bus, args[1]);
+        else if (args[0] == "version" && args.size() == 1)
+            version(bus);
         else
             return usage();
     } catch (const Failure& f) {

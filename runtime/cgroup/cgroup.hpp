@@ -121,6 +121,15 @@ std::unique_ptr<Cgroup> cgroup_from_record(const spec::ContainerRecord& record);
 
 CgroupVersion host_cgroup_version();
 
+// A cgroup hierarchy mounted on a host that is not pure v2 (from mountinfo).
+struct HostHierarchy {
+    std::string controllers;  // "cpu,cpuacct", "name=systemd", or "" for the cgroup2 mount
+    std::string mount;        // /sys/fs/cgroup/cpu,cpuacct, /sys/fs/cgroup/unified
+};
+// Those the v1 driver uses: the controllers' hierarchies, systemd's named one and a hybrid
+// host's cgroup2 mount (`myrt check` tells v1 from hybrid by the last).
+std::vector<HostHierarchy> host_v1_hierarchies();
+
 // A child process, as fork() with clone(2)'s namespace `flags`, that ends up in `cgroup`
 // (nullptr: ours) without the runtime writing its pid to cgroup.procs: that takes a global
 // lock whose every writer waits for an RCU grace period, 5-30 ms of a create here. On v2 the

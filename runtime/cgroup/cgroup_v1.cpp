@@ -622,4 +622,10 @@ std::unique_ptr<Cgroup> reopen_cgroup_v1(const std::map<std::string, std::string
     return std::make_unique<CgroupV1>(std::move(hs));
 }
 
+std::vector<HostHierarchy> host_v1_hierarchies() {
+    std::vector<HostHierarchy> out;
+    for (const auto& h : v1_hierarchies()) out.push_back({h.controllers, h.mount});
+    return out;
+}
+
 }  // namespace myrt

@@ -106,6 +106,11 @@ HelperResult run_helper(std::vector<std::string> args, const std::string& input,
 
 int exit_code(const HelperResult& r) { return WIFEXITED(r.status) ? WEXITSTATUS(r.status) : 128; }
 
+// Its one line on stderr, or what little is known without one.
+std::string helper_error(const HelperResult& r) {
+    return r.err.empty() ? "myrt-systemd failed (status " + std::to_string(r.status) + ")" : r.err;
+}
+
 std::string property_text(const std::vector<UnitProperty>& props) {
     std::string text;
     for (const auto& p : props) text += p.name + " " + p.type + " " + p.value + "\n";
@@ -215,6 +220,13 @@ bool systemd_driver_available() {
     } catch (const Error&) {
         return false;
     }
+}
+
+std::string systemd_manager_version(bool user_manager) {
+    HelperResult r = run_helper({"version"}, "", user_manager);
+    if (exit_code(r) != 0)
+        throw Error(helper_error(r));
+    return r.out;
 }
 
 // --- paths --------------------------------------------------------------------------------
@@ -351,9 +363,6 @@ public:
     }
 
 private:
-    static std::string helper_error(const HelperResult& r) {
-        return r.err.empty() ? "myrt-systemd failed (status " + std::to_string(r.status) + ")" : r.err;
-    }
 
     std::vector<UnitProperty> accounting() const {
         bool v2 = version() == CgroupVersion::v2;

@@ -40,6 +40,10 @@ std::vector<UnitProperty> systemd_properties(const spec::Resources& r, CgroupVer
 // Whether myrt-systemd is there to talk to systemd (`myrt features`).
 bool systemd_driver_available();
 
+// The version of the system's (or the user's) systemd, asked over D-Bus through
+// myrt-systemd: throws Error with why it cannot be reached (`myrt check`).
+std::string systemd_manager_version(bool user_manager);
+
 // The driver for a new container (the unit is started by start_with()).
 std::unique_ptr<Cgroup> make_systemd_cgroup(const SystemdUnitPath& path, bool user_manager);
 

@@ -19,7 +19,7 @@ VMG_CHECK_FILE=$IT_DIR/t-cgroups.sh
 VMG_PREFIX=cg_check_
 # One after the other (cpu_quota measures CPU time: nothing else may run).
 VMG_CHECKS=(applied_reported_removed oom_kill cpu_quota cpu_weight pids_limit update_memory
-	pause_resume devices join_without_grace_period)
+	pause_resume devices join_without_grace_period host_check)
 VMG_PASSENV=CG_HOG
 VMG_TIMEOUT=${CGV2_VM_TIMEOUT:-240}
 
@@ -32,6 +32,7 @@ test_v2_update_memory() { vmg_result update_memory; }
 test_v2_pause_resume() { vmg_result pause_resume; }
 test_v2_devices_bpf() { vmg_result devices; }
 test_v2_join_without_grace_period() { vmg_result join_without_grace_period; }
+test_v2_host_check() { vmg_result host_check; }
 
 vmg_host_skip() {
 	if [[ $(stat -fc %T /sys/fs/cgroup) == cgroup2fs ]]; then

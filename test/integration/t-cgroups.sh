@@ -450,6 +450,21 @@ cg_check_join_without_grace_period() {
 	assert_no_leftovers "$ID"
 }
 
+# `myrt check` names this host's layout (v2, hybrid or v1) and its controllers, read here
+# from /proc/self/mounts and the cgroup files (lib/hostcheck.sh); on a v2 host it says v2
+# and lists /sys/fs/cgroup/cgroup.controllers.
+cg_check_host_check() {
+	is_myrt || skip "check is myrt's own command"
+	# shellcheck source=lib/hostcheck.sh
+	source "$IT_DIR/lib/hostcheck.sh"
+	rt check --format json >"$T/check.json" 2>"$T/check.err" </dev/null
+	RC=$?
+	assert_rc 0 "check as root"
+	hc_assert_cgroup_findings "$T/check.json"
+	assert_eq ok "$(hc_field "$T/check.json" cgroups status)" "cgroups status"
+	echo "check: $(hc_field "$T/check.json" cgroups detail); $(hc_field "$T/check.json" controllers detail)"
+}
+
 # ---------------------------------------------------------------------------------------
 # Tests on this host
 
@@ -463,6 +478,7 @@ test_cgroup_pause_resume() { cg_check_pause_resume; }
 test_cgroup_devices() { cg_check_devices; }
 test_cgroup_join_without_grace_period() { cg_check_join_without_grace_period; }
 test_cgroup_io_throttle() { cg_check_io_throttle; }
+test_cgroup_host_check() { cg_check_host_check; }
 
 # Errors name the field (myrt's wording).
 test_cgroup_errors_name_the_field() {
