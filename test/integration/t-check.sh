@@ -8,6 +8,7 @@
 # `check` is myrt's own command: with another RUNTIME these tests are skipped, except the
 # seccomp one, which runs the container with the runtime under test and this build's myrt
 # inside it.
+# shellcheck disable=SC2016,SC2317 # jq programs and scripts expand elsewhere; wrappers run through check_as
 # shellcheck source=lib/rootless.sh
 source "$IT_DIR/lib/rootless.sh"
 # shellcheck source=lib/hostcheck.sh
@@ -170,10 +171,10 @@ test_check_user_without_subids_or_state_dir() {
 	assert_contains "$(finding state-dir fix)" "--root DIR" "state-dir: fix"
 	assert_contains "$(tail -n 1 "$T/check.txt")" "not ready: a default container (myrt spec) cannot run here as uid $u (rootless): state-dir missing" "verdict"
 	# --root somewhere it cannot write: the same.
-	check_as without_xdg "$bin" --root /var/lib/myrt-check-$TAG/state
+	check_as without_xdg "$bin" --root "/var/lib/myrt-check-$TAG/state"
 	assert_rc 1 "check with an unwritable --root"
 	assert_finding state-dir missing "/var/lib is not writable for you (permission denied)"
-	[[ ! -e /var/lib/myrt-check-$TAG ]] || fail "check made its state directory"
+	[[ ! -e "/var/lib/myrt-check-$TAG" ]] || fail "check made its state directory"
 }
 
 test_check_tools_missing_from_path() {

@@ -7,6 +7,7 @@
 # $T/quick (`myrt spec` refuses to overwrite a config.json, so a fixed path runs once).
 # With RUNTIME=runc the config is still written by this build's `myrt spec` (runc's spec
 # has no quick-run options) and `run` is runc's: it must keep the same promises.
+# shellcheck disable=SC2016 # the block's script expands in its own bash
 # shellcheck source=lib/rootless.sh
 source "$IT_DIR/lib/rootless.sh"
 
@@ -62,10 +63,10 @@ test_readme_rootless() {
 		build=$RL_DIR/bin/myrt-build
 	fi
 	# Other runtimes get the state dir the README names; myrt finds it by itself.
-	local root=''
-	is_myrt || root=$RL_STATE
+	local state_root=''
+	is_myrt || state_root=$RL_STATE
 	printf '%s\n' r1 >>"$T/.rl_ids"
-	run_readme_block "$block" rl_as_user env MYRT_BUILD="$build" RT="$RL_RUNTIME" RT_ROOT="$root" REPO="$REPO"
+	run_readme_block "$block" rl_as_user env MYRT_BUILD="$build" RT="$RL_RUNTIME" RT_ROOT="$state_root" REPO="$REPO"
 	assert_rc 0 "the rootless example (stderr: $(head -c 300 "$T/block.err"))"
 	assert_match "$(head -n 1 "$T/block.out")" '^uid=0\(root\) gid=0\(root\)' "root inside (id)"
 	assert_match "$(tail -n 1 "$T/block.out")" "^ +0 +$RL_UID +1\$" "your uid outside (uid_map)"

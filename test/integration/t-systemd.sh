@@ -36,7 +36,7 @@ VMG_CHECK_FILE=$IT_DIR/t-systemd.sh
 VMG_PREFIX=sd_check_
 VMG_CHECKS=(pid1 system_running system_bus cgroup2 user_session runc_scope scope_lifecycle
 	update_survives_reload limits_hold exec_pause_ps failed_create_no_unit nested_slice rootless_user_scope
-	engines_masked podman podman_tty podman_sdnotify podman_rootless containerd docker)
+	engines_masked podman podman_tty podman_sdnotify podman_rootless containerd docker host_check)
 VMG_VM_ENV=(VM_INIT=systemd VM_KERNEL_ARGS=apparmor=0)
 VMG_PASSENV=SD_NOTIFY_BIN
 VMG_TIMEOUT=${SD_VM_TIMEOUT:-900}
@@ -61,6 +61,7 @@ test_systemd_podman_sdnotify() { vmg_result podman_sdnotify; }
 test_systemd_podman_rootless() { vmg_result podman_rootless; }
 test_systemd_containerd() { vmg_result containerd; }
 test_systemd_docker() { vmg_result docker; }
+test_systemd_host_check() { vmg_result host_check; }
 
 # Built here (gcc is ~10x slower under the VM's emulation): the static sd_notify sender
 # that podman_sdnotify's container runs.
@@ -435,6 +436,41 @@ sd_check_rootless_user_scope() {
 	assert_eq "67108864
 $cg
 not-found" "$out" "memory.max, the scope's cgroup in the user's manager, the unit after delete"
+}
+
+# ---------------------------------------------------------------------------------------
+# Checks: `myrt check` under systemd
+
+# As root it reaches systemd on the system bus and reports the manager's version; as a
+# user with a session, on the user bus, with user@UID.service as the delegated cgroup.
+sd_check_host_check() {
+	is_myrt || skip "check is myrt's own command"
+	local user=myrt-sd-user version out
+	# shellcheck source=lib/hostcheck.sh
+	source "$IT_DIR/lib/hostcheck.sh"
+	version=$(busctl --system get-property org.freedesktop.systemd1 /org/freedesktop/systemd1 \
+		org.freedesktop.systemd1.Manager Version | sed -E 's/^s "(.*)"$/\1/')
+	[[ -n $version ]] || fail "busctl get-property Version: nothing"
+	rt check --format json >"$T/check.json" 2>"$T/check.err" </dev/null
+	RC=$?
+	assert_rc 0 "check as root"
+	assert_eq ok "$(hc_field "$T/check.json" systemd status)" "systemd as root ($(hc_field "$T/check.json" systemd detail))"
+	assert_contains "$(hc_field "$T/check.json" systemd detail)" "systemd $version answers on the system bus" "systemd as root"
+	hc_assert_cgroup_findings "$T/check.json"
+
+	sd_user_session "$user"
+	mkdir -p "$T/rt"
+	cp "$RUNTIME" "$(dirname "$RUNTIME")/myrt-systemd" "$T/rt/" || fail "copy myrt and myrt-systemd"
+	chmod 755 "$T" "$T/rt"
+	sd_as_user "$user" "$T/rt/$(basename "$RUNTIME")" check --format json >"$T/user.json" 2>"$T/user.err"
+	RC=$?
+	assert_rc 0 "check as $user"
+	assert_eq ok "$(hc_field "$T/user.json" systemd status)" "systemd as $user ($(hc_field "$T/user.json" systemd detail))"
+	assert_contains "$(hc_field "$T/user.json" systemd detail)" "answers on the user bus" "systemd as $user"
+	assert_eq ok "$(hc_field "$T/user.json" delegation status)" "delegation as $user ($(hc_field "$T/user.json" delegation detail))"
+	assert_eq "yours to write: /sys/fs/cgroup/user.slice/user-$SD_UID.slice/user@$SD_UID.service" \
+		"$(hc_field "$T/user.json" delegation detail)" "the delegated cgroup"
+	echo "check: root: $(hc_field "$T/check.json" systemd detail); $user: $(hc_field "$T/user.json" systemd detail)"
 }
 
 vmg_main "$@"

@@ -51,7 +51,7 @@ hc_assert_cgroup_findings() {
 	local f=$1 layout detail got want
 	layout=$(hc_layout)
 	detail=$(hc_field "$f" cgroups detail)
-	assert_match "$detail" "^$layout[ :(]" "cgroups finding names the layout ($layout)"
+	assert_match "$detail" "^${layout}[ :(]" "cgroups finding names the layout ($layout)"
 	if [[ $layout == hybrid ]]; then
 		assert_contains "$detail" "cgroup2 at $(awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts)" \
 			"hybrid: the cgroup2 mount is named"
