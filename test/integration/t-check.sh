@@ -211,12 +211,13 @@ test_check_tools_missing_from_path() {
 # The container (with CAP_SYS_ADMIN, so that check's namespace probe works inside) is run
 # by the runtime under test, runc too; the checker is this build's myrt.
 sandbox_check() { # SECCOMP-RULES-JSON: sets RC (check's), $T/check.json, $T/verdict
+	# (myrt goes in through /mnt: a mount point of its own would be made in the shared rootfs)
 	mk_bundle
-	cfg '.mounts += [{destination: "/myrt", type: "bind", source: $m, options: ["bind", "ro"]}]
-		| .process.capabilities |= with_entries(.value += ["CAP_SYS_ADMIN"])
-		| .linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW", syscalls: $rules}' \
-		--arg m "$MYRT_BUILD" --argjson rules "$1"
-	set_args sh -c '/myrt --root /dev/shm/state check --format json; echo "rc=$?"; /myrt --root /dev/shm/state check | tail -n 1'
+	add_ctl
+	cp "$MYRT_BUILD" "$CTL/myrt" || fail "copy $MYRT_BUILD"
+	cfg '.process.capabilities |= with_entries(.value += ["CAP_SYS_ADMIN"])
+		| .linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW", syscalls: $rules}' --argjson rules "$1"
+	set_args sh -c '/mnt/myrt --root /dev/shm/state check --format json; echo "rc=$?"; /mnt/myrt --root /dev/shm/state check | tail -n 1'
 	run_ctr "$(cid "sandbox$2")"
 	[[ $RC == 0 ]] || fail "the container: exit status $RC: $(tail -c 600 "$T/err")"
 	grep '^{' "$T/out" >"$T/check.json"
