@@ -72,9 +72,11 @@ std::string user_name(uid_t uid) {
     return "";
 }
 
+// "bob (uid 1000)", or "uid 1000" without a name.
 std::string who(uid_t uid) {
     std::string name = user_name(uid);
-    return (name.empty() ? "uid " : name + " (uid ") + std::to_string(uid) + (name.empty() ? "" : ")");
+    std::string id = "uid " + std::to_string(uid);
+    return name.empty() ? id : name + " (" + id + ")";
 }
 
 // An executable file in $PATH (or the shell's default one), "" when there is none.

@@ -21,7 +21,7 @@ VMG_PREFIX=cg_check_
 VMG_CHECKS=(applied_reported_removed oom_kill cpu_quota cpu_weight pids_limit update_memory
 	pause_resume devices join_without_grace_period host_check)
 VMG_PASSENV=CG_HOG
-VMG_TIMEOUT=${CGV2_VM_TIMEOUT:-240}
+VMG_TIMEOUT=${CGV2_VM_TIMEOUT:-300}
 
 test_v2_applied_reported_removed() { vmg_result applied_reported_removed; }
 test_v2_oom_kill() { vmg_result oom_kill; }
