@@ -1288,9 +1288,15 @@ void setup_namespace() {
     bool root_v2 = statfs("/sys/fs/cgroup", &root_fs) == 0 && long(root_fs.f_type) == kCgroup2Magic;
     if (!root_v2 && statfs("/sys/fs/cgroup/unified", &uni_fs) == 0 && long(uni_fs.f_type) == kCgroup2Magic) {
         g_hidden_unified = open("/sys/fs/cgroup/unified", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        // Detached, not only covered: a covered mount is still in /proc/self/mountinfo, and a
+        // runtime that reads it (myrt does) would take the tmpfs for the v2 hierarchy. The fd
+        // above keeps the detached hierarchy reachable for the leftover checks.
+        if (umount2("/sys/fs/cgroup/unified", MNT_DETACH) != 0)
+            die("detach /sys/fs/cgroup/unified: " + errstr());
+        // and a tmpfs in its place: crun mkdirs there, which must not land in the host's dir
         if (mount("none", "/sys/fs/cgroup/unified", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755") != 0)
             die("mount tmpfs on /sys/fs/cgroup/unified: " + errstr());
-        g_ns_note = "all runtimes ran in a private mount namespace with an empty tmpfs over /sys/fs/cgroup/unified "
+        g_ns_note = "all runtimes ran in a private mount namespace with the v2 mount at /sys/fs/cgroup/unified detached and an empty tmpfs in its place "
                     "(hybrid cgroup host: crun 1.8 refuses it while the v2 mount is visible), so every "
                     "runtime used the cgroup v1 hierarchies";
     } else {
