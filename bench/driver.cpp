@@ -607,9 +607,35 @@ void remove_cgroups() {
     fprintf(stderr, "bench: warning: could not remove every /%s cgroup\n", kCgroupParent);
 }
 
+// Thaws every frozen cgroup under /myrt-bench (v1 freezer): a container left paused (the ops mode
+// pauses them; Ctrl-C or a failure may come in between) cannot be killed or deleted while frozen.
+void thaw_all() {
+    for (auto& m : g_cgroup_mounts) {
+        std::string parent = m + "/" + kCgroupParent;
+        struct stat st;
+        if (stat((parent + "/freezer.state").c_str(), &st) != 0)
+            continue;
+        nftw(
+            parent.c_str(),
+            [](const char* p, const struct stat*, int type, FTW*) {
+                if (type == FTW_D || type == FTW_DP) {
+                    std::string f = std::string(p) + "/freezer.state";
+                    int fd = open(f.c_str(), O_WRONLY | O_CLOEXEC);
+                    if (fd >= 0) {
+                        (void)!write(fd, "THAWED", 6);
+                        close(fd);
+                    }
+                }
+                return 0;
+            },
+            16, FTW_PHYS);
+    }
+}
+
 // Deletes (--force) every container left in every runtime's state dir, kills what is left in
 // our cgroups, removes them and the work dir. Used at the end, on a signal and on failure.
 void cleanup_all(bool remove_workdir) {
+    thaw_all();
     for (auto& rt : g_opt.rts) {
         if (rt.root.empty() || rt.logfd < 0)
             continue;
@@ -725,6 +751,15 @@ std::string fmt_ratio(double v, double base) {
     else
         snprintf(b, sizeof b, "%5.2f", v / base);
     return b;
+}
+
+// "NAME: N WHATs; first ones:" and up to five of them.
+void print_failures(const std::string& name, const char* what, const std::vector<std::string>& F) {
+    if (F.empty())
+        return;
+    printf("\n%s: %zu %s%s; first ones:\n", name.c_str(), F.size(), what, F.size() > 1 ? "s" : "");
+    for (size_t i = 0; i < F.size() && i < 5; i++)
+        printf("  - %s\n", F[i].c_str());
 }
 
 struct Summary {
@@ -850,14 +885,8 @@ void mode_seq() {
             printf("warning: %s: %d container inits were not reparented to the driver (their CPU is not "
                    "counted)\n", rt.name.c_str(), unreaped);
     }
-    for (auto& rt : rts) {
-        auto& F = res[rt.name].failures;
-        if (F.empty())
-            continue;
-        printf("\n%s: %zu failure%s; first ones:\n", rt.name.c_str(), F.size(), F.size() > 1 ? "s" : "");
-        for (size_t i = 0; i < F.size() && i < 5; i++)
-            printf("  - %s\n", F[i].c_str());
-    }
+    for (auto& rt : rts)
+        print_failures(rt.name, "failure", res[rt.name].failures);
     fflush(stdout);
 }
 
@@ -1189,6 +1218,332 @@ void mode_list() {
 }
 
 // ------------------------------------------------------------------------------------------
+// Mode 4: one figure per operation a caller makes (issue 18)
+//
+// Each cycle, per runtime (runtimes interleaved, the order rotated each cycle like `seq`):
+//   1. `run` of the /bin/true bundle, in the foreground (what a person types);
+//   2. container A, the same bundle: `create`, `start`, wait for its exit, `delete` (the three
+//      invocations the `seq` mode times; their sum is what `run` is compared with);
+//   3. container B, the bundle with `sleep 600` (created and started untimed): `state`,
+//      `ps --format json` (what containerd's shim calls; runc's default table format would time
+//      /bin/ps), `exec` of /bin/true, `pause`, `resume`, `kill` (SIGKILL: sleep as pid 1 of its
+//      pid namespace ignores SIGTERM); then, untimed, wait for its exit and `delete`.
+// Each operation's CPU is its wait4 rusage (with the children it reaped itself) plus any process
+// reparented to the driver meanwhile; its RSS, that rusage's ru_maxrss.
+
+const std::vector<std::string> kOps = {"run",   "exec", "create", "start", "kill",
+                                       "delete", "state", "ps",    "pause", "resume"};
+
+struct OpStats {
+    std::vector<double> wall, cpu;
+    long rss = 0;
+};
+
+struct OpsResult {
+    std::map<std::string, OpStats> op;
+    std::vector<double> csd_wall, csd_cpu;  // container A: create .. delete returned, incl. its init
+    std::vector<double> init_cpu;            // container A's init: runtime code before exec + /bin/true
+    long init_rss = 0;
+    std::vector<std::string> failures;
+    int cycles = 0, strays = 0;  // strays: other processes reparented to the driver (normally 0)
+};
+std::map<std::string, OpsResult> g_ops;
+bool g_ops_run = true, g_ops_exec = true;  // --mode run: parts 1-2 only; --mode exec: part 3 only
+std::string g_long_template;               // the template with process.args = sleep 600
+
+// The /bin/true template with `sleep 600` instead: container B must stay up for exec, ps, pause...
+std::string long_running_template(const std::string& t) {
+    const std::string from = "\"/bin/true\"";
+    auto at = t.find(from);
+    if (at == std::string::npos || t.find(from, at + 1) != std::string::npos)
+        die("config template: expected \"/bin/true\" exactly once in process.args");
+    std::string out = t;
+    out.replace(at, from.size(), "\"/bin/sleep\", \"600\"");
+    return out;
+}
+
+void write_bundle_from(const std::string& id, const std::string& tmpl) {
+    std::string saved = g_template;
+    g_template = tmpl;
+    write_bundle(id);
+    g_template = saved;
+}
+
+// One cycle for RT, in three parts; false (and a line in R.failures per failed part) if an
+// operation failed: that part's containers are then `delete --force`d and its figures dropped.
+bool ops_cycle(const Runtime& rt, const std::string& tag, OpsResult& R) {
+    struct Timed {
+        double wall, cpu;
+        long rss;
+    };
+    std::map<std::string, Timed> got;
+    std::string err;
+    std::vector<std::string> live;  // containers that may exist in the runtime's state
+    off_t lp = log_pos(rt);
+    double csd_wall = 0, csd_cpu = 0, init_cpu = 0;
+    long init_rss = 0;
+    pid_t init = -1;
+
+    auto op = [&](const std::string& name, std::vector<std::string> args, int out_fd = -1) {
+        double a = now_ms();
+        Exit x = wait_for(spawn(rt, args, out_fd), g_opt.timeout);
+        double b = now_ms();
+        double cpu = cpu_ms(x.ru);
+        // Another child of ours that ended meanwhile is the operation's (e.g. an init `run`
+        // left to us), unless a container init is pending: that one is reaped by reap_init,
+        // and anything else once the part is over (counted as strays).
+        if (init <= 0)
+            reap_strays(&cpu);
+        if (!name.empty())
+            got[name] = {b - a, cpu, x.ru.ru_maxrss};
+        if (!x.ok())
+            err = args[0] + ": " + x.describe() + " [" + shell_join(rt_argv(rt, args)) + "]";
+        return x.ok();
+    };
+    auto reap_init = [&](const std::string& what) {
+        Exit ie = wait_init(init, g_opt.timeout);
+        init = -1;
+        init_cpu = cpu_ms(ie.ru);
+        init_rss = ie.ru.ru_maxrss;
+        if (ie.timed_out)
+            err = what + ": did not exit";
+        return !ie.timed_out;
+    };
+    auto create = [&](const std::string& name, const std::string& id) {
+        std::string pidf = pid_file(id);
+        unlink(pidf.c_str());
+        live.push_back(id);
+        if (!op(name, {"create", "--bundle", bundle_dir(id), "--pid-file", pidf, id}))
+            return false;
+        if ((init = read_pid(pidf)) <= 0)
+            err = "create: no pid in --pid-file";
+        return init > 0;
+    };
+
+    auto part_run = [&] {
+        std::string id = rt.name + "-or" + tag;
+        write_bundle_from(id, g_template);
+        live.push_back(id);  // `run` deletes it when it exits; --force below only if it failed
+        return op("run", {"run", "--bundle", bundle_dir(id), id});
+    };
+    auto part_csd = [&] {
+        std::string id = rt.name + "-oa" + tag;
+        write_bundle_from(id, g_template);
+        double t0 = now_ms();
+        if (!create("create", id) || !op("start", {"start", id}))
+            return false;
+        bool exited = reap_init("container A");
+        if (!exited)
+            return false;
+        if (!op("delete", {"delete", id}))
+            return false;
+        csd_wall = now_ms() - t0;
+        csd_cpu = got["create"].cpu + got["start"].cpu + got["delete"].cpu + init_cpu;
+        return true;
+    };
+    auto part_running = [&] {
+        std::string id = rt.name + "-ob" + tag;
+        write_bundle_from(id, g_long_template);
+        bool ok = create("", id) && op("", {"start", id}) && op("state", {"state", id}) &&
+                  op("ps", {"ps", "--format", "json", id}) && op("exec", {"exec", id, "/bin/true"}) &&
+                  op("pause", {"pause", id}) && op("resume", {"resume", id}) && op("kill", {"kill", id, "KILL"});
+        if (!ok)
+            return false;
+        Exit ie = wait_init(init, g_opt.timeout);
+        init = -1;
+        if (ie.timed_out) {
+            err = "container B: did not exit after kill";
+            return false;
+        }
+        return op("", {"delete", id});
+    };
+
+    // Each part on its own: a failed part (its figures dropped, its containers force-deleted)
+    // does not cost the others theirs.
+    auto attempt = [&](auto&& part) {
+        got.clear();
+        live.clear();
+        err.clear();
+        lp = log_pos(rt);
+        bool ok = part();
+        R.strays += reap_strays(nullptr);
+        if (!ok) {
+            std::string msg = log_since(rt, lp);
+            R.failures.push_back(err + (msg.empty() ? "" : ": " + msg));
+            thaw_all();  // container B may have been left paused
+            for (auto& id : live)
+                if (access((rt.root + "/" + id).c_str(), F_OK) == 0)
+                    wait_for(spawn(rt, {"delete", "--force", id}), 20);
+            if (init > 0)
+                wait_init(init, 5);
+            init = -1;
+            reap_strays(nullptr);
+        }
+        for (auto& id : live)
+            remove_bundle(id);
+        if (!ok)
+            return false;
+        for (auto& [name, t] : got) {
+            auto& S = R.op[name];
+            S.wall.push_back(t.wall);
+            S.cpu.push_back(t.cpu);
+            S.rss = std::max(S.rss, t.rss);
+        }
+        return true;
+    };
+    bool ok = true;
+    if (g_ops_run) {
+        ok = attempt(part_run) && ok;
+        if (attempt(part_csd)) {
+            R.csd_wall.push_back(csd_wall);
+            R.csd_cpu.push_back(csd_cpu);
+            R.init_cpu.push_back(init_cpu);
+            R.init_rss = std::max(R.init_rss, init_rss);
+        } else {
+            ok = false;
+        }
+    }
+    if (g_ops_exec)
+        ok = attempt(part_running) && ok;
+    return ok;
+}
+
+double mean(const std::vector<double>& v) {
+    return v.empty() ? 0 : std::accumulate(v.begin(), v.end(), 0.0) / double(v.size());
+}
+
+void mode_ops() {
+    auto& rts = g_opt.rts;
+    size_t k = rts.size();
+    g_long_template = long_running_template(g_template);
+    printf("\n== per operation: %d cycles per runtime, interleaved round-robin (order rotated each cycle), "
+           "%d untimed warm-up each; a cycle: %s%s\n",
+           g_opt.n * g_opt.repeat, g_opt.warmup,
+           g_ops_run ? (g_ops_exec ? "`run` (/bin/true, foreground), create+start+wait+delete of /bin/true; "
+                                   : "`run` (/bin/true, foreground), create+start+wait+delete of /bin/true")
+                     : "",
+           g_ops_exec ? "on a running `sleep 600`: state, ps --format json, exec /bin/true, pause, resume, kill KILL"
+                      : "");
+    fflush(stdout);
+    OpsResult warm;
+    for (int w = 0; w < g_opt.warmup && !g_stop; w++)
+        for (size_t j = 0; j < k && !g_stop; j++) {
+            warm.failures.clear();
+            ops_cycle(rts[j], "w" + std::to_string(w), warm);
+            for (auto& f : warm.failures)
+                g_ops[rts[j].name].failures.push_back("warm-up: " + f);
+        }
+    int total = g_opt.n * g_opt.repeat;
+    for (int i = 0; i < total && !g_stop; i++) {
+        for (size_t j = 0; j < k && !g_stop; j++) {
+            const Runtime& rt = rts[(size_t(i) + j) % k];
+            g_ops[rt.name].cycles++;
+            ops_cycle(rt, std::to_string(i), g_ops[rt.name]);
+        }
+        if ((i + 1) % 10 == 0 && isatty(2))
+            fprintf(stderr, "\r  cycle %d/%d", i + 1, total);
+    }
+    if (isatty(2))
+        fprintf(stderr, "\r%40s\r", "");
+    if (g_stop)
+        printf("(interrupted: partial results)\n");
+
+    const std::string& base = g_opt.baseline;
+    printf("wall: median and p90 ms; cpu: mean ms (user+system); rss: peak MB (ru_maxrss); ratios against %s\n",
+           base.c_str());
+    printf("%-8s %s  wall_med  wall_p90   cpu_ms  rss_MB  | vs %s: wall   cpu   rss |  ok\n", "op",
+           header_pad("runtime").c_str(), base.c_str());
+    auto row = [&](const std::string& label, const std::string& rtname, const std::vector<double>& wall,
+                   const std::vector<double>& cpu, long rss, const std::vector<double>& bwall,
+                   const std::vector<double>& bcpu, long brss, int ok, int runs) {
+        printf("%-8s %s  %8.2f  %8.2f  %7.2f  %6.2f  | %*s  %s  %s  %s | %3d/%-3d\n", label.c_str(),
+               padded(rtname).c_str(), median(wall), percentile(wall, 90), mean(cpu), double(rss) / 1024.0,
+               int(base.size()) + 3, "", fmt_ratio(median(wall), median(bwall)).c_str(),
+               fmt_ratio(mean(cpu), mean(bcpu)).c_str(), fmt_ratio(double(rss), double(brss)).c_str(), ok, runs);
+    };
+    OpsResult none;
+    const OpsResult& B = g_ops.count(base) ? g_ops[base] : none;
+    for (auto& name : kOps) {
+        bool first = true;
+        for (auto& rt : rts) {
+            auto& R = g_ops[rt.name];
+            if (!R.op.count(name))
+                continue;
+            auto& S = R.op[name];
+            OpStats empty;
+            auto& BS = B.op.count(name) ? B.op.at(name) : empty;
+            row(first ? name : "", rt.name, S.wall, S.cpu, S.rss, BS.wall, BS.cpu, BS.rss, int(S.wall.size()),
+                R.cycles);
+            first = false;
+        }
+    }
+    if (g_ops_run) {
+        printf("\ncreate+start+delete of the same /bin/true container, three invocations (create started -> "
+               "delete returned, incl. the wait for its exit; cpu incl. the container's init, as `run`'s rusage "
+               "includes it), against `run`:\n");
+        printf("%s  c+s+d_wall_med  run_wall_med  run/c+s+d | c+s+d_cpu  run_cpu  run/c+s+d | init_cpu  init_rss_MB\n",
+               header_pad("runtime").c_str());
+        for (auto& rt : rts) {
+            auto& R = g_ops[rt.name];
+            if (R.csd_wall.empty())
+                continue;
+            auto& run = R.op["run"];
+            printf("%s  %14.2f  %12.2f  %9s | %9.2f  %7.2f  %9s | %8.2f  %11.2f\n", padded(rt.name).c_str(),
+                   median(R.csd_wall), median(run.wall), fmt_ratio(median(run.wall), median(R.csd_wall)).c_str(),
+                   mean(R.csd_cpu), mean(run.cpu), fmt_ratio(mean(run.cpu), mean(R.csd_cpu)).c_str(),
+                   mean(R.init_cpu), double(R.init_rss) / 1024.0);
+        }
+    }
+    for (auto& rt : rts)
+        if (g_ops[rt.name].strays)
+            printf("warning: %s: %d processes other than the runtime's own were reparented to the driver (their "
+                   "CPU is not counted)\n", rt.name.c_str(), g_ops[rt.name].strays);
+    for (auto& rt : rts)
+        print_failures(rt.name, "failed part", g_ops[rt.name].failures);
+    fflush(stdout);
+}
+
+// Issue 18's targets, per operation: myrt <= 0.5x crun wall and CPU, peak RSS <= crun's; `run`
+// within 10% of create+start+delete (taken as: not more than 10% slower; faster passes).
+// A benchmark reports: MISS does not change the exit status.
+void print_ops_targets() {
+    const std::string me = "myrt", base = "crun";
+    if (!g_ops.count(me) || !g_ops.count(base))
+        return;
+    auto& M = g_ops[me];
+    auto& C = g_ops[base];
+    printf("\n== issue 18 targets (per operation, myrt against crun, this run)\n");
+    auto line = [](const std::string& what, const std::string& value, bool pass) {
+        printf("  %-44s %-32s %s\n", what.c_str(), value.c_str(), pass ? "PASS" : "MISS");
+    };
+    char b[128];
+    int pass = 0, all = 0;
+    for (auto& name : kOps) {
+        if (!M.op.count(name) || !C.op.count(name) || M.op[name].wall.empty() || C.op[name].wall.empty())
+            continue;
+        auto& m = M.op[name];
+        auto& c = C.op[name];
+        double mw = median(m.wall), cw = median(c.wall), mc = mean(m.cpu), cc = mean(c.cpu);
+        snprintf(b, sizeof b, "%.2fx (%.2f vs %.2f ms)", mw / cw, mw, cw);
+        line(name + ": wall <= 0.5x crun", b, mw <= 0.5 * cw);
+        snprintf(b, sizeof b, "%.2fx (%.2f vs %.2f ms)", mc / cc, mc, cc);
+        line(name + ": CPU <= 0.5x crun", b, mc <= 0.5 * cc);
+        snprintf(b, sizeof b, "%.2f vs %.2f MB", double(m.rss) / 1024.0, double(c.rss) / 1024.0);
+        line(name + ": peak RSS <= crun's", b, m.rss <= c.rss);
+        pass += (mw <= 0.5 * cw) + (mc <= 0.5 * cc) + (m.rss <= c.rss);
+        all += 3;
+    }
+    if (!M.csd_wall.empty() && M.op.count("run")) {
+        double r = median(M.op["run"].wall), s = median(M.csd_wall);
+        snprintf(b, sizeof b, "%.2fx (%.2f vs %.2f ms)", r / s, r, s);
+        line("run wall within 10% of create+start+delete", b, r <= 1.1 * s);
+        pass += r <= 1.1 * s;
+        all++;
+    }
+    printf("  %d of %d targets met\n", pass, all);
+}
+
+// ------------------------------------------------------------------------------------------
 // Targets (issue 4)
 
 void print_targets() {
@@ -1307,7 +1662,7 @@ void setup_namespace() {
 
 void usage() {
     fprintf(stderr,
-            "usage: driver --workdir DIR --config TEMPLATE --runtime NAME=PATH... [--mode seq|parallel|list|all]\n"
+            "usage: driver --workdir DIR --config TEMPLATE --runtime NAME=PATH... [--mode seq|parallel|list|ops|run|exec|all]\n"
             "              [--n N] [--repeat R] [--warmup W] [--parallel P] [--list-count C] [--list-runs K]\n"
             "              [--concurrency K] [--timeout S] [--baseline NAME] [--cleanup-only]\n"
             "              [--state-tmpfs] [--rss-floor-binary STATIC-BUSYBOX] [--list-hook SHELL-CMD]  (list mode, for profiling: run with the containers created;\n"
@@ -1447,18 +1802,24 @@ int main(int argc, char** argv) {
     fflush(stdout);
 
     bool all = g_opt.mode == "all";
-    if (!all && g_opt.mode != "seq" && g_opt.mode != "parallel" && g_opt.mode != "list")
+    bool ops = all || g_opt.mode == "ops" || g_opt.mode == "run" || g_opt.mode == "exec";
+    if (!all && !ops && g_opt.mode != "seq" && g_opt.mode != "parallel" && g_opt.mode != "list")
         usage();
+    g_ops_run = g_opt.mode != "exec";
+    g_ops_exec = g_opt.mode != "run";
     if ((all || g_opt.mode == "seq") && !g_stop)
         mode_seq();
     if ((all || g_opt.mode == "parallel") && !g_stop)
         mode_parallel();
     if ((all || g_opt.mode == "list") && !g_stop)
         mode_list();
+    if (ops && !g_stop)
+        mode_ops();
     print_load("at end");
     if (!g_opt.floor_binary.empty())
         printf("RSS floor at end: %.2f MB\n", rss_floor_mb());
     print_targets();
+    print_ops_targets();
 
     cleanup_all(false);
     bool clean = true;
