@@ -124,6 +124,6 @@ for ((j = 0; j < k; j++)); do
     ratio=$(awk -v a="$med" -v b="$base" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }')
     printf '%-8s  %9s  %6s  %7s  %d/%d\n' "${names[$j]}" "$med" "$p90" "$ratio" "$cnt" "$n"
     if [[ -s $pm/err.${names[$j]} && -f $pm/fail.${names[$j]} ]]; then
-        echo "  ! ${names[$j]}: $(wc -l <"$pm/fail.${names[$j]}") failed; last error: $(tail -1 "$pm/err.${names[$j]}")"
+        echo "  ! ${names[$j]}: $(wc -l <"$pm/fail.${names[$j]}") failed (warm-up included); last error: $(tail -1 "$pm/err.${names[$j]}" | tr -d '\0')"
     fi
 done
