@@ -1,6 +1,8 @@
 // cgroup v1: one directory per mounted hierarchy.
 #include <fcntl.h>
 #include <sys/eventfd.h>
+#include <sys/statfs.h>
+#include <linux/magic.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -46,6 +48,14 @@ bool has_controller(const std::string& controllers, std::string_view name) {
 constexpr std::string_view kNamedSystemd = "name=systemd";
 bool controllerless(const std::string& key) { return key.empty() || key == kNamedSystemd; }
 
+// Whether what is reachable at `path` now is a filesystem of that type: mountinfo also lists
+// a cgroup mount that something else covers (a tmpfs over a hybrid host's unified mount, as
+// the bench does for crun), and a directory made there would land in the cover.
+bool visible_as(const char* path, long magic) {
+    struct statfs fs {};
+    return ::statfs(path, &fs) == 0 && static_cast<long>(fs.f_type) == magic;
+}
+
 // v1 hierarchies from mountinfo: those of the controllers the kernel lists, systemd's named
 // one, and the unified (v2) hierarchy of a hybrid host. Other named hierarchies belong to
 // their owner and are left alone.
@@ -65,9 +75,11 @@ std::vector<Hierarchy> v1_hierarchies() {
         char mount[4096];
         if (sscanf(line, "%*s %*s %*s %*s %4095s", mount) != 1) continue;
         if (v2) {
-            if (std::string_view(mount) != "/sys/fs/cgroup") out.push_back({"", mount, ""});
+            if (std::string_view(mount) != "/sys/fs/cgroup" && visible_as(mount, CGROUP2_SUPER_MAGIC))
+                out.push_back({"", mount, ""});
             continue;
         }
+        if (!visible_as(mount, CGROUP_SUPER_MAGIC)) continue;
         char* opts = strrchr(sep, ' ');
         std::string super = opts ? opts + 1 : "";
         while (!super.empty() && super.back() == '\n') super.pop_back();

@@ -520,3 +520,23 @@ test_hybrid_joins_systemd_and_unified() {
 	[[ $RUNTIME_KIND == runc ]] || assert_not_contains "$OUT" "unified/cgroup.procs: No such" "unified hierarchy inside"
 	[[ -z $(cgroup_dirs_named "$id") ]] || fail "cgroups left after run: $(cgroup_dirs_named "$id")"
 }
+
+# A hybrid host's unified mount covered by a tmpfs (in a mount namespace of the caller's, as
+# scripts/bench does for crun's sake) is no cgroup hierarchy: the container runs, joining the
+# v1 ones only, and nothing is made in the cover.
+test_hybrid_covered_unified_is_skipped() {
+	[[ $(stat -f -c %T /sys/fs/cgroup/unified 2>/dev/null) == cgroup2fs ]] || skip "no unified mount beside v1"
+	mk_bundle
+	set_args true
+	local id
+	id=$(cid covered)
+	unshare -m --propagation private sh -c '
+		mount -t tmpfs -o mode=755 myrt-it-cover /sys/fs/cgroup/unified || exit 99
+		"$1" --root "$2" run --bundle "$3" "$4" </dev/null >"$5/out" 2>"$5/err"; rc=$?
+		ls -A /sys/fs/cgroup/unified >"$5/cover"
+		exit $rc' _ "$RUNTIME" "$ROOT" "$BUNDLE" "$id" "$T"
+	RC=$?
+	[[ $RC != 99 ]] || skip "cannot mount a tmpfs over the unified mount here"
+	assert_rc 0 "run with the unified mount covered (stderr: $(head -c 300 "$T/err"))"
+	assert_eq "" "$(cat "$T/cover")" "what was made in the tmpfs cover"
+}
