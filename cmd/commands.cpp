@@ -403,8 +403,8 @@ Registry register_commands(CLI::App& app, Globals& g, const std::string& named) 
             ->allow_extra_args(false);
         sub->add_option("--preserve-fds", o->preserve_fds, "pass N extra fds (from 3)");
         sub->add_flag("--ignore-paused", o->ignore_paused, "exec even into a paused container");
-        sub->add_option("--apparmor", o->apparmor, "AppArmor profile (refused: not applied yet)");
-        sub->add_option("--process-label", o->process_label, "SELinux label (refused: not applied yet)");
+        sub->add_option("--apparmor", o->apparmor, "set the apparmor profile for the process");
+        sub->add_option("--process-label", o->process_label, "set the asm process label for the process commonly used with selinux");
         sub->add_option("id", *id, "container id")->required();
         sub->add_option("command", o->args, "command and arguments");
         sub->positionals_at_end();

@@ -317,11 +317,11 @@ pid_t Runtime::create(const std::string& id, const CreateOptions& options) {
     if (options_.rootless && !ns.has("user"))
         throw Error("linux.namespaces: running without root needs a user namespace "
                     "(see myrt spec --rootless)", EPERM);
-    refuse_lsm_labels(proc, "process.");
+    check_lsm_labels(proc, "process.");
     static const NetDevices no_net_devices;
     const NetDevices& net_devices = b.config.linux ? b.config.linux->netDevices : no_net_devices;
     check_net_devices_present(net_devices);
-    if (b.config.linux) refuse_mount_label(b.config.linux->mountLabel);
+    if (b.config.linux) check_mount_label(b.config.linux->mountLabel);
     if (b.config.linux) refuse_unapplied_linux(*b.config.linux, ns);
     check_sysctls(b.config, ns);
     check_idmapped_mounts(b.config, ns.new_user || ns.has("user"), options_.rootless);

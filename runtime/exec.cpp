@@ -169,6 +169,7 @@ struct ExecChild {
     bool fork_after_join;
     std::vector<int> cgroup_fds;  // for join_cgroup_self(), see clone_in_cgroup()
     pid_t init_pid = 0;           // as the host sees it
+    std::string label_where;      // how errors name the process's LSM labels
 };
 
 // The intermediate reports the real process's pid and exits; the real process goes on only
@@ -245,6 +246,9 @@ void fork_in_container(const SyncChannel& sync) {
         ::umask(p.user.umask.value_or(022));
         std::string path = find_executable(p);
         std::vector<std::string> env = process_environment(p);
+        // Before any seccomp filter (which need not allow the write) and early enough that
+        // a profile that is not loaded fails the exec with its reason.
+        set_exec_labels(p, c.label_where);
         // A notify filter goes in here, its listener to the runtime (runtime/security/seccomp.hpp);
         // a plain one in enter_process (init's order).
         bool notify = c.seccomp && c.seccomp->notify;
@@ -306,8 +310,9 @@ int Runtime::exec(const std::string& id, const ExecOptions& o) {
     }
     check_preserved_fds(o.preserve_fds);
     spec::Process proc = exec_process(config, o);
-    // --apparmor and --process-label land in the process: refused like the config's.
-    refuse_lsm_labels(proc, o.process_file.empty() ? "exec: process." : "--process: ");
+    // --apparmor and --process-label land in the process: checked and applied like the config's.
+    std::string label_where = o.process_file.empty() ? "exec: process." : "--process: ";
+    check_lsm_labels(proc, label_where);
     if (proc.args.empty()) throw Error("process.args: must not be empty", EINVAL);
     if (proc.terminal && o.console_socket.empty() && o.detach)
         throw Error("--tty with --detach needs --console-socket", EINVAL);
@@ -323,7 +328,7 @@ int Runtime::exec(const std::string& id, const ExecOptions& o) {
         config.linux && config.linux->memoryPolicy ? &*config.linux->memoryPolicy : nullptr;
     ExecChild child{&proc, std::nullopt, std::nullopt, memory_policy, pidfd.get(), join, -1, -1, o.preserve_fds,
                     options_.rootless && (join & CLONE_NEWUSER) && (join & CLONE_NEWPID), {},
-                    r.state.pid};
+                    r.state.pid, label_where};
     if (proc.capabilities) {
         child.caps = resolve_capabilities(*proc.capabilities);
         if (!(join & CLONE_NEWUSER)) check_grantable(*child.caps);

@@ -22,6 +22,7 @@
 #include "runtime/proc.hpp"
 #include "runtime/fs/rootfs.hpp"
 #include "runtime/fs/safe_path.hpp"
+#include "runtime/security/lsm.hpp"
 #include "runtime/signals.hpp"
 #include "runtime/sync.hpp"
 #include "runtime/terminal.hpp"
@@ -236,7 +237,10 @@ void container_init(InitContext& ctx) {
         // Until exec, init holds the runtime's memory image: nobody may ptrace or read it.
         if (::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) throw_errno("prctl(PR_SET_DUMPABLE)");
         setup_namespaces(ctx, sync);
-        if (!ctx.no_new_keyring) join_session_keyring(ctx.id);
+        if (!ctx.no_new_keyring) {
+            set_keyring_label(*cfg.process);
+            join_session_keyring(ctx.id);
+        }
         setup_rootfs(ctx, sync, state);
         const spec::Process& proc = *cfg.process;
         apply_rlimits(proc.rlimits);
@@ -244,6 +248,10 @@ void container_init(InitContext& ctx) {
         ::umask(proc.user.umask.value_or(022));
         std::string path = find_executable(proc);
         std::vector<std::string> env = process_environment(proc);
+        // Before `ready`, so that a profile that is not loaded fails create; before the
+        // seccomp filters, which need not allow the write. The startContainer hooks run
+        // under them too (as in runc).
+        set_exec_labels(proc, "process.");
         // SCMP_ACT_NOTIFY: the filter goes in now and its listener to the runtime, which
         // passes it on to listenerPath (runtime/security/seccomp.hpp).
         if (ctx.seccomp && ctx.seccomp->notify) load_seccomp_notify(*ctx.seccomp, sync);

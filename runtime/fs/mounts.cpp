@@ -18,6 +18,7 @@
 #include "runtime/fs/mount_source.hpp"
 #include "runtime/fs/safe_path.hpp"
 #include "runtime/fs/tmpcopyup.hpp"
+#include "runtime/security/lsm.hpp"
 
 namespace myrt {
 
@@ -381,6 +382,7 @@ void do_mount(const MountContext& ctx, const spec::Mount& m, size_t index) {
     } else if (type == "cgroup" || type == "cgroup2") {
         mount_cgroup(ctx, m, o, target.get(), what);
     } else {
+        if (type != "proc" && type != "sysfs") o.data = with_mount_label(o.data, ctx.mount_label);
         if (o.copy_up)
             mount_copied_up(ctx, m, o, source, target.get(), what);
         else

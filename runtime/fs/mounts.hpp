@@ -50,6 +50,9 @@ struct MountContext {
     // What a tree from the runtime (a clone in the host's namespace) is made, as every copy of
     // the host's mounts in ours: rslave unless rootfsPropagation says otherwise.
     unsigned long base_propagation = 0;
+    // linux.mountLabel: the context= of every new mount but proc, sysfs and cgroup (runc's
+    // choice); bind mounts keep their files' labels. Empty: none.
+    std::string mount_label;
 };
 
 // "mounts[3] (/data)": how errors name a mount of the config.

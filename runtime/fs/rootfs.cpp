@@ -195,7 +195,8 @@ void prepare_rootfs(const spec::Config& config, const RootfsOptions& options) {
     if (!prop) prop = MS_SLAVE | MS_REC;
     UniqueFd root = bind_rootfs(options, prop);
     MountContext ctx{root.get(), options.new_cgroupns, options.in_userns, options.bundle,
-                     options.source_from_runtime, copy_propagation(config)};
+                     options.source_from_runtime, copy_propagation(config),
+                     config.linux ? config.linux->mountLabel.value_or("") : ""};
     MountAttrs dev_readonly;
     std::string dev_what;
     for (size_t i = 0; i < config.mounts.size(); ++i) {
