@@ -237,14 +237,20 @@ test_capability_host_cannot_grant_fails_create() {
 	assert_no_leftovers
 }
 
-# An AppArmor profile, an SELinux label or a mount label that cannot be applied fails
-# create (and exec) in one line naming it: never a container that runs unconfined while its
-# engine believes it confined. (AppArmor and SELinux themselves are tested in the VM.)
-test_lsm_labels_refused_when_not_applied() {
+# On a host without AppArmor and SELinux (ours), an AppArmor profile (even "unconfined"), an
+# SELinux label or a mount label fails create (and exec) in one line naming it: never a
+# container that runs unconfined while its engine believes it confined. runc 1.1.5 fails
+# too, in other words ("write /proc/self/attr/exec: invalid argument", "selinux label is
+# specified in config, but selinux is disabled"). AppArmor itself: t-apparmor.sh (VM).
+test_lsm_labels_refused_without_lsm() {
+	[[ $(cat /sys/module/apparmor/parameters/enabled 2>/dev/null) != Y ]] ||
+		skip "AppArmor is enabled on this host"
+	[[ ! -e /sys/fs/selinux/enforce ]] || skip "SELinux is enabled on this host"
 	mk_bundle
 	set_args sleep 1000
 	local what id
 	for what in '.process.apparmorProfile = "myrt-test-profile"' \
+		'.process.apparmorProfile = "unconfined"' \
 		'.process.selinuxLabel = "system_u:system_r:container_t:s0"' \
 		'.linux.mountLabel = "system_u:object_r:container_file_t:s0"'; do
 		cfg "$what"
@@ -255,6 +261,7 @@ test_lsm_labels_refused_when_not_applied() {
 		if is_myrt; then
 			assert_eq 1 "$(wc -l <"$T/err")" "one line of error for $what"
 			assert_contains "$(cat "$T/err")" "$(sed -E 's/^\.([a-zA-Z.]+) =.*/\1/' <<<"$what")"
+			assert_contains "$(cat "$T/err")" "is not enabled on this host"
 		fi
 		[[ ! -e $ROOT/$id ]] || fail "a refused create left its state ($what)"
 		cfg 'del(.process.apparmorProfile, .process.selinuxLabel, .linux.mountLabel)'
@@ -266,8 +273,22 @@ test_lsm_labels_refused_when_not_applied() {
 	RC=$?
 	assert_nonzero "exec --apparmor"
 	is_myrt && assert_contains "$(cat "$T/err")" "apparmorProfile"
+	rt exec --process-label system_u:system_r:container_t:s0 "$id" true >"$T/out" 2>"$T/err" </dev/null
+	RC=$?
+	assert_nonzero "exec --process-label"
+	is_myrt && assert_contains "$(cat "$T/err")" "selinuxLabel"
 	delete_ok "$id" --force
 	assert_no_leftovers "$id"
+}
+
+# features-linux.md: apparmor/selinux "enabled" is whether the runtime supports the module,
+# "irrelevant to the availability of AppArmor on the host" (runc 1.1.5 says true on this
+# host, which has neither). Before AppArmor was applied myrt said false.
+test_features_lsm() {
+	local f
+	f=$(timeout 10 "$RUNTIME" features) || fail "features failed"
+	assert_eq true "$(jq '.linux.apparmor.enabled' <<<"$f")" "features: linux.apparmor.enabled"
+	assert_eq true "$(jq '.linux.selinux.enabled' <<<"$f")" "features: linux.selinux.enabled"
 }
 
 # A cwd that only root can reach: entered as root before the switch of user, as runc does
