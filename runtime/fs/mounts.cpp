@@ -6,6 +6,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <array>
@@ -282,6 +283,12 @@ void mount_new(const MountOptions& o, const std::string& type, const std::string
         throw_errno(what + ": mount " + type);
 }
 
+// linux.mountLabel as the label of a new mount's root directory.
+void label_mount_root(int fd, const std::string& label, const std::string& what) {
+    if (::setxattr(fd_path(fd).c_str(), "security.selinux", label.c_str(), label.size() + 1, 0) < 0)
+        throw_errno(what + ": label it \"" + label + "\" (linux.mountLabel)");
+}
+
 // tmpcopyup: the tmpfs is mounted writable over the directory and filled from what it now
 // hides (target_fd still names that directory); "ro" is applied afterwards by the caller.
 void mount_copied_up(const MountContext& ctx, const spec::Mount& m, const MountOptions& o,
@@ -382,14 +389,19 @@ void do_mount(const MountContext& ctx, const spec::Mount& m, size_t index) {
     } else if (type == "cgroup" || type == "cgroup2") {
         mount_cgroup(ctx, m, o, target.get(), what);
     } else {
-        if (type != "proc" && type != "sysfs") o.data = with_mount_label(o.data, ctx.mount_label);
+        // mqueue refuses context= (EINVAL): its root is labelled once mounted (runc's way).
+        bool label_root = type == "mqueue" && !ctx.mount_label.empty();
+        if (type != "proc" && type != "sysfs" && !label_root)
+            o.data = with_mount_label(o.data, ctx.mount_label);
         if (o.copy_up)
             mount_copied_up(ctx, m, o, source, target.get(), what);
         else
             mount_new(o, type, source, target.get(), o.flags, what);
         // Reopen: the descriptor taken before mounting points below the new mount. The
         // attributes again: mount(2) has no flag for some (norelatime is strictatime).
-        set_mount_attrs(open_in_root(ctx.root_fd, m.destination, O_PATH).get(), o, what);
+        UniqueFd mounted = open_in_root(ctx.root_fd, m.destination, O_PATH);
+        if (label_root) label_mount_root(mounted.get(), ctx.mount_label, what);
+        set_mount_attrs(mounted.get(), o, what);
     }
     set_propagation(ctx.root_fd, m.destination, o.propagation, what);
 }
