@@ -135,32 +135,40 @@ aa_check_confined() {
 }
 _aa_current_is() { [[ $(cat "/proc/$1/attr/current" 2>/dev/null) == "$2" ]]; }
 
+# aa_start NAME [PROFILE]: a started container (sleep) from aa_bundle; sets AA_ID
+aa_start() {
+	aa_bundle "${2:-}"
+	set_args sleep 100
+	AA_ID=$(cid "$1")
+	create_ok "$AA_ID"
+	start_ok "$AA_ID"
+}
+
+# aa_exec_probe EXPECTED WHAT ID [EXEC FLAGS...]: the probe exec'd in ID (by a --process
+# file when the flags give one) prints EXPECTED; what it wrote is removed after
+aa_exec_probe() {
+	local expected=$1 what=$2 id=$3 probe=(sh -c "$AA_PROBE")
+	shift 3
+	[[ ${1:-} != --process ]] || probe=()
+	OUT=$(rt exec "$@" "$id" "${probe[@]}" 2>"$T/err") || fail "$what: $(cat "$T/err")"
+	assert_eq "$expected" "$OUT" "$what"
+	rt exec "$id" rm -f /mnt/ok /mnt/denied || fail "rm in $id"
+}
+
 aa_check_exec_confined() {
 	local id plain
-	aa_bundle "$AA_PROFILE"
-	set_args sleep 100
-	id=$(cid confined)
-	create_ok "$id"
-	start_ok "$id"
-	OUT=$(rt exec "$id" sh -c "$AA_PROBE" 2>"$T/err") || fail "exec: $(cat "$T/err")"
-	assert_eq "$(aa_confined_out)" "$OUT" "exec in a confined container"
-
-	aa_bundle
-	set_args sleep 100
-	plain=$(cid plain)
-	create_ok "$plain"
-	start_ok "$plain"
-	OUT=$(rt exec "$plain" sh -c "$AA_PROBE" 2>"$T/err") || fail "exec: $(cat "$T/err")"
-	assert_eq "$AA_UNCONFINED_OUT" "$OUT" "exec in an unconfined container"
-	rt exec "$plain" rm -f /mnt/ok /mnt/denied || fail "rm in $plain"
-	OUT=$(rt exec --apparmor "$AA_PROFILE" "$plain" sh -c "$AA_PROBE" 2>"$T/err") ||
-		fail "exec --apparmor: $(cat "$T/err")"
-	assert_eq "$(aa_confined_out)" "$OUT" "exec --apparmor in an unconfined container"
-	rt exec "$plain" rm -f /mnt/ok /mnt/denied || fail "rm in $plain"
+	aa_start confined "$AA_PROFILE"
+	id=$AA_ID
+	aa_exec_probe "$(aa_confined_out)" "exec in a confined container" "$id"
+	aa_start plain
+	plain=$AA_ID
+	aa_exec_probe "$AA_UNCONFINED_OUT" "exec in an unconfined container" "$plain"
+	aa_exec_probe "$(aa_confined_out)" "exec --apparmor in an unconfined container" "$plain" \
+		--apparmor "$AA_PROFILE"
 	jq --arg p "$AA_PROFILE" --arg s "$AA_PROBE" '.process | .apparmorProfile = $p | .args = ["sh", "-c", $s]' \
 		"$BUNDLE/config.json" >"$T/process.json"
-	OUT=$(rt exec --process "$T/process.json" "$plain" 2>"$T/err") || fail "exec --process: $(cat "$T/err")"
-	assert_eq "$(aa_confined_out)" "$OUT" "exec --process with apparmorProfile"
+	aa_exec_probe "$(aa_confined_out)" "exec --process with apparmorProfile" "$plain" \
+		--process "$T/process.json"
 	delete_ok "$id" --force
 	delete_ok "$plain" --force
 	assert_no_leftovers "$id" "$plain"
@@ -175,11 +183,8 @@ aa_check_not_loaded() {
 	echo "create: $(cat "$T/err")"
 	assert_no_leftovers "$(cid missing)"
 
-	aa_bundle
-	set_args sleep 100
-	id=$(cid plain)
-	create_ok "$id"
-	start_ok "$id"
+	aa_start plain
+	id=$AA_ID
 	rt exec --apparmor myrt-it-not-loaded "$id" true >"$T/out" 2>"$T/err" </dev/null
 	RC=$?
 	assert_nonzero "exec --apparmor with a profile that is not loaded"
