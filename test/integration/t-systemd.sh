@@ -19,9 +19,9 @@
 # Container engines (podman as root and rootless, containerd, Docker) on the driver:
 # lib/sd-engines.sh.
 #
-# The VM boots with apparmor=0, as our CI host has no AppArmor: with it, podman and dockerd
-# give every container their AppArmor profile, which myrt refuses (not applied yet, issue
-# 19), even "unconfined".
+# The VM boots with AppArmor (apparmor=1 security=apparmor, as Debian's kernel by default;
+# our CI host has none): podman and dockerd load their default profiles and give them to
+# every container (the podman and docker checks assert that the runtime applied them).
 
 # shellcheck disable=SC2016 # single-quoted scripts and jq programs expand elsewhere
 # shellcheck source=lib/vmgroup.sh
@@ -37,9 +37,9 @@ VMG_PREFIX=sd_check_
 VMG_CHECKS=(pid1 system_running system_bus cgroup2 user_session runc_scope scope_lifecycle
 	update_survives_reload limits_hold exec_pause_ps failed_create_no_unit nested_slice rootless_user_scope
 	engines_masked podman podman_tty podman_sdnotify podman_rootless containerd docker host_check)
-VMG_VM_ENV=(VM_INIT=systemd VM_KERNEL_ARGS=apparmor=0)
+VMG_VM_ENV=(VM_INIT=systemd "VM_KERNEL_ARGS=apparmor=1 security=apparmor")
 VMG_PASSENV=SD_NOTIFY_BIN
-VMG_TIMEOUT=${SD_VM_TIMEOUT:-900}
+VMG_TIMEOUT=${SD_VM_TIMEOUT:-1500}
 
 test_systemd_pid1() { vmg_result pid1; }
 test_systemd_system_running() { vmg_result system_running; }

@@ -82,6 +82,16 @@ sde_assert_limits() {
 	assert_eq "50000 100000" "$(<"/sys/fs/cgroup$1/cpu.max")" "cpu.max of $1"
 }
 
+# sde_assert_profile PID ERE WHAT: PID runs under the AppArmor profile ERE matches (enforce
+# mode), the engine's default profile, which the runtime applied. The VM boots with AppArmor
+# (t-systemd.sh).
+sde_assert_profile() {
+	local cur
+	cur=$(cat "/proc/$1/attr/current" 2>&1)
+	assert_match "$cur" "^$2 \(enforce\)\$" "$3: its AppArmor confinement"
+	echo "apparmor: $3: $cur"
+}
+
 # sde_cmd WHAT CMD...: CMD with our stdin /dev/null; sets RC, OUT, ERR ($T/out, $T/err) and
 # logs "WHAT -> rc N" (and the stderr, indented)
 sde_cmd() {
@@ -173,6 +183,7 @@ sd_check_podman() {
 	wait_for 10 _sde_two_in || fail "$cg/cgroup.procs: $(tr '\n' ' ' <"/sys/fs/cgroup$cg/cgroup.procs"), wanted init and the exec'd sleep"
 	for p in $(<"/sys/fs/cgroup$cg/cgroup.procs"); do
 		[[ $p == "$pid" ]] || assert_eq "sleep 999" "$(tr '\0' ' ' <"/proc/$p/cmdline" | sed 's/ $//')" "the exec'd process in $cg"
+		sde_assert_profile "$p" 'containers-default-[0-9.]+' "podman's process $p"
 	done
 
 	pm_cmd stats --no-stream --format json lim
@@ -463,10 +474,13 @@ sd_check_docker() {
 	sde_assert_scope "$unit" "$cg" "$pid"
 	sde_assert_limits "$cg"
 	assert_match "$(argv_calls create)" " --systemd-cgroup .*create .*$id\$" "the shim's create call"
+	sde_assert_profile "$pid" docker-default "docker's container"
 
 	sdk_cmd exec "$n" sh -c 'echo "exec $MYRT_IT_TAG"; exit 4'
 	assert_rc 4 "docker exec of 'exit 4'"
 	assert_eq "exec $TAG" "$OUT" "docker exec output"
+	sdk_cmd exec "$n" cat /proc/self/attr/current
+	assert_eq "docker-default (enforce)" "$OUT" "docker exec: its AppArmor confinement"
 
 	sdk_cmd rm -f "$n"
 	assert_rc 0 "docker rm -f"
