@@ -471,19 +471,16 @@ CheckFinding criu_finding() {
 }
 
 CheckFinding apparmor_finding() {
-    if (!apparmor_enabled()) return ok("apparmor", "not enabled: nothing to apply");
-    return problem("apparmor", "limited",
-                   "enabled, but this build does not apply profiles: a config with process.apparmorProfile is refused",
-                   "leave process.apparmorProfile unset (podman, docker: --security-opt apparmor=unconfined)", false);
+    if (!apparmor_enabled())
+        return ok("apparmor", "not enabled: a config with process.apparmorProfile is refused");
+    return ok("apparmor", "enabled: process.apparmorProfile is applied (the profile must be loaded)");
 }
 
 CheckFinding selinux_finding() {
-    if (!selinux_enabled()) return ok("selinux", "not enabled: nothing to apply");
+    if (!selinux_enabled())
+        return ok("selinux", "not enabled: a config with process.selinuxLabel or linux.mountLabel is refused");
     std::string mode = trimmed(cgroupfs::read_or_empty("/sys/fs/selinux/enforce")) == "1" ? "enforcing" : "permissive";
-    return problem("selinux", "limited",
-                   mode + ", but this build does not apply labels: a config with process.selinuxLabel or "
-                          "linux.mountLabel is refused",
-                   "leave the labels unset (podman: --security-opt label=disable)", false);
+    return ok("selinux", mode + ": process.selinuxLabel and linux.mountLabel are applied");
 }
 
 // The nearest existing directory at or above `path`.

@@ -64,11 +64,11 @@ assert_common_facts() {
 	if command -v slirp4netns >/dev/null; then assert_finding slirp4netns ok; else assert_finding slirp4netns missing; fi
 	if command -v criu >/dev/null; then assert_finding criu limited "$(command -v criu)"; else assert_finding criu missing; fi
 	if [[ $(cat /sys/module/apparmor/parameters/enabled 2>/dev/null) == Y* ]]; then
-		assert_finding apparmor limited
+		assert_finding apparmor ok "is applied"
 	else
 		assert_finding apparmor ok "not enabled"
 	fi
-	if [[ -e /sys/fs/selinux/enforce ]]; then assert_finding selinux limited; else assert_finding selinux ok; fi
+	if [[ -e /sys/fs/selinux/enforce ]]; then assert_finding selinux ok "are applied"; else assert_finding selinux ok "not enabled"; fi
 }
 
 test_check_as_root() {
