@@ -12,6 +12,7 @@
 #include <memory>
 
 #include "runtime/default_spec.hpp"
+#include "runtime/criu.hpp"
 #include "runtime/features.hpp"
 #include "runtime/hostcheck.hpp"
 #include "runtime/error.hpp"
@@ -212,7 +213,23 @@ namespace {
 const std::vector<std::string> kCommands{"create", "run",  "start", "state",  "kill",
                                          "delete", "list", "ls",    "pause",  "resume",
                                          "spec",   "exec", "ps",    "features", "checkpoint",
-                                         "check"};
+                                         "restore",  "check"};
+}  // namespace
+
+namespace {
+// The CRIU flags checkpoint and restore share (runc's names).
+template <class Options>
+void add_criu_flags(CLI::App* sub, Options& o) {
+    sub->add_flag("--tcp-established", o.tcp_established, "allow open tcp connections");
+    sub->add_flag("--ext-unix-sk", o.ext_unix_sk, "allow external unix sockets");
+    sub->add_flag("--shell-job", o.shell_job, "allow shell jobs");
+    sub->add_flag("--file-locks", o.file_locks, "handle file locks");
+    sub->add_flag("--lazy-pages", o.lazy_pages, "use userfaultfd to lazily restore memory pages");
+    sub->add_option("--manage-cgroups-mode", o.manage_cgroups_mode, "cgroups mode: soft, full, strict or ignore");
+    sub->add_option("--empty-ns", o.empty_ns, "create a namespace, but don't restore its properties")
+        ->allow_extra_args(false);
+    sub->add_flag("--auto-dedup", o.auto_dedup, "enable auto deduplication of memory images");
+}
 }  // namespace
 
 bool is_command(const std::string& name) {
@@ -320,28 +337,38 @@ Registry register_commands(CLI::App& app, Globals& g, const std::string& named) 
             };
         });
     }
-    if (want({"checkpoint"})) {
+    // Listed in --help only where CRIU is installed; named, they say when it is not.
+    bool criu = !only.empty() || !find_criu().empty();
+    if (criu && want({"checkpoint"})) {
         auto id = opts<std::string>();
         auto o = opts<CheckpointOptions>();
-        auto* sub = app.add_subcommand("checkpoint", "checkpoint a running container (CRIU: not yet)");
+        auto* sub = app.add_subcommand("checkpoint", "checkpoint a running container (CRIU)");
         sub->add_option("--image-path", o->image_path, "path for saving criu image files");
         sub->add_option("--work-path", o->work_path, "path for saving work files and logs");
         sub->add_option("--parent-path", o->parent_path, "path for previous criu image files in pre-dump");
         sub->add_flag("--leave-running", o->leave_running, "leave the process running after checkpointing");
-        sub->add_flag("--tcp-established", o->tcp_established, "allow open tcp connections");
-        sub->add_flag("--ext-unix-sk", o->ext_unix_sk, "allow external unix sockets");
-        sub->add_flag("--shell-job", o->shell_job, "allow shell jobs");
-        sub->add_flag("--lazy-pages", o->lazy_pages, "use userfaultfd to lazily restore memory pages");
+        add_criu_flags(sub, *o);
         sub->add_option("--status-fd", o->status_fd, "criu writes \\0 to this FD once lazy-pages is ready");
         sub->add_option("--page-server", o->page_server, "ADDRESS:PORT of the page server");
-        sub->add_flag("--file-locks", o->file_locks, "handle file locks");
         sub->add_flag("--pre-dump", o->pre_dump, "dump memory information only, leave the container running");
-        sub->add_option("--manage-cgroups-mode", o->manage_cgroups_mode, "soft, full or strict");
-        sub->add_option("--empty-ns", o->empty_ns, "create a namespace, but don't restore its properties")
-            ->allow_extra_args(false);
-        sub->add_flag("--auto-dedup", o->auto_dedup, "enable auto deduplication of memory images");
         sub->add_option("id", *id, "container id")->required();
         sub->callback([=] { *action = [=] { runtime().checkpoint(*id, *o); return 0; }; });
+    }
+    if (criu && want({"restore"})) {
+        auto id = opts<std::string>();
+        auto o = opts<RestoreOptions>();
+        auto* sub = app.add_subcommand("restore", "restore a container from a checkpoint (CRIU)");
+        sub->add_option("--image-path", o->image_path, "path to criu image files for restoring");
+        sub->add_option("--work-path", o->work_path, "path for saving work files and logs");
+        add_criu_flags(sub, *o);
+        sub->add_option("-b,--bundle", o->bundle, "path to the root of the bundle directory");
+        sub->add_flag("-d,--detach", o->detach, "detach from the container's process");
+        sub->add_option("--pid-file", o->pid_file, "file to write the process id to");
+        sub->add_option("--console-socket", o->console_socket, "AF_UNIX socket receiving the console's master");
+        sub->add_flag("--no-subreaper", o->no_subreaper, "disable the use of the subreaper used to reap reparented processes");
+        sub->add_flag("--no-pivot", o->no_pivot, "do not use pivot root to jail process inside rootfs");
+        sub->add_option("id", *id, "container id")->required();
+        sub->callback([=] { *action = [=] { return runtime().restore(*id, *o); }; });
     }
     if (want({"pause"})) {
         auto id = opts<std::string>();

@@ -105,7 +105,7 @@ int main(int argc, char** argv) {
                  "manage cgroups through systemd: cgroupsPath is slice:prefix:name (a transient scope)");
     app.add_option("--rootless", g.rootless, "true, false or auto")
         ->check(CLI::IsMember({"true", "false", "auto"}));
-    app.add_option("--criu", g.ignored, "ignored (checkpointing is not supported)");
+    app.add_option("--criu", g.ignored, "ignored: criu is taken from PATH");
 
     std::string command = command_name(argc, argv);
     if (!command.empty() && !myrt::cmd::is_command(command)) {

@@ -1,23 +1,350 @@
+// checkpoint and restore: CRIU (runtime/criu.hpp) told what the container is made of.
 #include "runtime/checkpoint.hpp"
 
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include "runtime/bundle.hpp"
+#include "runtime/cgroup/cgroup.hpp"
+#include "runtime/container.hpp"
+#include "runtime/criu.hpp"
 #include "runtime/error.hpp"
+#include "runtime/fs/safe_path.hpp"
+#include "runtime/hooks.hpp"
+#include "runtime/log.hpp"
+#include "runtime/namespaces.hpp"
+#include "runtime/proc.hpp"
+#include "runtime/process.hpp"
+#include "runtime/rootless.hpp"
+#include "runtime/signals.hpp"
+#include "spec/parse_error.hpp"
 
 namespace myrt {
 
+void check_manage_cgroups_mode(const std::string& mode) {
+    if (mode != "" && mode != "soft" && mode != "full" && mode != "strict" && mode != "ignore")
+        throw Error("--manage-cgroups-mode \"" + mode + "\": invalid manage-cgroups-mode value "
+                    "(expected soft, full, strict or ignore)", EINVAL);
+}
+
 void prepare_checkpoint_paths(CheckpointOptions& o) {
-    // Not made while the dump itself is missing: a refused checkpoint leaves nothing.
     if (o.image_path.empty()) o.image_path = "checkpoint";
-    if (o.manage_cgroups_mode != "" && o.manage_cgroups_mode != "soft" &&
-        o.manage_cgroups_mode != "full" && o.manage_cgroups_mode != "strict")
-        throw Error("--manage-cgroups-mode \"" + o.manage_cgroups_mode + "\": expected soft, full or strict", EINVAL);
+    check_manage_cgroups_mode(o.manage_cgroups_mode);
     if (o.parent_path.empty()) return;
     if (o.parent_path[0] == '/') throw Error("--parent-path must be relative (to --image-path)", EINVAL);
     std::string real = o.image_path + "/" + o.parent_path;
     struct stat st {};
     if (::stat(real.c_str(), &st) < 0) throw_errno("invalid --parent-path \"" + real + "\"");
     if (!S_ISDIR(st.st_mode)) throw Error("invalid --parent-path \"" + real + "\": not a directory", ENOTDIR);
+}
+
+namespace {
+
+constexpr const char* kDescriptors = "descriptors.json";
+
+void make_dir(const std::string& path, const char* flag) {
+    if (::mkdir(path.c_str(), 0700) < 0 && errno != EEXIST) throw_errno(std::string(flag) + " \"" + path + "\"");
+}
+
+// The directory CRIU freezes the container with: the v1 freezer's or the v2 cgroup.
+std::string freeze_dir(const spec::ContainerRecord& r) {
+    for (const auto& [controllers, path] : r.cgroup_paths)
+        if (controllers.empty() || controllers == "freezer") return path;
+    return {};
+}
+
+std::string v2_cgroup_dir(const spec::ContainerRecord& r) {
+    auto it = r.cgroup_paths.find("");
+    return it == r.cgroup_paths.end() ? std::string() : it->second;
+}
+
+// The config the container was created with (create keeps a copy: the bundle may be gone).
+spec::Config stored_config(const ContainerDir& dir) {
+    std::optional<std::string> text = dir.read_text("config.json");
+    if (!text) throw Error("container " + dir.id() + ": its config is missing from " + dir.path());
+    try {
+        return spec::parse_config(*text);
+    } catch (const spec::ParseError& e) {
+        throw Error(dir.file("config.json") + ": " + e.what(), EINVAL);
+    }
+}
+
+std::vector<std::string> dump_externals(const spec::Config& config) {
+    std::vector<std::string> out;
+    for (const auto& ns : external_namespaces(config)) {
+        struct stat st {};
+        if (::stat(ns.path.c_str(), &st) < 0) throw_errno("namespace " + ns.path);
+        out.push_back(ns.criu_name + "[" + std::to_string(st.st_ino) + "]:" + ns.key);
+    }
+    return out;
+}
+
+// "0::/myrt/x" -> "/myrt/x"; "4:cpu,cpuacct:/myrt/x" -> "cpu,cpuacct:/myrt/x": where CRIU
+// puts the restored tasks (it runs in the container's cgroup already).
+std::vector<std::string> cgroup_roots_of_self() {
+    std::vector<std::string> out;
+    std::string text = read_file("/proc/self/cgroup");
+    size_t pos = 0;
+    while (pos < text.size()) {
+        size_t end = text.find('\n', pos);
+        if (end == std::string::npos) end = text.size();
+        std::string line = text.substr(pos, end - pos);
+        pos = end + 1;
+        size_t a = line.find(':'), b = line.find(':', a + 1);
+        if (a == std::string::npos || b == std::string::npos) continue;
+        std::string controllers = line.substr(a + 1, b - a - 1), path = line.substr(b + 1);
+        if (controllers.empty()) out.push_back(path);
+        else if (!controllers.starts_with("name=")) out.push_back(controllers + ":" + path);
+    }
+    return out;
+}
+
+// The mount points CRIU binds the external mounts onto must exist in the rootfs, as create
+// makes them; those under a tmpfs of the config come back with the tmpfs.
+void make_restore_mount_points(const Bundle& b, const std::vector<ExternalMount>& mounts) {
+    UniqueFd root(::open(b.rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!root) throw_errno("rootfs " + b.rootfs);
+    for (const auto& m : mounts) {
+        bool on_tmpfs = false;
+        for (const auto& cm : b.config.mounts)
+            if (cm.type == "tmpfs" && m.key.starts_with(cm.destination + "/")) on_tmpfs = true;
+        if (on_tmpfs || m.key.starts_with("/dev/") || m.key.starts_with("/proc/") || m.key.starts_with("/sys/"))
+            continue;
+        struct stat st {};
+        if (::stat(m.value.c_str(), &st) < 0) throw_errno("mount source " + m.value + " (for " + m.key + ")");
+        make_mount_target(root.get(), m.key, S_ISDIR(st.st_mode));
+    }
+}
+
+// The rootfs bound on a mount point of its own (CRIU wants its root to be one, with a
+// parent that is not overmounted), in a mount namespace of restore's own: nothing of it
+// is left on the host whatever happens.
+class RestoreRoot {
+public:
+    RestoreRoot(const std::string& rootfs, std::string at) : path_(std::move(at)) {
+        if (::unshare(CLONE_NEWNS) < 0) throw_errno("restore: unshare the mount namespace");
+        if (::mount(nullptr, "/", nullptr, MS_REC | MS_SLAVE, nullptr) < 0)
+            throw_errno("restore: make our mounts private");
+        if (::mkdir(path_.c_str(), 0700) < 0) throw_errno("mkdir " + path_);
+        if (::mount(rootfs.c_str(), path_.c_str(), nullptr, MS_BIND | MS_REC, nullptr) < 0) {
+            ::rmdir(path_.c_str());
+            throw_errno("restore: bind the rootfs " + rootfs);
+        }
+    }
+    ~RestoreRoot() {
+        ::umount2(path_.c_str(), MNT_DETACH);
+        ::rmdir(path_.c_str());
+    }
+    RestoreRoot(const RestoreRoot&) = delete;
+    RestoreRoot& operator=(const RestoreRoot&) = delete;
+    const std::string& path() const { return path_; }
+
+private:
+    std::string path_;
+};
+
+// Undoes a restore that did not finish.
+class RestoreGuard {
+public:
+    RestoreGuard(ContainerDir& dir, std::unique_ptr<Cgroup>& cgroup) : dir_(dir), cgroup_(cgroup) {}
+    ~RestoreGuard() {
+        if (committed_) return;
+        if (pid_ > 0) kill_and_reap(pid_);
+        if (cgroup_) {
+            try {
+                cgroup_->remove();
+            } catch (...) {
+            }
+        }
+        try {
+            dir_.remove();
+        } catch (...) {
+        }
+    }
+    RestoreGuard(const RestoreGuard&) = delete;
+    RestoreGuard& operator=(const RestoreGuard&) = delete;
+    void set_pid(pid_t pid) { pid_ = pid; }
+    void commit() { committed_ = true; }
+
+private:
+    ContainerDir& dir_;
+    std::unique_ptr<Cgroup>& cgroup_;  // made by restore: removed
+    pid_t pid_ = -1;
+    bool committed_ = false;
+};
+
+// A checkpoint is there: runc's descriptors.json and CRIU's inventory. Errors say so in
+// one line before anything is made.
+std::vector<std::string> read_checkpoint(const std::string& image) {
+    std::string inventory = image + "/inventory.img";
+    if (::access(inventory.c_str(), F_OK) < 0)
+        throw Error("--image-path \"" + image + "\": no checkpoint there (no inventory.img)", ENOENT);
+    std::string path = image + "/" + kDescriptors;
+    std::string text;
+    try {
+        text = read_file(path);
+    } catch (const Error& e) {
+        throw Error("--image-path \"" + image + "\": no checkpoint there (" + e.what() + ")", e.code());
+    }
+    return parse_descriptors(text, path);
+}
+
+}  // namespace
+
+void Runtime::checkpoint(const std::string& id, CheckpointOptions o) {
+    ContainerDir dir = store_.open(id);
+    spec::ContainerRecord r = dir.read();
+    std::string status = live_status(&dir, r);
+    if (status != "running" && status != "paused")
+        throw Error("Container cannot be checkpointed in " + status + " state");
+    prepare_checkpoint_paths(o);
+    require_criu("checkpoint");
+    spec::Config config = stored_config(dir);
+    DumpTarget t;
+    t.pid = r.state.pid;
+    t.rootfs = r.rootfs;
+    t.freeze_cgroup = freeze_dir(r);
+    MountSide side;
+    side.cgroup_dir = v2_cgroup_dir(r);
+    side.masked_file = [&r](const std::string& p) {
+        struct stat st {};
+        std::string inside = "/proc/" + std::to_string(r.state.pid) + "/root" + p;
+        return ::stat(inside.c_str(), &st) == 0 && !S_ISDIR(st.st_mode);
+    };
+    t.mounts = external_mounts(config, r.state.bundle, side);
+    t.externals = dump_externals(config);
+    auto args = criu_dump_args(o, t);  // bad flags fail before anything is made
+    make_dir(o.image_path, "--image-path");
+    if (!o.work_path.empty()) make_dir(o.work_path, "--work-path");
+    if (!o.pre_dump)
+        write_file_atomic(o.image_path + "/" + kDescriptors, descriptors_json(r.state.pid), 0600);
+    std::string log = (o.work_path.empty() ? o.image_path : o.work_path) +
+                      (o.pre_dump ? "/pre-dump.log" : "/dump.log");
+    run_criu(std::move(args), o.pre_dump ? "criu pre-dump" : "criu dump", log);
+    // As runc: the dumped container is gone (CRIU ended its processes), so is its record.
+    if (!o.leave_running && !o.pre_dump) destroy(dir, r, true);
+}
+
+int Runtime::restore(const std::string& id, RestoreOptions o) {
+    validate_id(id);
+    check_manage_cgroups_mode(o.manage_cgroups_mode);
+    criu_empty_ns(o.empty_ns);
+    require_criu("restore");
+    if (o.image_path.empty()) o.image_path = "checkpoint";
+    o.image_path = absolute_dir(o.image_path, "--image-path");
+    if (!o.work_path.empty()) {
+        make_dir(o.work_path, "--work-path");
+        o.work_path = absolute_dir(o.work_path, "--work-path");
+    }
+    if (options_.systemd_cgroup)
+        throw Error("restore: --systemd-cgroup is not supported yet (use the cgroupfs driver)", ENOTSUP);
+    pid_t pid;
+    {
+        ContainerDir dir = store_.create(id);
+        pid = restore_into(dir, id, o);
+    }
+    if (!o.pid_file.empty()) write_pid_file(o.pid_file, pid);
+    if (o.detach) return 0;
+    ForwardedSignals signals;
+    int code = wait_forwarding(pid, signals);
+    try {
+        remove(id, true);
+    } catch (const Error& e) {
+        log::warn(e.what());
+    }
+    return code;
+}
+
+pid_t Runtime::restore_into(ContainerDir& dir, const std::string& id, const RestoreOptions& o) {
+    std::unique_ptr<Cgroup> cgroup;  // before the guard, which removes it
+    RestoreGuard guard(dir, cgroup);
+    std::vector<std::string> descriptors = read_checkpoint(o.image_path);
+    Bundle b = load_bundle(o.bundle);
+    if (b.config.process->terminal)
+        throw Error("process.terminal: restoring a container with a terminal is not supported "
+                    "by this build (CRIU's command line cannot hand back its console)", ENOTSUP);
+    auto checked = cgroup_for(b.config.linux ? b.config.linux->cgroupsPath : std::nullopt, id);
+    if (checked->populated())
+        throw Error("linux.cgroupsPath: container's cgroup is not empty", EBUSY);
+    spec::ContainerRecord record = first_record(id, b, false);
+    record.cgroup_paths = checked->paths();
+    for (const auto& [controllers, path] : record.cgroup_paths)
+        if (::access(path.c_str(), F_OK) < 0) record.cgroup_owned.push_back(path);
+    dir.write_recovery(record);
+    cgroup = std::move(checked);
+    static const std::optional<spec::Resources> no_resources;
+    if (!prepare_cgroup(*cgroup, b.config.linux ? b.config.linux->resources : no_resources,
+                        options_.rootless_cgroups))
+        cgroup.reset();
+
+    RestoreTarget t;
+    t.pid_file = dir.file("restore.pid");
+    MountSide side;
+    side.restore = true;
+    if (cgroup) side.cgroup_dir = v2_cgroup_dir(record);
+    t.mounts = external_mounts(b.config, b.dir, side);
+    t.inherit_fds = inherit_stdio(descriptors);
+    std::vector<UniqueFd> ns_fds;
+    for (const auto& ns : external_namespaces(b.config)) {
+        // Left open across exec: CRIU takes the namespace from this descriptor.
+        ns_fds.emplace_back(::open(ns.path.c_str(), O_RDONLY));
+        if (!ns_fds.back()) throw_errno("namespace " + ns.path);
+        t.inherit_fds.push_back("fd[" + std::to_string(ns_fds.back().get()) + "]:" + ns.key);
+    }
+    make_restore_mount_points(b, t.mounts);
+    std::string log = (o.work_path.empty() ? o.image_path : o.work_path) + "/restore.log";
+    pid_t pid;
+    {
+        RestoreRoot root(b.rootfs, dir.file("criu-root"));
+        t.root = root.path();
+        Cgroup* cg = cgroup.get();
+        run_criu(criu_restore_args(o, t), "criu restore", log, [cg](std::vector<std::string>& args) {
+            reset_signals_for_exec();
+            if (!cg) return;
+            cg->add_process(::getpid());
+            for (const auto& r : cgroup_roots_of_self()) args.insert(args.end(), {"--cgroup-root", r});
+        });
+        std::string text = read_file(t.pid_file);
+        pid = static_cast<pid_t>(std::stol(text));
+        ::unlink(t.pid_file.c_str());
+    }
+    guard.set_pid(pid);
+    record.state.pid = pid;
+    record.state.status = "running";
+    record.state.annotations = b.config.annotations;
+    record.pid_start_time = read_proc_stat(pid).start_time;
+    record.pid_ns = pid_namespace_of(pid);
+    if (cgroup) {
+        record.cgroup_paths = cgroup->paths();
+        record.cgroup_owned = cgroup->owned();
+    } else {
+        record.cgroup_paths.clear();
+        record.cgroup_owned.clear();
+    }
+    if (b.config.linux)
+        for (const auto& ns : b.config.linux->namespaces)
+            if (ns.type != "user" && ns.type != "mount")
+                record.namespace_paths[ns.type] =
+                    "/proc/" + std::to_string(pid) + "/ns/" + namespace_proc_name(ns.type);
+    // The container's process runs again: hooks that see it come now (CRIU's command line
+    // gives no moment between its namespaces and its resuming, where runc runs them).
+    if (b.config.hooks) {
+        spec::State s = record.state;
+        std::string state = spec::to_json(s, false);
+        run_hooks(b.config.hooks->prestart, "prestart", state);
+        run_hooks(b.config.hooks->createRuntime, "createRuntime", state);
+    }
+    write_hooks_file(dir, b.config);
+    write_file_atomic(dir.file("config.json"), read_file(b.dir + "/config.json"), 0600);
+    dir.write(record);
+    guard.commit();
+    return pid;
 }
 
 }  // namespace myrt

@@ -1,6 +1,5 @@
-// checkpoint (runc's command line): what is checked before CRIU is asked. The dump itself
-// (CRIU) is not there yet: the command says so after the checks, without touching the
-// container.
+// checkpoint and restore (runc's command lines): their options, and the checks made
+// before CRIU is asked (runtime/criu.hpp drives CRIU).
 #pragma once
 
 #include <string>
@@ -18,6 +17,23 @@ struct CheckpointOptions {
     std::string page_server, manage_cgroups_mode;
     std::vector<std::string> empty_ns;
 };
+
+struct RestoreOptions {
+    std::string image_path;  // default: ./checkpoint
+    std::string work_path;
+    std::string bundle = ".";
+    bool detach = false;
+    std::string pid_file;
+    std::string console_socket;
+    bool no_subreaper = false, no_pivot = false;
+    bool tcp_established = false, ext_unix_sk = false, shell_job = false, file_locks = false;
+    bool lazy_pages = false, auto_dedup = false;
+    std::string manage_cgroups_mode;
+    std::vector<std::string> empty_ns;
+};
+
+// --manage-cgroups-mode: "", soft, full, strict or ignore (runc's set).
+void check_manage_cgroups_mode(const std::string& mode);
 
 // Checks parent_path: relative, an existing directory
 // under image_path. Errors name the flag ("--parent-path must be relative").

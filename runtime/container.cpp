@@ -313,18 +313,6 @@ std::vector<ContainerInfo> Runtime::list() {
     return out;
 }
 
-void Runtime::checkpoint(const std::string& id, CheckpointOptions options) {
-    ContainerDir dir = store_.open(id, false);
-    spec::ContainerRecord r = dir.read();
-    std::string status = live_status(&dir, r);
-    if (status != "running" && status != "paused")
-        throw Error("Container cannot be checkpointed in " + status + " state");
-    prepare_checkpoint_paths(options);
-    throw Error("checkpoint: not implemented yet (no CRIU support in this build): the container "
-                "is left as it was",
-                ENOSYS);
-}
-
 void Runtime::pause(const std::string& id) {
     ContainerDir dir = store_.open(id);
     spec::ContainerRecord r = dir.read();

@@ -87,9 +87,12 @@ public:
     int exec(const std::string& id, const ExecOptions& options);
     std::vector<ContainerInfo> list();
     std::vector<pid_t> pids(const std::string& id);
-    // Checks what runc checks (the container running or paused, the image paths), then
-    // fails: the CRIU dump is not implemented yet.
+    // CRIU dump of a running or paused container (runtime/checkpoint.cpp). Unless it is left
+    // running (or this is a pre-dump) the container is then destroyed, as runc does.
     void checkpoint(const std::string& id, CheckpointOptions options);
+    // A new container `id` from a checkpoint and a bundle; unless detached, waits and
+    // returns its exit status, then deletes it (as run does).
+    int restore(const std::string& id, RestoreOptions options);
     void pause(const std::string& id);
     void resume(const std::string& id);
     // New limits for the cgroup of a created, running or paused container (runtime/update.cpp).
@@ -106,6 +109,8 @@ private:
     void run_poststart(const ContainerDir& dir, const spec::ContainerRecord& r);
     std::string live_status(const ContainerDir* dir, const spec::ContainerRecord& record) const;
     void destroy(ContainerDir& dir, const spec::ContainerRecord& record, bool kill_first);
+    // restore's part after the id is taken: CRIU, then the record.
+    pid_t restore_into(ContainerDir& dir, const std::string& id, const RestoreOptions& options);
 
     RuntimeOptions options_;
     StateStore store_;

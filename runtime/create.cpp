@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "runtime/bundle.hpp"
 #include "runtime/cgroup/cgroup.hpp"
 #include "runtime/container.hpp"
 #include "runtime/error.hpp"
@@ -33,20 +34,6 @@
 
 namespace myrt {
 
-namespace {
-
-// RDTGROUP_SUPER_MAGIC: resctrl itself, not some directory that happens to be there.
-bool resctrl_mounted() {
-    struct statfs fs {};
-    return ::statfs("/sys/fs/resctrl", &fs) == 0 && fs.f_type == 0x7655821;
-}
-
-struct Bundle {
-    std::string dir;
-    spec::Config config;
-    std::string rootfs;
-};
-
 std::string absolute_dir(const std::string& path, const std::string& what) {
     char buf[PATH_MAX];
     if (!::realpath(path.c_str(), buf)) throw_errno(what + " \"" + path + "\"");
@@ -56,9 +43,9 @@ std::string absolute_dir(const std::string& path, const std::string& what) {
     return buf;
 }
 
-Bundle load_bundle(const CreateOptions& options) {
+Bundle load_bundle(const std::string& bundle) {
     Bundle b;
-    b.dir = absolute_dir(options.bundle.empty() ? "." : options.bundle, "bundle");
+    b.dir = absolute_dir(bundle.empty() ? "." : bundle, "bundle");
     std::string config_path = b.dir + "/config.json";
     log::Step step("config");
     step.field("path", config_path);
@@ -87,18 +74,49 @@ Bundle load_bundle(const CreateOptions& options) {
 }
 
 
+// The record as create starts it: status "creating", no init yet, and no annotations
+// (they can be large and recovery needs none of them).
+spec::ContainerRecord first_record(const std::string& id, const Bundle& b, bool systemd_cgroup) {
+    spec::ContainerRecord r;
+    r.state.ociVersion = kOciVersion;
+    r.state.id = id;
+    r.state.status = "creating";
+    r.state.bundle = b.dir;
+    r.created = log::rfc3339_now();
+    r.rootfs = b.rootfs;
+    r.owner = ::getuid();
+    r.systemd_cgroup = systemd_cgroup;
+    r.creator_pid = ::getpid();
+    r.creator_start_time = read_proc_stat(r.creator_pid).start_time;
+    return r;
+}
+
+void write_hooks_file(const ContainerDir& dir, const spec::Config& config) {
+    if (!config.hooks || (config.hooks->poststart.empty() && config.hooks->poststop.empty()))
+        return;
+    spec::Config hooks_only;
+    hooks_only.ociVersion = kOciVersion;
+    hooks_only.hooks.emplace();
+    hooks_only.hooks->poststart = config.hooks->poststart;
+    hooks_only.hooks->poststop = config.hooks->poststop;
+    write_file_atomic(dir.file("hooks.json"), spec::to_json(hooks_only, false), 0600);
+}
+
+namespace {
+
+// RDTGROUP_SUPER_MAGIC: resctrl itself, not some directory that happens to be there.
+bool resctrl_mounted() {
+    struct statfs fs {};
+    return ::statfs("/sys/fs/resctrl", &fs) == 0 && fs.f_type == 0x7655821;
+}
+
 // Undoes a create that did not finish: nothing of it may survive.
 class CreateGuard {
 public:
     CreateGuard(ContainerDir& dir, std::unique_ptr<Cgroup>& cgroup) : dir_(dir), cgroup_(cgroup) {}
     ~CreateGuard() {
         if (committed_) return;
-        if (pid_ > 0) {
-            ::kill(pid_, SIGKILL);
-            int status;
-            while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
-            }
-        }
+        if (pid_ > 0) kill_and_reap(pid_);
         stop_helper(helper_, dir_.path());
         bool had_init = pid_ > 0 || init_reaped_;
         // Only init ran in the cgroup (nothing of the user's has run yet): with init gone,
@@ -189,23 +207,6 @@ void check_without_mount_namespace(const Bundle& b, const CreateOptions& options
     check_image_has_default_devices(b.rootfs);
 }
 
-// The record as create starts it: status "creating", no init yet, and no annotations
-// (they can be large and recovery needs none of them).
-spec::ContainerRecord first_record(const std::string& id, const Bundle& b, bool systemd_cgroup) {
-    spec::ContainerRecord r;
-    r.state.ociVersion = kOciVersion;
-    r.state.id = id;
-    r.state.status = "creating";
-    r.state.bundle = b.dir;
-    r.created = log::rfc3339_now();
-    r.rootfs = b.rootfs;
-    r.owner = ::getuid();
-    r.systemd_cgroup = systemd_cgroup;
-    r.creator_pid = ::getpid();
-    r.creator_start_time = read_proc_stat(r.creator_pid).start_time;
-    return r;
-}
-
 std::string cgroups_path_or(const spec::Config& config, const std::string& fallback) {
     if (config.linux && config.linux->cgroupsPath) return *config.linux->cgroupsPath;
     return fallback;
@@ -221,17 +222,6 @@ std::string state_json(const std::string& id, const std::string& status, pid_t p
     s.bundle = b.dir;
     s.annotations = b.config.annotations;
     return spec::to_json(s, false);
-}
-
-void write_hooks_file(const ContainerDir& dir, const spec::Config& config) {
-    if (!config.hooks || (config.hooks->poststart.empty() && config.hooks->poststop.empty()))
-        return;
-    spec::Config hooks_only;
-    hooks_only.ociVersion = kOciVersion;
-    hooks_only.hooks.emplace();
-    hooks_only.hooks->poststart = config.hooks->poststart;
-    hooks_only.hooks->poststop = config.hooks->poststop;
-    write_file_atomic(dir.file("hooks.json"), spec::to_json(hooks_only, false), 0600);
 }
 
 // init died without a word (e.g. killed by the kernel the moment it joined a cgroup whose
@@ -304,7 +294,7 @@ pid_t clone_init(InitContext& ctx, const NamespacePlan& ns, const Cgroup* cgroup
 pid_t Runtime::create(const std::string& id, const CreateOptions& options) {
     validate_id(id);
     check_preserved_fds(options.preserve_fds);
-    Bundle b = load_bundle(options);
+    Bundle b = load_bundle(options.bundle);
     const spec::Process& proc = *b.config.process;
     if (proc.terminal && options.console_socket.empty() && options.console_fd < 0)
         throw Error("process.terminal is true but no --console-socket was given", EINVAL);

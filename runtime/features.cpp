@@ -6,6 +6,7 @@
 #include "runtime/cgroup/systemd.hpp"
 #include "runtime/security/capabilities.hpp"
 #include "runtime/container.hpp"
+#include "runtime/criu.hpp"
 #include "runtime/log.hpp"
 #include "runtime/process_attrs.hpp"
 #include "runtime/security/seccomp.hpp"
@@ -77,9 +78,15 @@ std::string features_json() {
            "\"intelRdt\":{\"enabled\":false},"
            "\"mountExtensions\":{\"idmap\":{\"enabled\":true}},"
            "\"netDevices\":{\"enabled\":true}},"
-           "\"annotations\":{\"run.myrt.version\":\"" MYRT_VERSION "\"},"
-           // They start a helper (slirp4netns) and publish host ports.
-           "\"potentiallyUnsafeConfigAnnotations\":[\"run.myrt.network\",\"run.myrt.network.\"]}";
+           "\"annotations\":{\"run.myrt.version\":\"" MYRT_VERSION "\"";
+    // checkpoint and restore work only with CRIU installed.
+    std::string criu = find_criu();
+    if (!criu.empty()) {
+        out += ",\"run.myrt.criu\":";
+        log::append_json_string(out, criu);
+    }
+    // They start a helper (slirp4netns) and publish host ports.
+    out += "},\"potentiallyUnsafeConfigAnnotations\":[\"run.myrt.network\",\"run.myrt.network.\"]}";
     return out;
 }
 

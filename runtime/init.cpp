@@ -168,6 +168,10 @@ void setup_rootfs(InitContext& ctx, const SyncChannel& sync, const std::string& 
         const spec::User& u = cfg.process->user;
         setup_container_terminal(ctx.console_fd, cfg.process->consoleSize, u.uid, true);
         ::close(ctx.console_fd);
+    } else if (::setsid() < 0) {
+        // A session of its own, as runc's init has: CRIU refuses to dump a process whose
+        // session leader is outside its pid namespace.
+        throw_errno("setsid");
     }
 }
 

@@ -3,10 +3,12 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/close_range.h>
+#include <signal.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -284,6 +286,13 @@ void check_preserved_fds(int n) {
         if (g_noted ? static_cast<size_t>(fd - 3) >= g_inherited.size() : ::fcntl(fd, F_GETFD) < 0)
             throw Error("--preserve-fds " + std::to_string(n) + ": fd " + std::to_string(fd) +
                             " is not open", EBADF);
+}
+
+void kill_and_reap(pid_t pid) {
+    ::kill(pid, SIGKILL);
+    int status;
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
 }
 
 void write_pid_file(const std::string& path, pid_t pid) {

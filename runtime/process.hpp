@@ -16,6 +16,8 @@ void note_inherited_fds();
 // --preserve-fds N: fds 3..3+N-1 must have been passed by the caller. Throws Error naming the fd.
 void check_preserved_fds(int n);
 // Writes a --pid-file atomically; errors name the option.
+// SIGKILL to a child of ours, then waits for it (a create or restore undone).
+void kill_and_reap(pid_t pid);
 void write_pid_file(const std::string& path, pid_t pid);
 
 void apply_rlimits(const std::vector<spec::Rlimit>& rlimits);

@@ -69,4 +69,12 @@ ContainerRecord parse_record(std::string_view text) {
     return json::parse_as<ContainerRecord>(text, "state.json");
 }
 
+std::string strings_to_json(const std::vector<std::string>& strings) {
+    return json::serialize(false, [&](auto& w) { json::write_json(w, strings); });
+}
+
+std::vector<std::string> parse_strings(std::string_view text, std::string_view label) {
+    return json::parse_as<std::vector<std::string>>(text, label);
+}
+
 }  // namespace myrt::spec

@@ -53,4 +53,8 @@ std::string to_json(const ContainerRecord& record);
 // Throws ParseError naming the path of a malformed member.
 ContainerRecord parse_record(std::string_view json);
 
+// A JSON array of strings (checkpoint's descriptors.json, as runc writes it).
+std::string strings_to_json(const std::vector<std::string>& strings);
+std::vector<std::string> parse_strings(std::string_view text, std::string_view label);
+
 }  // namespace myrt::spec

@@ -193,10 +193,12 @@ test_spec_shape_matches_runc() {
 		"--memory keeps the device list"
 }
 
-# checkpoint: runc's arguments are checked (a relative --parent-path that exists, the
-# container running), then it fails without touching the container: no CRIU support yet.
-test_checkpoint_checks_then_refuses() {
-	is_myrt || skip "myrt's checkpoint (not implemented yet)"
+# checkpoint and restore: runc's arguments are checked (a relative --parent-path that
+# exists, the container running); without CRIU in PATH both fail in one line saying so and
+# leave the container as it was, and --help does not list them. (The dump itself runs in a
+# VM: t-criu.sh; CRIU cannot dump on this host's kernel.)
+test_checkpoint_checks_and_no_criu() {
+	is_myrt || skip "myrt's words"
 	mk_bundle
 	set_args sleep 1000
 	local id
@@ -209,9 +211,26 @@ test_checkpoint_checks_then_refuses() {
 	assert_contains "$(cat "$T/err")" "--parent-path must be relative" "absolute --parent-path"
 	(cd "$T" && rt checkpoint --parent-path nosuch "$id") >"$T/out" 2>"$T/err" && fail "checkpoint with a missing --parent-path succeeded"
 	assert_contains "$(cat "$T/err")" "invalid --parent-path" "missing --parent-path"
-	(cd "$T" && rt checkpoint "$id") >"$T/out" 2>"$T/err" && fail "checkpoint succeeded without CRIU support"
-	assert_contains "$(cat "$T/err")" "not implemented yet" "checkpoint"
-	assert_eq 1 "$(wc -l <"$T/err")" "one line of error"
+	(cd "$T" && rt checkpoint --manage-cgroups-mode bogus "$id") >"$T/out" 2>"$T/err" && fail "checkpoint with a bad --manage-cgroups-mode succeeded"
+	assert_contains "$(cat "$T/err")" "invalid manage-cgroups-mode value" "bad --manage-cgroups-mode"
+	(cd "$T" && PATH=/nonexistent "$RUNTIME" --root "$ROOT" checkpoint "$id") >"$T/out" 2>"$T/err" &&
+		fail "checkpoint succeeded without criu in PATH"
+	assert_contains "$(cat "$T/err")" "criu is not installed" "checkpoint without criu"
+	assert_eq 1 "$(wc -l <"$T/err")" "one line of error: $(cat "$T/err")"
 	assert_eq running "$(state_field "$id" status)" "the container after the refused checkpoint"
 	[[ ! -e $T/checkpoint ]] || fail "the refused checkpoint left $T/checkpoint"
+	(cd "$T" && PATH=/nonexistent "$RUNTIME" --root "$ROOT" restore --bundle "$BUNDLE" "$id-r") >"$T/out" 2>"$T/err" &&
+		fail "restore succeeded without criu in PATH"
+	assert_contains "$(cat "$T/err")" "criu is not installed" "restore without criu"
+	assert_eq 1 "$(wc -l <"$T/err")" "one line of error: $(cat "$T/err")"
+	[[ ! -e $ROOT/$id-r ]] || fail "the refused restore left its state"
+	PATH=/nonexistent "$RUNTIME" --help >"$T/help" 2>&1
+	assert_not_contains "$(cat "$T/help")" "checkpoint" "--help without criu"
+	assert_not_contains "$(PATH=/nonexistent "$RUNTIME" features)" "run.myrt.criu" "features without criu"
+	if command -v criu >/dev/null; then
+		"$RUNTIME" --help >"$T/help" 2>&1
+		assert_contains "$(cat "$T/help")" "checkpoint" "--help with criu"
+		assert_contains "$(cat "$T/help")" "restore" "--help with criu"
+		assert_contains "$("$RUNTIME" features)" "run.myrt.criu" "features with criu"
+	fi
 }
