@@ -27,6 +27,31 @@
 
 namespace myrt {
 
+namespace {
+
+// "a/b" + "../c" -> "a/c": ".." takes away the component before it, not what it links to.
+std::string lexical_join(const std::string& base, const std::string& rel) {
+    std::vector<std::string> parts;
+    bool absolute = !base.empty() && base[0] == '/';
+    for (const std::string* s : {&base, &rel}) {
+        size_t pos = 0;
+        while (pos <= s->size()) {
+            size_t end = s->find('/', pos);
+            if (end == std::string::npos) end = s->size();
+            std::string part = s->substr(pos, end - pos);
+            pos = end + 1;
+            if (part.empty() || part == ".") continue;
+            if (part == ".." && !parts.empty() && parts.back() != "..") parts.pop_back();
+            else if (part != ".." || !absolute) parts.push_back(part);
+        }
+    }
+    std::string out = absolute ? "/" : "";
+    for (size_t i = 0; i < parts.size(); ++i) out += (i ? "/" : "") + parts[i];
+    return out.empty() ? "." : out;
+}
+
+}  // namespace
+
 void check_manage_cgroups_mode(const std::string& mode) {
     if (mode != "" && mode != "soft" && mode != "full" && mode != "strict" && mode != "ignore")
         throw Error("--manage-cgroups-mode \"" + mode + "\": invalid manage-cgroups-mode value "
@@ -38,7 +63,9 @@ void prepare_checkpoint_paths(CheckpointOptions& o) {
     check_manage_cgroups_mode(o.manage_cgroups_mode);
     if (o.parent_path.empty()) return;
     if (o.parent_path[0] == '/') throw Error("--parent-path must be relative (to --image-path)", EINVAL);
-    std::string real = o.image_path + "/" + o.parent_path;
+    // Joined lexically, as runc (Go's filepath.Join): "../1" beside an image dir that does
+    // not exist yet is fine.
+    std::string real = lexical_join(o.image_path, o.parent_path);
     struct stat st {};
     if (::stat(real.c_str(), &st) < 0) throw_errno("invalid --parent-path \"" + real + "\"");
     if (!S_ISDIR(st.st_mode)) throw Error("invalid --parent-path \"" + real + "\": not a directory", ENOTDIR);
@@ -242,8 +269,6 @@ int Runtime::restore(const std::string& id, RestoreOptions o) {
         make_dir(o.work_path, "--work-path");
         o.work_path = absolute_dir(o.work_path, "--work-path");
     }
-    if (options_.systemd_cgroup)
-        throw Error("restore: --systemd-cgroup is not supported yet (use the cgroupfs driver)", ENOTSUP);
     pid_t pid;
     {
         ContainerDir dir = store_.create(id);
@@ -269,10 +294,13 @@ pid_t Runtime::restore_into(ContainerDir& dir, const std::string& id, const Rest
     if (b.config.process->terminal)
         throw Error("process.terminal: restoring a container with a terminal is not supported "
                     "by this build (CRIU's command line cannot hand back its console)", ENOTSUP);
-    auto checked = cgroup_for(b.config.linux ? b.config.linux->cgroupsPath : std::nullopt, id);
+    auto path = b.config.linux ? b.config.linux->cgroupsPath : std::nullopt;
+    auto checked = options_.systemd_cgroup ? systemd_cgroup_for(path, id, options_.rootless_cgroups)
+                                           : cgroup_for(path, id);
     if (checked->populated())
         throw Error("linux.cgroupsPath: container's cgroup is not empty", EBUSY);
-    spec::ContainerRecord record = first_record(id, b, false);
+    spec::ContainerRecord record = first_record(id, b, options_.systemd_cgroup);
+    record.systemd_user = options_.systemd_cgroup && options_.rootless_cgroups;
     record.cgroup_paths = checked->paths();
     for (const auto& [controllers, path] : record.cgroup_paths)
         if (::access(path.c_str(), F_OK) < 0) record.cgroup_owned.push_back(path);
@@ -304,12 +332,24 @@ pid_t Runtime::restore_into(ContainerDir& dir, const std::string& id, const Rest
         RestoreRoot root(b.rootfs, dir.file("criu-root"));
         t.root = root.path();
         Cgroup* cg = cgroup.get();
-        run_criu(criu_restore_args(o, t), "criu restore", log, [cg](std::vector<std::string>& args) {
+        bool scope = cg && cg->starts_with_init();
+        CriuHooks hooks;
+        // systemd: the scope starts with CRIU in it, whose restored tasks stay there.
+        if (scope)
+            hooks.in_parent = [&](pid_t criu) {
+                cg->start_with(criu);
+                record.systemd_unit = cg->unit();
+                record.cgroup_paths = cg->paths();
+                record.cgroup_owned = cg->owned();
+                dir.write_recovery(record);
+            };
+        hooks.in_child = [cg, scope](std::vector<std::string>& args) {
             reset_signals_for_exec();
             if (!cg) return;
-            cg->add_process(::getpid());
+            if (!scope) cg->add_process(::getpid());
             for (const auto& r : cgroup_roots_of_self()) args.insert(args.end(), {"--cgroup-root", r});
-        });
+        };
+        run_criu(criu_restore_args(o, t), "criu restore", log, hooks);
         std::string text = read_file(t.pid_file);
         pid = static_cast<pid_t>(std::stol(text));
         ::unlink(t.pid_file.c_str());

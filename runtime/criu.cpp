@@ -10,6 +10,7 @@
 #include <algorithm>
 
 #include "runtime/error.hpp"
+#include "runtime/fd.hpp"
 #include "runtime/fs/mounts.hpp"
 #include "runtime/log.hpp"
 #include "runtime/proc.hpp"
@@ -225,32 +226,62 @@ std::string criu_log_error(const std::string& text) {
     return line;
 }
 
-void run_criu(std::vector<std::string> args, const std::string& what, const std::string& log,
-              const std::function<void(std::vector<std::string>&)>& in_child) {
-    std::string criu = find_criu();
-    if (criu.empty()) require_criu(what.c_str());
-    ::unlink(log.c_str());  // an old log's error must not be taken for this run's
-    pid_t pid = ::fork();
-    if (pid < 0) throw_errno("fork criu");
-    if (pid == 0) {
-        try {
-            if (in_child) in_child(args);
-        } catch (const std::exception& e) {
-            fprintf(stderr, "myrt: %s: %s\n", what.c_str(), e.what());
-            ::_exit(126);
-        }
-        std::vector<char*> argv;
-        argv.push_back(criu.data());
-        for (auto& s : args) argv.push_back(s.data());
-        argv.push_back(nullptr);
-        // stdio stays ours: restore hands it to the container (--inherit-fd).
-        ::execv(criu.c_str(), argv.data());
-        ::_exit(127);
+namespace {
+
+// The criu child: waits for the parent's go (when it has work first), runs in_child, execs.
+[[noreturn]] void criu_child(const std::string& criu, std::vector<std::string>& args,
+                             const std::string& what, const CriuHooks& hooks, int go_fd) {
+    try {
+        char byte;
+        if (go_fd >= 0 && ::read(go_fd, &byte, 1) != 1) ::_exit(126);  // the parent gave up
+        if (hooks.in_child) hooks.in_child(args);
+    } catch (const std::exception& e) {
+        fprintf(stderr, "myrt: %s: %s\n", what.c_str(), e.what());
+        ::_exit(126);
     }
+    std::vector<char*> argv;
+    argv.push_back(const_cast<char*>(criu.c_str()));
+    for (auto& s : args) argv.push_back(s.data());
+    argv.push_back(nullptr);
+    // stdio stays ours: restore hands it to the container (--inherit-fd).
+    ::execv(criu.c_str(), argv.data());
+    ::_exit(127);
+}
+
+int wait_child(pid_t pid) {
     int status = 0;
     while (::waitpid(pid, &status, 0) < 0) {
         if (errno != EINTR) throw_errno("wait for criu");
     }
+    return status;
+}
+
+}  // namespace
+
+void run_criu(std::vector<std::string> args, const std::string& what, const std::string& log,
+              const CriuHooks& hooks) {
+    std::string criu = find_criu();
+    if (criu.empty()) require_criu(what.c_str());
+    ::unlink(log.c_str());  // an old log's error must not be taken for this run's
+    int go[2] = {-1, -1};
+    if (hooks.in_parent && ::pipe2(go, O_CLOEXEC) < 0) throw_errno("pipe");
+    UniqueFd go_read(go[0]), go_write(go[1]);
+    pid_t pid = ::fork();
+    if (pid < 0) throw_errno("fork criu");
+    if (pid == 0) criu_child(criu, args, what, hooks, go_read.get());
+    go_read.reset();
+    if (hooks.in_parent) {
+        try {
+            hooks.in_parent(pid);
+        } catch (...) {
+            go_write.reset();  // the child exits without running criu
+            wait_child(pid);
+            throw;
+        }
+        if (::write(go_write.get(), "1", 1) != 1) throw_errno("start criu");
+        go_write.reset();
+    }
+    int status = wait_child(pid);
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return;
     if (WIFEXITED(status) && WEXITSTATUS(status) == 126) throw Error(what + " failed", EIO);
     std::string reason;

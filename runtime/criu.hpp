@@ -82,11 +82,18 @@ std::string descriptors_json(pid_t pid);
 std::vector<std::string> parse_descriptors(const std::string& json, const std::string& path);
 std::vector<std::string> inherit_stdio(const std::vector<std::string>& descriptors);
 
-// Runs criu with args (argv[0] is added); in_child runs in the child before exec (joining a
-// cgroup, say) and may add arguments. Fails with one line naming what and CRIU's first
+// What restore does around the criu process: in_parent (given its pid) runs first, while
+// the child waits (a systemd scope started with it); then in_child, in the child before
+// exec (joining a cgroup, say), which may add arguments.
+struct CriuHooks {
+    std::function<void(pid_t)> in_parent;
+    std::function<void(std::vector<std::string>&)> in_child;
+};
+
+// Runs criu with args (argv[0] is added). Fails with one line naming what and CRIU's first
 // error from log.
 void run_criu(std::vector<std::string> args, const std::string& what, const std::string& log,
-              const std::function<void(std::vector<std::string>&)>& in_child = {});
+              const CriuHooks& hooks = {});
 
 // The first "Error" line of a CRIU log, its timestamp and source location dropped.
 std::string criu_log_error(const std::string& log_text);

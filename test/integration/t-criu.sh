@@ -1,0 +1,368 @@
+# shellcheck shell=bash
+# checkpoint and restore (CRIU) in the VM: CRIU cannot dump on this host's kernel, but can
+# on Debian's 6.1 kernel in test/vm/run's VM, booted with systemd as PID 1 (in the chroot
+# mode CRIU's dump fails: it sees the initramfs root). lib/criu-vm.sh gives the VM the
+# kernel modules CRIU needs. The VM boots once and runs every check (lib/vmgroup.sh).
+#
+# A container's stdio are pipes (as runc's tests use): CRIU dumps a pipe and restore hands
+# it the restoring runtime's own (runc's descriptors.json), while a host file or /dev/null
+# lies on a mount the container does not have, which CRIU refuses.
+#
+# With RUNTIME=runc the same checks run against runc 1.1.5 (myrt's words are asserted only
+# for myrt).
+
+# shellcheck source=lib/vmgroup.sh
+source "${IT_DIR:?}/lib/vmgroup.sh"
+# shellcheck source=lib/criu-vm.sh
+source "$IT_DIR/lib/criu-vm.sh"
+# shellcheck source=lib/callers.sh
+source "$IT_DIR/lib/callers.sh"
+
+VMG_GROUP=criu
+VMG_WHAT="the CRIU VM"
+VMG_SELF=$IT_DIR/t-criu.sh
+VMG_CHECK_FILE=$IT_DIR/t-criu.sh
+VMG_PREFIX=criu_check_
+VMG_CHECKS=(counter leave_running pre_dump tcp_established errors podman)
+VMG_VM_ENV=(VM_INIT=systemd VM_KERNEL_ARGS=apparmor=0)
+VMG_TIMEOUT=${CRIU_VM_TIMEOUT:-600}
+
+test_criu_counter() { vmg_result counter; }
+test_criu_leave_running() { vmg_result leave_running; }
+test_criu_pre_dump() { vmg_result pre_dump; }
+test_criu_tcp_established() { vmg_result tcp_established; }
+test_criu_errors() { vmg_result errors; }
+test_criu_podman() { vmg_result podman; }
+
+vmg_host_skip() {
+	command -v criu >/dev/null || { echo "criu is not installed"; return; }
+	local why
+	why=$(criu_vm_prepare_modules 2>&1) || echo "no kernel modules for the VM: $why"
+}
+
+vmg_vm_setup() {
+	local why
+	why=$(criu_vm_load_modules)
+	echo "# vm: kernel $(uname -r) ${why:+($why) }criu check: $(criu check 2>&1 | tail -n 1)"
+	criu check >/dev/null 2>&1 && touch /run/criu-vm-ok
+	return 0
+}
+
+# ---------------------------------------------------------------------------------------
+# Helpers (in the VM)
+
+criu_need() {
+	[[ -e /run/criu-vm-ok ]] || skip "criu check fails in the VM: $(criu check 2>&1 | tail -n 1)"
+}
+
+# criu_counter_bundle: a container counting 1, 2, 3... into $CTL/count, a line each 0.2 s
+criu_counter_bundle() {
+	mk_bundle
+	add_ctl
+	set_args sh -c 'i=0; while :; do i=$((i+1)); echo $i >>/mnt/count; sleep 0.2; done'
+}
+
+# criu_run_detached ID: run -d with pipes for stdio (the harness's sleep/cat end with it)
+criu_run_detached() {
+	rt run -d --bundle "$BUNDLE" "$1" < <(exec sleep 600) > >(exec cat >"$T/$1.out") 2>&1 ||
+		fail "run -d $1 failed: $(cat "$T/$1.out")"
+}
+
+# criu_restore ID ARGS...: restore -d with pipes for stdio; sets RC, ERR
+criu_restore() {
+	local id=$1
+	shift
+	echo "$id" >>"$T/.ids"
+	rt restore -d --bundle "$BUNDLE" "$@" "$id" < <(exec sleep 600) > >(exec cat >"$T/$id.rout") 2>"$T/err"
+	RC=$?
+	ERR=$(<"$T/err")
+}
+
+count_now() { tail -n 1 "$CTL/count" 2>/dev/null; }
+count_lines() { wc -l <"$CTL/count" 2>/dev/null || echo 0; }
+_count_reaches() { (($(count_lines) >= $1)); }
+# wait_count N: until the counter file has N lines
+wait_count() { wait_for 30 _count_reaches "$1" || fail "the counter did not reach $1 lines (at $(count_lines))"; }
+
+# assert_sequence FROM TO: lines FROM..TO of the count file are the numbers FROM..TO
+assert_sequence() {
+	local want got
+	want=$(seq "$1" "$2" | tr '\n' ' ')
+	got=$(sed -n "$1,$2p" "$CTL/count" | tr '\n' ' ')
+	assert_eq "$want" "$got" "count lines $1..$2"
+}
+
+# timed VAR CMD...: runs CMD, VAR = its duration in ms
+timed() {
+	local var=$1 t0
+	shift
+	t0=$(now)
+	"$@"
+	local rc=$?
+	printf -v "$var" '%d' $((($(now) - t0) / 1000))
+	return $rc
+}
+
+# ---------------------------------------------------------------------------------------
+# Checks
+
+# Checkpointed, the container is gone (runc destroys it too); restored from the image it
+# runs with a new pid in its cgroup and counts on from where it was: the file holds 1..N
+# without a gap or a restart. kill and delete work on it, and nothing is left.
+criu_check_counter() {
+	criu_need
+	criu_counter_bundle
+	local id pid1 pid2 n ms
+	id=$(cid count)
+	criu_run_detached "$id"
+	pid1=$(init_pid "$id")
+	wait_count 5
+	timed ms rt checkpoint --image-path "$T/img" "$id" >"$T/out" 2>"$T/err" ||
+		fail "checkpoint failed: $(cat "$T/err")"
+	echo "checkpoint: $ms ms"
+	[[ -s $T/img/descriptors.json && -s $T/img/inventory.img ]] || fail "no image in $T/img: $(ls "$T/img")"
+	wait_pid_gone "$pid1" 10
+	rt state "$id" >/dev/null 2>&1 && fail "state still knows $id after checkpoint: $(rt state "$id")"
+	n=$(count_lines)
+	sleep 1
+	assert_eq "$n" "$(count_lines)" "the counter after checkpoint (stopped)"
+	assert_sequence 1 "$n"
+	[[ -z $(cgroup_dirs_named "$id") ]] || fail "the checkpointed container's cgroup is left: $(cgroup_dirs_named "$id")"
+	timed ms criu_restore "$id" --image-path "$T/img"
+	[[ $RC == 0 ]] || fail "restore failed (rc $RC): $ERR"
+	echo "restore: $ms ms"
+	assert_eq running "$(state_field "$id" status)" "state after restore"
+	pid2=$(init_pid "$id")
+	assert_ne "$pid1" "$pid2" "the restored init's pid"
+	wait_count $((n + 5))
+	assert_sequence 1 $((n + 5))
+	echo "counted to $n before, on to $(count_now) after restore"
+	local cg
+	cg=$(cgroup_dirs_named "$id")
+	[[ -n $cg ]] || fail "the restored container has no cgroup named $id"
+	grep -qx "$pid2" "$cg/cgroup.procs" || fail "the restored init $pid2 is not in $cg ($(cat "$cg/cgroup.procs"))"
+	kill_ok "$id" KILL
+	wait_pid_gone "$pid2" 10
+	assert_eq stopped "$(state_field "$id" status)" "state after kill"
+	delete_ok "$id"
+	assert_no_leftovers "$id"
+}
+
+# --leave-running: the container goes on counting; killed and restored from the image it
+# counts on from the moment of the checkpoint.
+criu_check_leave_running() {
+	criu_need
+	criu_counter_bundle
+	local id pid1 before after last first ms
+	id=$(cid leave)
+	criu_run_detached "$id"
+	pid1=$(init_pid "$id")
+	wait_count 5
+	before=$(count_lines)
+	timed ms rt checkpoint --leave-running --image-path "$T/img" "$id" >"$T/out" 2>"$T/err" ||
+		fail "checkpoint --leave-running failed: $(cat "$T/err")"
+	echo "checkpoint --leave-running: $ms ms"
+	after=$(count_lines)
+	assert_eq running "$(state_field "$id" status)" "state after checkpoint --leave-running"
+	assert_eq "$pid1" "$(init_pid "$id")" "init's pid after checkpoint --leave-running"
+	wait_count $((after + 3))
+	kill_ok "$id" KILL
+	wait_pid_gone "$pid1" 10
+	delete_ok "$id"
+	last=$(count_lines)
+	assert_sequence 1 "$last"
+	criu_restore "$id" --image-path "$T/img"
+	[[ $RC == 0 ]] || fail "restore failed (rc $RC): $ERR"
+	wait_count $((last + 3))
+	first=$(sed -n "$((last + 1))p" "$CTL/count")
+	((first > before && first <= after + 1)) ||
+		fail "the restored counter starts at $first, not after the checkpoint's $before..$after"
+	echo "counted to $last; the restored one went on from $first (checkpoint taken at $before..$after)"
+	assert_eq "$(seq "$first" $((first + 2)) | tr '\n' ' ')" "$(sed -n "$((last + 1)),$((last + 3))p" "$CTL/count" | tr '\n' ' ')" \
+		"the restored counter's first lines"
+	delete_ok "$id" --force
+	assert_no_leftovers "$id"
+}
+
+# A pre-dump (memory only, the container runs on) and a final dump on top of it
+# (--parent-path): the final image links its parent, and restores, here in the foreground
+# (no --detach): restore waits for the container, passes on its exit status and deletes it.
+criu_check_pre_dump() {
+	criu_need
+	criu_counter_bundle
+	local id ms n
+	id=$(cid pre)
+	criu_run_detached "$id"
+	wait_count 3
+	mkdir -p "$T/img"
+	timed ms rt checkpoint --pre-dump --image-path "$T/img/1" "$id" >"$T/out" 2>"$T/err" ||
+		fail "checkpoint --pre-dump failed: $(cat "$T/err")"
+	echo "pre-dump: $ms ms"
+	assert_eq running "$(state_field "$id" status)" "state after the pre-dump"
+	ls "$T/img/1" | grep -q '^pages-' || fail "the pre-dump saved no pages: $(ls "$T/img/1")"
+	n=$(count_lines)
+	wait_count $((n + 2))
+	timed ms rt checkpoint --parent-path ../1 --image-path "$T/img/2" "$id" >"$T/out" 2>"$T/err" ||
+		fail "checkpoint --parent-path failed: $(cat "$T/err")"
+	echo "dump on the pre-dump: $ms ms"
+	[[ -L $T/img/2/parent ]] || fail "the final dump has no parent link: $(ls "$T/img/2")"
+	n=$(count_lines)
+	echo "$id" >>"$T/.ids"
+	rt restore --bundle "$BUNDLE" --image-path "$T/img/2" --pid-file "$T/pid" "$id" \
+		< <(exec sleep 600) > >(exec cat >"$T/rout") 2>"$T/err" &
+	local fg=$! pid
+	wait_count $((n + 3))
+	assert_sequence 1 $((n + 3))
+	pid=$(init_pid "$id")
+	assert_eq "$pid" "$(cat "$T/pid")" "--pid-file"
+	kill -0 "$fg" 2>/dev/null || fail "restore without --detach did not wait for the container"
+	kill -KILL "$pid"
+	wait "$fg"
+	assert_eq 137 $? "restore's exit status when its container is killed ($(cat "$T/err"))"
+	rt state "$id" >/dev/null 2>&1 && fail "the container is left after the foreground restore ended"
+	assert_no_leftovers "$id"
+}
+
+# An established TCP connection on the container's loopback (busybox nc, the counter sent
+# through it): dumped only with --tcp-established, and restored with it the connection
+# carries on.
+criu_check_tcp_established() {
+	criu_need
+	mk_bundle
+	add_ctl
+	# (busybox nc -l alone writes only the first read: the server's loop reads the socket.)
+	set_args sh -c "busybox nc -l -p 5000 -e sh -c 'while read -r l; do echo \$l >>/mnt/count; done' &
+		sleep 1; i=0; while :; do i=\$((i+1)); echo \$i; sleep 0.2; done | busybox nc 127.0.0.1 5000"
+	local id n
+	id=$(cid tcp)
+	criu_run_detached "$id"
+	wait_count 3
+	rt checkpoint --image-path "$T/img0" "$id" >"$T/out" 2>"$T/err" && fail "checkpoint with a TCP connection succeeded without --tcp-established"
+	if is_myrt; then
+		assert_eq 1 "$(wc -l <"$T/err")" "checkpoint without --tcp-established: one line ($(cat "$T/err"))"
+		assert_contains "$(cat "$T/err")" "tcp-established"
+	fi
+	echo "without --tcp-established: $(cat "$T/err")"
+	assert_eq running "$(state_field "$id" status)" "state after the failed checkpoint"
+	n=$(count_lines)
+	wait_count $((n + 2))
+	rt checkpoint --tcp-established --image-path "$T/img" "$id" >"$T/out" 2>"$T/err" ||
+		fail "checkpoint --tcp-established failed: $(cat "$T/err")"
+	n=$(count_lines)
+	assert_sequence 1 "$n"
+	criu_restore "$id" --tcp-established --image-path "$T/img"
+	[[ $RC == 0 ]] || fail "restore --tcp-established failed (rc $RC): $ERR"
+	wait_count $((n + 5))
+	assert_sequence 1 $((n + 5))
+	echo "through the connection: $n before, $(count_now) after restore"
+	delete_ok "$id" --force
+	assert_no_leftovers "$id"
+}
+
+# Each refused in one line (myrt), nothing left: checkpoint of an unknown and of a stopped
+# container, restore into an existing id (which is left alone), from an empty and from a
+# damaged image directory.
+criu_check_errors() {
+	criu_need
+	mk_bundle
+	local id other
+	id=$(cid err)
+	_one_line() { # WHAT TEXT: after a failed command, $T/err
+		if is_myrt; then
+			assert_eq 1 "$(wc -l <"$T/err")" "$1: one line ($(cat "$T/err"))"
+			assert_contains "$(cat "$T/err")" "$2" "$1"
+		fi
+	}
+	rt checkpoint --image-path "$T/img" nosuch >"$T/out" 2>"$T/err" && fail "checkpoint of an unknown container succeeded"
+	_one_line "checkpoint of an unknown container" "does not exist"
+	[[ ! -e $T/img ]] || fail "checkpoint of an unknown container made $T/img"
+
+	set_args true
+	rt create --bundle "$BUNDLE" "$id" </dev/null >/dev/null 2>&1 || fail "create $id failed"
+	start_ok "$id"
+	wait_for 10 _stopped "$id" || fail "$id did not stop"
+	rt checkpoint --image-path "$T/img" "$id" >"$T/out" 2>"$T/err" && fail "checkpoint of a stopped container succeeded"
+	_one_line "checkpoint of a stopped container" "cannot be checkpointed in stopped state"
+	[[ ! -e $T/img ]] || fail "checkpoint of a stopped container made $T/img"
+	delete_ok "$id"
+
+	# A real image, then restore into an id that exists.
+	criu_counter_bundle
+	other=$(cid other)
+	criu_run_detached "$id"
+	wait_count 3
+	rt checkpoint --leave-running --image-path "$T/img" "$id" >"$T/out" 2>"$T/err" || fail "checkpoint failed: $(cat "$T/err")"
+	local pid
+	pid=$(init_pid "$id")
+	criu_restore "$id" --image-path "$T/img"
+	[[ $RC != 0 ]] || fail "restore into the existing id $id succeeded"
+	is_myrt && { assert_eq 1 "$(wc -l <"$T/err")" "restore into an existing id: one line ($ERR)"; assert_contains "$ERR" "already exists"; }
+	assert_eq "$pid" "$(init_pid "$id")" "the existing container after the refused restore"
+	delete_ok "$id" --force
+
+	mkdir -p "$T/empty"
+	criu_restore "$other" --image-path "$T/empty"
+	[[ $RC != 0 ]] || fail "restore from an empty directory succeeded"
+	is_myrt && { assert_eq 1 "$(wc -l <"$T/err")" "restore from an empty dir: one line ($ERR)"; assert_contains "$ERR" "no checkpoint there"; }
+	assert_no_leftovers "$other"
+
+	# Damaged: the pages of the image cut short.
+	local p
+	p=$(ls "$T/img"/pages-*.img | head -n 1)
+	[[ -n $p ]] || fail "no pages image in $T/img"
+	truncate -s 4096 "$p"
+	rm -f "$T/img"/core-1.img
+	criu_restore "$other" --image-path "$T/img"
+	[[ $RC != 0 ]] || fail "restore from a damaged image succeeded"
+	is_myrt && { assert_eq 1 "$(wc -l <"$T/err")" "restore from a damaged image: one line ($ERR)"; assert_contains "$ERR" "criu restore failed"; }
+	echo "damaged image: $ERR"
+	assert_no_leftovers "$other"
+}
+_stopped() { [[ $(state_field "$1" status) == stopped ]]; }
+
+# podman container checkpoint/restore with the runtime (podman's default cgroup manager,
+# systemd's: restore runs with --systemd-cgroup), and with --export/--import to a tarball:
+# the counter in podman logs goes on without a gap or restart; nothing is left.
+criu_check_podman() {
+	criu_need
+	need_pkg podman podman conmon
+	pm_config --default-cgroups
+	callers_on_exit pm_cleanup
+	pm_import
+	pm_cmd run -d --network none -e "MYRT_IT_TAG=$TAG" --name ck "$CALLERS_IMAGE" \
+		sh -c 'i=0; while :; do i=$((i+1)); echo $i; sleep 0.2; done'
+	[[ $RC == 0 ]] || fail "podman run -d failed (rc $RC): $ERR"
+	local n ms
+	wait_for 30 _pm_logs_reach 5 || fail "podman logs: $(pm logs ck 2>&1 | tail -n 3)"
+	timed ms pm_cmd container checkpoint ck
+	[[ $RC == 0 ]] || fail "podman container checkpoint failed (rc $RC): $ERR"
+	echo "podman container checkpoint: $ms ms"
+	assert_match "$(argv_calls checkpoint | head -n 1)" ' checkpoint .*--image-path ' "podman's checkpoint call"
+	assert_eq exited "$(pm_field ck '{{.State.Status}}')" "podman's state after checkpoint"
+	n=$(pm logs ck 2>/dev/null | wc -l)
+	timed ms pm_cmd container restore ck
+	[[ $RC == 0 ]] || fail "podman container restore failed (rc $RC): $ERR $(tail -n 5 "$PM"/root/vfs-containers/*/userdata/restore.log 2>/dev/null)"
+	echo "podman container restore: $ms ms"
+	echo "restore call: $(argv_calls restore | head -n 1)"
+	assert_eq running "$(pm_field ck '{{.State.Status}}')" "podman's state after restore"
+	wait_for 30 _pm_logs_reach $((n + 5)) || fail "podman logs after restore: $(pm logs ck 2>&1 | tail -n 3)"
+	assert_eq "$(seq 1 $((n + 5)) | tr '\n' ' ')" "$(pm logs ck 2>/dev/null | head -n $((n + 5)) | tr '\n' ' ')" \
+		"podman logs across checkpoint and restore"
+
+	pm_cmd container checkpoint --export "$T/ck.tar.gz" ck
+	[[ $RC == 0 ]] || fail "podman container checkpoint --export failed (rc $RC): $ERR"
+	n=$(pm logs ck 2>/dev/null | tail -n 1)
+	pm_cmd rm ck
+	[[ $RC == 0 ]] || fail "podman rm after the export failed (rc $RC): $ERR"
+	pm_cmd container restore --import "$T/ck.tar.gz"
+	[[ $RC == 0 ]] || fail "podman container restore --import failed (rc $RC): $ERR"
+	wait_for 30 _pm_logs_reach 3 || fail "podman logs after the import: $(pm logs ck 2>&1 | tail -n 3)"
+	assert_eq "$(seq $((n + 1)) $((n + 3)) | tr '\n' ' ')" "$(pm logs ck 2>/dev/null | head -n 3 | tr '\n' ' ')" \
+		"the imported container counts on from $n"
+	pm_cmd rm -f -t 0 ck
+	[[ $RC == 0 ]] || fail "podman rm -f failed (rc $RC): $ERR"
+	pm_assert_clean
+}
+_pm_logs_reach() { (($(pm logs ck 2>/dev/null | wc -l) >= $1)); }
+
+vmg_main "$@"
