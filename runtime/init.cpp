@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -130,6 +131,21 @@ std::string state_seen_inside(const std::string& state, const char* status) {
     return spec::to_json(s, false);
 }
 
+// stdio that is the host's /dev/null (conmon gives it to podman's containers) becomes the
+// container's own, as runc does: CRIU cannot dump a file on a mount the container lacks.
+void reopen_dev_null() {
+    for (int fd = 0; fd < 3; ++fd) {
+        struct stat st {};
+        if (::fstat(fd, &st) < 0 || !S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3)) continue;
+        int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+        if (null < 0) throw_errno("open /dev/null in the container");
+        struct stat in {};
+        bool same = ::fstat(null, &in) == 0 && S_ISCHR(in.st_mode) && in.st_rdev == st.st_rdev;
+        if (same && ::dup3(null, fd, 0) < 0) throw_errno("reopen /dev/null");
+        ::close(null);
+    }
+}
+
 void setup_rootfs(InitContext& ctx, const SyncChannel& sync, const std::string& state) {
     const spec::Config& cfg = *ctx.config;
     RootfsOptions ro{ctx.rootfs, ctx.no_pivot, ctx.namespaces->new_cgroup,
@@ -168,10 +184,11 @@ void setup_rootfs(InitContext& ctx, const SyncChannel& sync, const std::string& 
         const spec::User& u = cfg.process->user;
         setup_container_terminal(ctx.console_fd, cfg.process->consoleSize, u.uid, true);
         ::close(ctx.console_fd);
-    } else if (::setsid() < 0) {
+    } else {
         // A session of its own, as runc's init has: CRIU refuses to dump a process whose
         // session leader is outside its pid namespace.
-        throw_errno("setsid");
+        if (::setsid() < 0) throw_errno("setsid");
+        if (own_mounts) reopen_dev_null();
     }
 }
 
