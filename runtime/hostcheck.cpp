@@ -464,10 +464,9 @@ CheckFinding tun_finding() {
 CheckFinding criu_finding() {
     std::string path = find_in_path("criu");
     if (path.empty())
-        return problem("criu", "missing", "not found in PATH: no checkpoint/restore",
-                       "apt-get install criu (myrt's checkpoint itself is not implemented yet)", false);
-    return problem("criu", "limited", path + " is there, but this build of myrt does not checkpoint yet",
-                   "none yet: `myrt checkpoint` is not implemented (CRIU support is issue 17)", false);
+        return problem("criu", "missing", "not found in PATH: `myrt checkpoint` and `restore` are not available",
+                       "apt-get install criu", false);
+    return ok("criu", path + ": `myrt checkpoint` and `restore` use it (`criu check` says whether this kernel can)");
 }
 
 CheckFinding apparmor_finding() {

@@ -62,7 +62,7 @@ assert_common_facts() {
 		assert_contains "$(finding systemd fix)" "boot with systemd" "systemd: fix"
 	fi
 	if command -v slirp4netns >/dev/null; then assert_finding slirp4netns ok; else assert_finding slirp4netns missing; fi
-	if command -v criu >/dev/null; then assert_finding criu limited "$(command -v criu)"; else assert_finding criu missing; fi
+	if command -v criu >/dev/null; then assert_finding criu ok "$(command -v criu)"; else assert_finding criu missing; fi
 	if [[ $(cat /sys/module/apparmor/parameters/enabled 2>/dev/null) == Y* ]]; then
 		assert_finding apparmor ok "is applied"
 	else
