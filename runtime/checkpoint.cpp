@@ -260,6 +260,12 @@ void Runtime::checkpoint(const std::string& id, CheckpointOptions o) {
 
 int Runtime::restore(const std::string& id, RestoreOptions o) {
     validate_id(id);
+    // Accepted by runc; refused here rather than taken and ignored.
+    if (!o.console_socket.empty())
+        throw Error("restore --console-socket: a console for a restored container is not "
+                    "supported by this build (CRIU's command line cannot hand it back)", ENOTSUP);
+    if (o.no_pivot)
+        throw Error("restore --no-pivot: not supported (CRIU restores into the rootfs itself)", ENOTSUP);
     check_manage_cgroups_mode(o.manage_cgroups_mode);
     criu_empty_ns(o.empty_ns);
     require_criu("restore");
@@ -274,7 +280,6 @@ int Runtime::restore(const std::string& id, RestoreOptions o) {
         ContainerDir dir = store_.create(id);
         pid = restore_into(dir, id, o);
     }
-    if (!o.pid_file.empty()) write_pid_file(o.pid_file, pid);
     if (o.detach) return 0;
     ForwardedSignals signals;
     int code = wait_forwarding(pid, signals);
@@ -351,7 +356,10 @@ pid_t Runtime::restore_into(ContainerDir& dir, const std::string& id, const Rest
         };
         run_criu(criu_restore_args(o, t), "criu restore", log, hooks);
         std::string text = read_file(t.pid_file);
-        pid = static_cast<pid_t>(std::stol(text));
+        char* end = nullptr;
+        long n = std::strtol(text.c_str(), &end, 10);
+        if (n <= 0 || end == text.c_str()) throw Error(t.pid_file + ": criu left no pid of the restored process", EIO);
+        pid = static_cast<pid_t>(n);
         ::unlink(t.pid_file.c_str());
     }
     guard.set_pid(pid);
@@ -383,6 +391,8 @@ pid_t Runtime::restore_into(ContainerDir& dir, const std::string& id, const Rest
     write_hooks_file(dir, b.config);
     write_file_atomic(dir.file("config.json"), read_file(b.dir + "/config.json"), 0600);
     dir.write(record);
+    // Before commit: a pid file that cannot be written fails the restore, which ends it.
+    if (!o.pid_file.empty()) write_pid_file(o.pid_file, pid);
     guard.commit();
     return pid;
 }

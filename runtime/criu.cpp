@@ -278,7 +278,12 @@ void run_criu(std::vector<std::string> args, const std::string& what, const std:
             wait_child(pid);
             throw;
         }
-        if (::write(go_write.get(), "1", 1) != 1) throw_errno("start criu");
+        if (::write(go_write.get(), "1", 1) != 1) {
+            int err = errno;
+            go_write.reset();
+            wait_child(pid);  // reaped, not left behind
+            throw_errno("start criu", err);
+        }
         go_write.reset();
     }
     int status = wait_child(pid);

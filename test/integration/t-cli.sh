@@ -234,3 +234,20 @@ test_checkpoint_checks_and_no_criu() {
 		assert_contains "$("$RUNTIME" features)" "run.myrt.criu" "features with criu"
 	fi
 }
+
+# restore's --console-socket and --no-pivot are refused in one line, not taken and ignored,
+# and nothing is made.
+test_restore_refuses_unapplied_flags() {
+	is_myrt || skip "myrt's refusal (runc 1.1.5 takes both)"
+	mk_bundle
+	local id flag
+	id=$(cid restoreflags)
+	for flag in "--console-socket=$T/sock" --no-pivot; do
+		rt restore "$flag" --bundle "$BUNDLE" --image-path "$T/img" "$id" >"$T/out" 2>"$T/err" </dev/null
+		RC=$?
+		assert_nonzero "restore $flag"
+		assert_eq 1 "$(wc -l <"$T/err")" "one line of error for $flag"
+		assert_contains "$(cat "$T/err")" "${flag%%=*}" "the error names the flag"
+		[[ ! -e $ROOT/$id && ! -e $T/img ]] || fail "restore $flag left state or an image dir"
+	done
+}
