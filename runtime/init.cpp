@@ -276,7 +276,11 @@ void container_init(InitContext& ctx) {
         // SCMP_ACT_NOTIFY: the filter goes in now and its listener to the runtime, which
         // passes it on to listenerPath (runtime/security/seccomp.hpp).
         if (ctx.seccomp && ctx.seccomp->notify) load_seccomp_notify(*ctx.seccomp, sync);
+        // With a terminal, init's stderr is now the container's console: without a log file
+        // its last steps go nowhere rather than into the container's output. (Without one,
+        // its stderr is still the caller's, where the runtime's own lines went.)
         log::set_step_forwarder(nullptr);
+        if (log::file_fd() < 0 && proc.terminal) log::set_step_forwarder([](std::string_view) {});
         sync.send(SyncType::ready);
         ::close(ctx.sync_fd);
         started = true;

@@ -142,7 +142,10 @@ void write_step(std::string_view name, long long us, const std::vector<Step::Fie
         line += ",\"step\":";
         append_json_string(line, name);
         if (us >= 0) line += ",\"duration_us\":" + std::to_string(us);
-        if (process) line += std::string(",\"process\":\"") + process + "\"";
+        if (process) {
+            line += ",\"process\":";
+            append_json_string(line, process);
+        }
         for (const auto& f : fields) {
             line += ',';
             append_json_string(line, f.key);

@@ -234,7 +234,8 @@ void enter_process(const spec::Process& p, const CapabilitySets* caps, const Sec
                    int preserve_fds) {
     const std::string cwd = p.cwd.empty() ? "/" : p.cwd;
     bool in_cwd = enter_cwd(cwd, true);
-    log::step_now("process", {{"cwd", cwd, false}, {"no_new_privileges", p.noNewPrivileges ? "true" : "false", true}});
+    if (log::debug_enabled())
+        log::step_now("process", {{"cwd", cwd, false}, {"no_new_privileges", p.noNewPrivileges ? "true" : "false", true}});
     if (p.noNewPrivileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
         throw_errno("prctl(PR_SET_NO_NEW_PRIVS)");
     reset_signals_for_exec();

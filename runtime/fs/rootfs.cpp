@@ -16,6 +16,7 @@
 #include "runtime/log.hpp"
 #include "runtime/fs/mounts.hpp"
 #include "runtime/proc.hpp"
+#include "runtime/security/lsm.hpp"
 #include "runtime/fs/safe_path.hpp"
 
 namespace myrt {
@@ -125,7 +126,8 @@ void make_readonly(const std::string& path) {
         throw_errno("readonly path " + path);
 }
 
-void mask_path(const std::string& path) {
+// mount_label: linux.mountLabel, on the tmpfs that masks a directory too (as runc).
+void mask_path(const std::string& path, const std::string& mount_label) {
     log::Step step("masked_path");
     step.field("path", path);
     int err = 0;
@@ -138,7 +140,8 @@ void mask_path(const std::string& path) {
     if (::fstat(fd.get(), &st) < 0) throw_errno("masked path " + path);
     std::string target = fd_path(fd.get());
     if (S_ISDIR(st.st_mode)) {
-        if (::mount("tmpfs", target.c_str(), "tmpfs", MS_RDONLY, "size=0,mode=755") < 0)
+        std::string data = with_mount_label("size=0,mode=755", mount_label);
+        if (::mount("tmpfs", target.c_str(), "tmpfs", MS_RDONLY, data.c_str()) < 0)
             throw_errno("masked path " + path);
         return;
     }
@@ -307,7 +310,7 @@ void finalize_rootfs(const spec::Config& config) {
     if (config.linux) {
         write_sysctls(config.linux->sysctl);
         for (const auto& p : config.linux->readonlyPaths) make_readonly(p);
-        for (const auto& p : config.linux->maskedPaths) mask_path(p);
+        for (const auto& p : config.linux->maskedPaths) mask_path(p, config.linux->mountLabel.value_or(""));
     }
     if (config.root && config.root->readonly) {
         log::Step step("root.readonly");
