@@ -23,6 +23,7 @@
 #include "runtime/process.hpp"
 #include "runtime/rootless.hpp"
 #include "runtime/signals.hpp"
+#include "runtime/terminal.hpp"
 #include "spec/parse_error.hpp"
 
 namespace myrt {
@@ -112,23 +113,12 @@ std::vector<std::string> dump_externals(const spec::Config& config) {
     return out;
 }
 
-// "0::/myrt/x" -> "/myrt/x"; "4:cpu,cpuacct:/myrt/x" -> "cpu,cpuacct:/myrt/x": where CRIU
-// puts the restored tasks (it runs in the container's cgroup already).
-std::vector<std::string> cgroup_roots_of_self() {
-    std::vector<std::string> out;
-    std::string text = read_file("/proc/self/cgroup");
-    size_t pos = 0;
-    while (pos < text.size()) {
-        size_t end = text.find('\n', pos);
-        if (end == std::string::npos) end = text.size();
-        std::string line = text.substr(pos, end - pos);
-        pos = end + 1;
-        size_t a = line.find(':'), b = line.find(':', a + 1);
-        if (a == std::string::npos || b == std::string::npos) continue;
-        std::string controllers = line.substr(a + 1, b - a - 1), path = line.substr(b + 1);
-        if (controllers.empty()) out.push_back(path);
-        else if (!controllers.starts_with("name=")) out.push_back(controllers + ":" + path);
-    }
+// "0::/myrt/x" -> {"", "/myrt/x"}; "4:cpu,cpuacct:/myrt/x" -> {"cpu,cpuacct", "/myrt/x"}:
+// where CRIU puts the restored tasks (the cgroups it is in itself, the container's).
+std::vector<criu_rpc::CgroupRoot> cgroup_roots_of(pid_t pid) {
+    std::vector<criu_rpc::CgroupRoot> out;
+    for (const auto& [controllers, path] : read_proc_cgroup(pid))
+        if (!controllers.starts_with("name=")) out.push_back({controllers, path});
     return out;
 }
 
@@ -149,32 +139,26 @@ void make_restore_mount_points(const Bundle& b, const std::vector<ExternalMount>
     }
 }
 
-// The rootfs bound on a mount point of its own (CRIU wants its root to be one, with a
-// parent that is not overmounted), in a mount namespace of restore's own: nothing of it
-// is left on the host whatever happens.
-class RestoreRoot {
+// The directory CRIU's own mount namespace binds the rootfs on; removed afterwards.
+class RestoreRootDir {
 public:
-    RestoreRoot(const std::string& rootfs, std::string at) : path_(std::move(at)) {
-        if (::unshare(CLONE_NEWNS) < 0) throw_errno("restore: unshare the mount namespace");
-        if (::mount(nullptr, "/", nullptr, MS_REC | MS_SLAVE, nullptr) < 0)
-            throw_errno("restore: make our mounts private");
+    explicit RestoreRootDir(std::string path) : path_(std::move(path)) {
         if (::mkdir(path_.c_str(), 0700) < 0) throw_errno("mkdir " + path_);
-        if (::mount(rootfs.c_str(), path_.c_str(), nullptr, MS_BIND | MS_REC, nullptr) < 0) {
-            ::rmdir(path_.c_str());
-            throw_errno("restore: bind the rootfs " + rootfs);
-        }
     }
-    ~RestoreRoot() {
-        ::umount2(path_.c_str(), MNT_DETACH);
-        ::rmdir(path_.c_str());
-    }
-    RestoreRoot(const RestoreRoot&) = delete;
-    RestoreRoot& operator=(const RestoreRoot&) = delete;
+    ~RestoreRootDir() { ::rmdir(path_.c_str()); }
+    RestoreRootDir(const RestoreRootDir&) = delete;
+    RestoreRootDir& operator=(const RestoreRootDir&) = delete;
     const std::string& path() const { return path_; }
 
 private:
     std::string path_;
 };
+
+UniqueFd open_dir(const std::string& path, const char* flag) {
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!fd) throw_errno(std::string(flag) + " \"" + path + "\"");
+    return fd;
+}
 
 // Undoes a restore that did not finish.
 class RestoreGuard {
@@ -246,24 +230,49 @@ void Runtime::checkpoint(const std::string& id, CheckpointOptions o) {
     };
     t.mounts = external_mounts(config, r.state.bundle, side);
     t.externals = dump_externals(config);
-    auto args = criu_dump_args(o, t);  // bad flags fail before anything is made
+    criu_dump_opts(o, t);  // bad flags fail before anything is made
     make_dir(o.image_path, "--image-path");
-    if (!o.work_path.empty()) make_dir(o.work_path, "--work-path");
+    o.image_path = absolute_dir(o.image_path, "--image-path");
+    if (!o.work_path.empty()) {
+        make_dir(o.work_path, "--work-path");
+        o.work_path = absolute_dir(o.work_path, "--work-path");
+    }
     if (!o.pre_dump)
         write_file_atomic(o.image_path + "/" + kDescriptors, descriptors_json(r.state.pid), 0600);
+    UniqueFd images = open_dir(o.image_path, "--image-path");
+    UniqueFd work = o.work_path.empty() ? UniqueFd() : open_dir(o.work_path, "--work-path");
+    t.images_dir_fd = images.get();
+    t.work_dir_fd = work.get();
+    SwrkRun run;
+    run.type = o.pre_dump ? criu_rpc::kPreDump : criu_rpc::kDump;
+    run.opts = criu_dump_opts(o, t);
+    run.images_dir = o.image_path;
+    run.work_dir = o.work_path;
     std::string log = (o.work_path.empty() ? o.image_path : o.work_path) +
                       (o.pre_dump ? "/pre-dump.log" : "/dump.log");
-    run_criu(std::move(args), o.pre_dump ? "criu pre-dump" : "criu dump", log);
+    criu_swrk(run, o.pre_dump ? "criu pre-dump" : "criu dump", log);
     // As runc: the dumped container is gone (CRIU ended its processes), so is its record.
     if (!o.leave_running && !o.pre_dump) destroy(dir, r, true);
 }
 
+namespace {
+
+// runc's rules for a terminal (checkTerminal): a restored terminal's master can only go to
+// --console-socket, and a console socket without a terminal would be taken and ignored.
+void check_terminal(const spec::Config& config, const RestoreOptions& o) {
+    bool terminal = config.process && config.process->terminal;
+    if (terminal && o.console_socket.empty())
+        throw Error("process.terminal is true but no --console-socket was given", EINVAL);
+    if (!terminal && !o.console_socket.empty())
+        throw Error("--console-socket: cannot use console socket if runc will not detach or allocate tty "
+                    "(process.terminal is false)", EINVAL);
+}
+
+}  // namespace
+
 int Runtime::restore(const std::string& id, RestoreOptions o) {
     validate_id(id);
     // Accepted by runc; refused here rather than taken and ignored.
-    if (!o.console_socket.empty())
-        throw Error("restore --console-socket: a console for a restored container is not "
-                    "supported by this build (CRIU's command line cannot hand it back)", ENOTSUP);
     if (o.no_pivot)
         throw Error("restore --no-pivot: not supported (CRIU restores into the rootfs itself)", ENOTSUP);
     check_manage_cgroups_mode(o.manage_cgroups_mode);
@@ -271,6 +280,7 @@ int Runtime::restore(const std::string& id, RestoreOptions o) {
     require_criu("restore");
     if (o.image_path.empty()) o.image_path = "checkpoint";
     o.image_path = absolute_dir(o.image_path, "--image-path");
+    read_checkpoint(o.image_path);  // before anything is made
     if (!o.work_path.empty()) {
         make_dir(o.work_path, "--work-path");
         o.work_path = absolute_dir(o.work_path, "--work-path");
@@ -296,9 +306,7 @@ pid_t Runtime::restore_into(ContainerDir& dir, const std::string& id, const Rest
     RestoreGuard guard(dir, cgroup);
     std::vector<std::string> descriptors = read_checkpoint(o.image_path);
     Bundle b = load_bundle(o.bundle);
-    if (b.config.process->terminal)
-        throw Error("process.terminal: restoring a container with a terminal is not supported "
-                    "by this build (CRIU's command line cannot hand back its console)", ENOTSUP);
+    check_terminal(b.config, o);
     auto path = b.config.linux ? b.config.linux->cgroupsPath : std::nullopt;
     auto checked = options_.systemd_cgroup ? systemd_cgroup_for(path, id, options_.rootless_cgroups)
                                            : cgroup_for(path, id);
@@ -316,8 +324,11 @@ pid_t Runtime::restore_into(ContainerDir& dir, const std::string& id, const Rest
                         options_.rootless_cgroups))
         cgroup.reset();
 
+    UniqueFd images = open_dir(o.image_path, "--image-path");
+    UniqueFd work = o.work_path.empty() ? UniqueFd() : open_dir(o.work_path, "--work-path");
     RestoreTarget t;
-    t.pid_file = dir.file("restore.pid");
+    t.images_dir_fd = images.get();
+    t.work_dir_fd = work.get();
     MountSide side;
     side.restore = true;
     if (cgroup) side.cgroup_dir = v2_cgroup_dir(record);
@@ -325,43 +336,57 @@ pid_t Runtime::restore_into(ContainerDir& dir, const std::string& id, const Rest
     t.inherit_fds = inherit_stdio(descriptors);
     std::vector<UniqueFd> ns_fds;
     for (const auto& ns : external_namespaces(b.config)) {
-        // Left open across exec: CRIU takes the namespace from this descriptor.
-        ns_fds.emplace_back(::open(ns.path.c_str(), O_RDONLY));
+        // CRIU takes the namespace from this descriptor, which it inherits.
+        ns_fds.emplace_back(::open(ns.path.c_str(), O_RDONLY | O_CLOEXEC));
         if (!ns_fds.back()) throw_errno("namespace " + ns.path);
-        t.inherit_fds.push_back("fd[" + std::to_string(ns_fds.back().get()) + "]:" + ns.key);
+        t.inherit_fds.push_back({ns.key, ns_fds.back().get()});
     }
     make_restore_mount_points(b, t.mounts);
     std::string log = (o.work_path.empty() ? o.image_path : o.work_path) + "/restore.log";
-    pid_t pid;
-    {
-        RestoreRoot root(b.rootfs, dir.file("criu-root"));
-        t.root = root.path();
-        Cgroup* cg = cgroup.get();
-        bool scope = cg && cg->starts_with_init();
-        CriuHooks hooks;
-        // systemd: the scope starts with CRIU in it, whose restored tasks stay there.
-        if (scope)
-            hooks.in_parent = [&](pid_t criu) {
-                cg->start_with(criu);
-                record.systemd_unit = cg->unit();
-                record.cgroup_paths = cg->paths();
-                record.cgroup_owned = cg->owned();
-                dir.write_recovery(record);
-            };
-        hooks.in_child = [cg, scope](std::vector<std::string>& args) {
-            reset_signals_for_exec();
-            if (!cg) return;
-            if (!scope) cg->add_process(::getpid());
-            for (const auto& r : cgroup_roots_of_self()) args.insert(args.end(), {"--cgroup-root", r});
-        };
-        run_criu(criu_restore_args(o, t), "criu restore", log, hooks);
-        std::string text = read_file(t.pid_file);
-        char* end = nullptr;
-        long n = std::strtol(text.c_str(), &end, 10);
-        if (n <= 0 || end == text.c_str()) throw Error(t.pid_file + ": criu left no pid of the restored process", EIO);
-        pid = static_cast<pid_t>(n);
-        ::unlink(t.pid_file.c_str());
-    }
+    RestoreRootDir root(dir.file("criu-root"));
+    t.root = root.path();
+
+    SwrkRun r;
+    r.type = criu_rpc::kRestore;
+    r.opts = criu_restore_opts(o, t);
+    r.rootfs = b.rootfs;
+    r.images_dir = o.image_path;
+    r.work_dir = o.work_path;
+    Cgroup* cg = cgroup.get();
+    // CRIU goes into the container's cgroup (systemd: the scope starts with it) and puts the
+    // restored tasks where it is.
+    r.before = [&](pid_t criu, criu_rpc::Opts& opts) {
+        if (!cg) return;
+        if (cg->starts_with_init()) {
+            cg->start_with(criu);
+            record.systemd_unit = cg->unit();
+            record.cgroup_paths = cg->paths();
+            record.cgroup_owned = cg->owned();
+            dir.write_recovery(record);
+        } else {
+            cg->add_process(criu);
+        }
+        opts.cgroup_roots = cgroup_roots_of(criu);
+    };
+    r.notify = [&](const std::string& script, pid_t pid, UniqueFd fd) {
+        // The namespaces exist, the process has not resumed: where create runs these too.
+        if (script == "setup-namespaces" && b.config.hooks) {
+            spec::State s = record.state;
+            s.pid = pid;
+            s.status = "creating";
+            std::string state = spec::to_json(s, false);
+            run_hooks(b.config.hooks->prestart, "prestart", state);
+            run_hooks(b.config.hooks->createRuntime, "createRuntime", state);
+        }
+        if (script == "orphan-pts-master") {
+            if (o.console_socket.empty()) throw Error("restore: a terminal, but no --console-socket", EINVAL);
+            if (!fd) throw Error("restore: criu sent no terminal master", EPROTO);
+            UniqueFd sock = connect_console_socket(o.console_socket);
+            send_fd(sock.get(), fd.get(), "/dev/ptmx");
+        }
+    };
+    pid_t pid = criu_swrk(r, "criu restore", log).restored_pid;
+    if (pid <= 0) throw Error("criu restore: criu named no restored process", EPROTO);
     guard.set_pid(pid);
     record.state.pid = pid;
     record.state.status = "running";
@@ -380,14 +405,6 @@ pid_t Runtime::restore_into(ContainerDir& dir, const std::string& id, const Rest
             if (ns.type != "user" && ns.type != "mount")
                 record.namespace_paths[ns.type] =
                     "/proc/" + std::to_string(pid) + "/ns/" + namespace_proc_name(ns.type);
-    // The container's process runs again: hooks that see it come now (CRIU's command line
-    // gives no moment between its namespaces and its resuming, where runc runs them).
-    if (b.config.hooks) {
-        spec::State s = record.state;
-        std::string state = spec::to_json(s, false);
-        run_hooks(b.config.hooks->prestart, "prestart", state);
-        run_hooks(b.config.hooks->createRuntime, "createRuntime", state);
-    }
     write_hooks_file(dir, b.config);
     write_file_atomic(dir.file("config.json"), read_file(b.dir + "/config.json"), 0600);
     dir.write(record);

@@ -2,7 +2,10 @@
 
 #include <fcntl.h>
 #include <limits.h>
+#include <sched.h>
 #include <stdlib.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -14,6 +17,9 @@
 #include "runtime/fs/mounts.hpp"
 #include "runtime/log.hpp"
 #include "runtime/proc.hpp"
+#include "runtime/process.hpp"
+#include "runtime/signals.hpp"
+#include "runtime/sync.hpp"
 #include "spec/state.hpp"
 
 namespace myrt {
@@ -44,28 +50,20 @@ bool has_namespace(const spec::Config& c, const char* type) {
                        [&](const spec::Namespace& n) { return n.type == type; });
 }
 
-void add_flag(std::vector<std::string>& a, bool on, const char* flag) {
-    if (on) a.push_back(flag);
-}
-
-void add_common(std::vector<std::string>& a, const std::string& image, const std::string& work,
-                const char* log) {
-    a.insert(a.end(), {"-D", image});
-    if (!work.empty()) a.insert(a.end(), {"-W", work});
-    a.insert(a.end(), {"-o", log, "-v4"});
-}
-
 // The flags checkpoint and restore share.
 template <class Options>
-void add_shared(std::vector<std::string>& a, const Options& o) {
-    if (!o.manage_cgroups_mode.empty()) a.push_back("--manage-cgroups=" + o.manage_cgroups_mode);
-    add_flag(a, o.shell_job, "--shell-job");
-    add_flag(a, o.tcp_established, "--tcp-established");
-    add_flag(a, o.ext_unix_sk, "--ext-unix-sk");
-    add_flag(a, o.file_locks, "--file-locks");
-    add_flag(a, o.auto_dedup, "--auto-dedup");
-    add_flag(a, o.lazy_pages, "--lazy-pages");
-    for (const auto& ns : criu_empty_ns(o.empty_ns)) a.insert(a.end(), {"--empty-ns", ns});
+void set_shared(criu_rpc::Opts& r, const Options& o) {
+    r.manage_cgroups_mode = criu_rpc::cg_mode(o.manage_cgroups_mode);
+    r.shell_job = o.shell_job;
+    r.tcp_established = o.tcp_established;
+    r.ext_unix_sk = o.ext_unix_sk;
+    r.file_locks = o.file_locks;
+    r.auto_dedup = o.auto_dedup;
+    r.lazy_pages = o.lazy_pages;
+    if (!criu_empty_ns(o.empty_ns).empty()) r.empty_ns = CLONE_NEWNET;
+    // A terminal's master is outside the container (with whoever took --console-socket):
+    // dumped without it, restored with a new one that CRIU hands back.
+    r.orphan_pts_master = true;
 }
 
 }  // namespace
@@ -145,45 +143,52 @@ std::vector<std::string> criu_empty_ns(const std::vector<std::string>& names) {
     return out;
 }
 
-std::vector<std::string> criu_dump_args(const CheckpointOptions& o, const DumpTarget& t) {
-    std::vector<std::string> a{o.pre_dump ? "pre-dump" : "dump", "-t", std::to_string(t.pid)};
-    add_common(a, o.image_path, o.work_path, o.pre_dump ? "pre-dump.log" : "dump.log");
-    a.insert(a.end(), {"--root", t.rootfs});
-    add_shared(a, o);
-    add_flag(a, o.leave_running && !o.pre_dump, "--leave-running");
-    if (o.lazy_pages && o.status_fd >= 0) a.insert(a.end(), {"--status-fd", std::to_string(o.status_fd)});
+criu_rpc::Opts criu_dump_opts(const CheckpointOptions& o, const DumpTarget& t) {
+    criu_rpc::Opts r;
+    r.images_dir_fd = t.images_dir_fd;
+    r.work_dir_fd = t.work_dir_fd;
+    r.log_file = o.pre_dump ? "pre-dump.log" : "dump.log";
+    r.pid = t.pid;
+    r.root = t.rootfs;
+    set_shared(r, o);
+    r.leave_running = o.leave_running && !o.pre_dump;
+    if (o.lazy_pages && o.status_fd >= 0) r.status_fd = o.status_fd;
     if (!o.page_server.empty()) {
         size_t colon = o.page_server.rfind(':');
         if (colon == std::string::npos || colon == 0)
             throw Error("Use --page-server ADDRESS:PORT to specify page server", EINVAL);
         std::string port = o.page_server.substr(colon + 1);
-        if (port.empty() || port.find_first_not_of("0123456789") != std::string::npos)
+        if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos)
             throw Error("--page-server \"" + o.page_server + "\": Invalid port number", EINVAL);
-        a.insert(a.end(), {"--page-server", "--address", o.page_server.substr(0, colon), "--port", port});
+        r.ps_address = o.page_server.substr(0, colon);
+        r.ps_port = std::stoi(port);
     }
     // A pre-dump tracks memory so the next dump saves only what changed since.
-    if (o.pre_dump || !o.parent_path.empty()) a.push_back("--track-mem");
-    if (!o.parent_path.empty()) a.insert(a.end(), {"--prev-images-dir", o.parent_path});
-    if (!t.freeze_cgroup.empty()) a.insert(a.end(), {"--freeze-cgroup", t.freeze_cgroup});
+    r.track_mem = o.pre_dump || !o.parent_path.empty();
+    r.parent_img = o.parent_path;
+    r.freeze_cgroup = t.freeze_cgroup;
     // The mounts are what restore re-binds: a pre-dump saves memory only.
     if (!o.pre_dump) {
-        for (const auto& m : t.mounts) a.insert(a.end(), {"--external", "mnt[" + m.key + "]:" + m.value});
-        for (const auto& e : t.externals) a.insert(a.end(), {"--external", e});
+        for (const auto& m : t.mounts) r.external.push_back("mnt[" + m.key + "]:" + m.value);
+        for (const auto& e : t.externals) r.external.push_back(e);
     }
-    return a;
+    return r;
 }
 
-std::vector<std::string> criu_restore_args(const RestoreOptions& o, const RestoreTarget& t) {
-    std::vector<std::string> a{"restore"};
-    add_common(a, o.image_path, o.work_path, "restore.log");
-    // Detached, as a sibling: the restored init is the runtime's child and CRIU exits.
-    a.insert(a.end(), {"--root", t.root, "--restore-detached", "--restore-sibling",
-                       "--pidfile", t.pid_file, "--evasive-devices"});
-    add_shared(a, o);
-    for (const auto& r : t.cgroup_roots) a.insert(a.end(), {"--cgroup-root", r});
-    for (const auto& m : t.mounts) a.insert(a.end(), {"--external", "mnt[" + m.key + "]:" + m.value});
-    for (const auto& f : t.inherit_fds) a.insert(a.end(), {"--inherit-fd", f});
-    return a;
+criu_rpc::Opts criu_restore_opts(const RestoreOptions& o, const RestoreTarget& t) {
+    criu_rpc::Opts r;
+    r.images_dir_fd = t.images_dir_fd;
+    r.work_dir_fd = t.work_dir_fd;
+    r.log_file = "restore.log";
+    r.root = t.root;
+    // A sibling: the restored init is the runtime's child, and CRIU exits.
+    r.rst_sibling = true;
+    r.notify_scripts = true;  // setup-namespaces: where the prestart hooks run
+    r.evasive_devices = true;
+    set_shared(r, o);
+    for (const auto& m : t.mounts) r.external.push_back("mnt[" + m.key + "]:" + m.value);
+    r.inherit_fds = t.inherit_fds;
+    return r;
 }
 
 std::string descriptors_json(pid_t pid) {
@@ -205,11 +210,11 @@ std::vector<std::string> parse_descriptors(const std::string& json, const std::s
     }
 }
 
-std::vector<std::string> inherit_stdio(const std::vector<std::string>& descriptors) {
-    std::vector<std::string> out;
+std::vector<criu_rpc::InheritFd> inherit_stdio(const std::vector<std::string>& descriptors) {
+    std::vector<criu_rpc::InheritFd> out;
     for (size_t i = 0; i < descriptors.size() && i < 3; ++i)
         if (descriptors[i].find("pipe:") != std::string::npos)
-            out.push_back("fd[" + std::to_string(i) + "]:" + descriptors[i]);
+            out.push_back({descriptors[i], static_cast<int>(i)});
     return out;
 }
 
@@ -228,26 +233,6 @@ std::string criu_log_error(const std::string& text) {
 
 namespace {
 
-// The criu child: waits for the parent's go (when it has work first), runs in_child, execs.
-[[noreturn]] void criu_child(const std::string& criu, std::vector<std::string>& args,
-                             const std::string& what, const CriuHooks& hooks, int go_fd) {
-    try {
-        char byte;
-        if (go_fd >= 0 && ::read(go_fd, &byte, 1) != 1) ::_exit(126);  // the parent gave up
-        if (hooks.in_child) hooks.in_child(args);
-    } catch (const std::exception& e) {
-        fprintf(stderr, "myrt: %s: %s\n", what.c_str(), e.what());
-        ::_exit(126);
-    }
-    std::vector<char*> argv;
-    argv.push_back(const_cast<char*>(criu.c_str()));
-    for (auto& s : args) argv.push_back(s.data());
-    argv.push_back(nullptr);
-    // stdio stays ours: restore hands it to the container (--inherit-fd).
-    ::execv(criu.c_str(), argv.data());
-    ::_exit(127);
-}
-
 int wait_child(pid_t pid) {
     int status = 0;
     while (::waitpid(pid, &status, 0) < 0) {
@@ -256,39 +241,7 @@ int wait_child(pid_t pid) {
     return status;
 }
 
-}  // namespace
-
-void run_criu(std::vector<std::string> args, const std::string& what, const std::string& log,
-              const CriuHooks& hooks) {
-    std::string criu = find_criu();
-    if (criu.empty()) require_criu(what.c_str());
-    ::unlink(log.c_str());  // an old log's error must not be taken for this run's
-    int go[2] = {-1, -1};
-    if (hooks.in_parent && ::pipe2(go, O_CLOEXEC) < 0) throw_errno("pipe");
-    UniqueFd go_read(go[0]), go_write(go[1]);
-    pid_t pid = ::fork();
-    if (pid < 0) throw_errno("fork criu");
-    if (pid == 0) criu_child(criu, args, what, hooks, go_read.get());
-    go_read.reset();
-    if (hooks.in_parent) {
-        try {
-            hooks.in_parent(pid);
-        } catch (...) {
-            go_write.reset();  // the child exits without running criu
-            wait_child(pid);
-            throw;
-        }
-        if (::write(go_write.get(), "1", 1) != 1) {
-            int err = errno;
-            go_write.reset();
-            wait_child(pid);  // reaped, not left behind
-            throw_errno("start criu", err);
-        }
-        go_write.reset();
-    }
-    int status = wait_child(pid);
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return;
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 126) throw Error(what + " failed", EIO);
+std::string failure(const std::string& what, int status, const std::string& log) {
     std::string reason;
     try {
         reason = criu_log_error(read_file(log));
@@ -297,7 +250,185 @@ void run_criu(std::vector<std::string> args, const std::string& what, const std:
     if (reason.empty())
         reason = WIFSIGNALED(status) ? "criu killed by signal " + std::to_string(WTERMSIG(status))
                                      : "criu exited with status " + std::to_string(WEXITSTATUS(status));
-    throw Error(what + " failed: " + reason + " (see " + log + ")", EIO);
+    return what + " failed: " + reason + " (see " + log + ")";
+}
+
+[[noreturn]] void exec_criu(const std::string& criu, std::vector<std::string>& args) {
+    std::vector<char*> argv;
+    argv.push_back(const_cast<char*>(criu.c_str()));
+    for (auto& s : args) argv.push_back(s.data());
+    argv.push_back(nullptr);
+    ::execv(criu.c_str(), argv.data());
+    ::_exit(127);
+}
+
+std::string criu_or_fail(const char* what) {
+    std::string criu = find_criu();
+    if (criu.empty()) require_criu(what);
+    return criu;
+}
+
+// The criu process of a request: killed and reaped unless it ended by itself.
+class CriuChild {
+public:
+    explicit CriuChild(pid_t pid) : pid_(pid) {}
+    ~CriuChild() {
+        if (pid_ > 0) kill_and_reap(pid_);
+    }
+    CriuChild(const CriuChild&) = delete;
+    CriuChild& operator=(const CriuChild&) = delete;
+    pid_t pid() const { return pid_; }
+    int wait() {
+        int status = wait_child(pid_);
+        pid_ = -1;
+        return status;
+    }
+
+private:
+    pid_t pid_;
+};
+
+// fd, made to be path in the caller's mount namespace (the number stays).
+void reopen_dir_at(const std::string& path, int fd) {
+    UniqueFd dir(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!dir) throw_errno("open " + path);
+    if (::dup3(dir.get(), fd, O_CLOEXEC) < 0) throw_errno("dup3 " + path);
+}
+
+// Restore: the rootfs on a mount point of its own (CRIU wants its root to be one, under a
+// parent that is not overmounted), in a mount namespace of CRIU's, so nothing of it is
+// left on the host whatever happens.
+void enter_restore_namespace(const SwrkRun& r) {
+    if (::unshare(CLONE_NEWNS) < 0) throw_errno("restore: unshare the mount namespace");
+    if (::mount(nullptr, "/", nullptr, MS_REC | MS_SLAVE, nullptr) < 0)
+        throw_errno("restore: make CRIU's mounts private");
+    if (::mount(r.rootfs.c_str(), r.opts.root.c_str(), nullptr, MS_BIND | MS_REC, nullptr) < 0)
+        throw_errno("restore: bind the rootfs " + r.rootfs);
+}
+
+// In the child, before `criu swrk`:
+// - for a restore, a mount namespace of CRIU's own (above);
+// - the image and work directories opened again there, where CRIU mounts in its work
+//   directory (it finds them as /proc/PEER/fd/N, PEER being whoever made the socket: so
+//   the child makes it, and sends the runtime its end over ctl);
+// - the descriptors CRIU is told of kept open across exec.
+// Returns CRIU's end of the RPC socket.
+int prepare_swrk_child(const SwrkRun& r, int ctl) {
+    reset_signals_for_exec();
+    if (!r.rootfs.empty()) enter_restore_namespace(r);
+    reopen_dir_at(r.images_dir, r.opts.images_dir_fd);
+    if (r.opts.work_dir_fd >= 0) reopen_dir_at(r.work_dir, r.opts.work_dir_fd);
+    int sk[2];
+    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sk) < 0) throw_errno("socketpair");
+    UniqueFd runtime_end(sk[0]);
+    char ok[] = "ok";
+    iovec iov{ok, 2};
+    if (send_with_fd(ctl, &iov, 1, runtime_end.get()) < 0) throw_errno("pass the criu socket");
+    std::vector<int> keep{sk[1], r.opts.images_dir_fd, r.opts.work_dir_fd, r.opts.status_fd};
+    for (const auto& f : r.opts.inherit_fds) keep.push_back(f.fd);
+    for (int fd : keep)
+        if (fd > 2 && ::fcntl(fd, F_SETFD, 0) < 0) throw_errno("keep descriptor " + std::to_string(fd));
+    return sk[1];
+}
+
+// The child: waits for the runtime's go (it is in its cgroup then), prepares, execs `criu
+// swrk`. A failure goes to the runtime as text over ctl.
+[[noreturn]] void swrk_child(const std::string& criu, const SwrkRun& r, int ctl) {
+    int sock;
+    try {
+        char byte;
+        if (::recv(ctl, &byte, 1, 0) != 1) ::_exit(126);  // the runtime gave up
+        sock = prepare_swrk_child(r, ctl);
+    } catch (const std::exception& e) {
+        std::string msg = e.what();
+        ::send(ctl, msg.data(), msg.size(), MSG_NOSIGNAL);
+        ::_exit(126);
+    }
+    std::vector<std::string> args{"swrk", std::to_string(sock)};
+    exec_criu(criu, args);
+}
+
+void send_message(int sock, const std::string& bytes) {
+    ssize_t n;
+    do n = ::send(sock, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+    while (n < 0 && errno == EINTR);
+    if (n < 0) throw_errno("write to criu");
+}
+
+// One message from CRIU; false when it closed the socket (it exited).
+bool receive_message(int sock, criu_rpc::Response& resp, UniqueFd& fd) {
+    std::string buf(64 * 1024, '\0');
+    iovec iov{buf.data(), buf.size()};
+    long n = receive_with_fd(sock, &iov, 1, fd);
+    if (n < 0) throw_errno("read from criu");
+    if (n == 0) return false;
+    try {
+        resp = criu_rpc::decode_response(std::string_view(buf.data(), static_cast<size_t>(n)));
+    } catch (const std::exception& e) {
+        throw Error(std::string("criu: ") + e.what(), EPROTO);
+    }
+    return true;
+}
+
+}  // namespace
+
+criu_rpc::Response criu_swrk(SwrkRun& r, const std::string& what, const std::string& log) {
+    std::string criu = criu_or_fail(what.c_str());
+    ::unlink(log.c_str());
+    int ctl[2];
+    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ctl) < 0) throw_errno("socketpair");
+    UniqueFd ctl_ours(ctl[0]), ctl_theirs(ctl[1]);
+    pid_t pid = ::fork();
+    if (pid < 0) throw_errno("fork criu");
+    if (pid == 0) swrk_child(criu, r, ctl_theirs.get());
+    CriuChild child(pid);
+    ctl_theirs.reset();
+    if (r.before) r.before(pid, r.opts);
+    if (::send(ctl_ours.get(), "1", 1, MSG_NOSIGNAL) != 1) throw_errno("start criu");
+    UniqueFd ours;
+    {
+        char buf[512];
+        iovec iov{buf, sizeof buf};
+        long n = receive_with_fd(ctl_ours.get(), &iov, 1, ours);
+        if (n < 0) throw_errno("read from the criu process");
+        if (!ours) {
+            std::string why = n > 0 ? std::string(buf, static_cast<size_t>(n)) : "it ended before starting criu";
+            throw Error(what + " failed: " + why, EIO);
+        }
+    }
+    ctl_ours.reset();
+    send_message(ours.get(), criu_rpc::encode_request(r.type, r.opts));
+
+    std::exception_ptr failed;  // a notification's: CRIU is told, rolls back, then answers
+    criu_rpc::Response resp;
+    for (;;) {
+        UniqueFd fd;
+        if (!receive_message(ours.get(), resp, fd)) throw Error(failure(what, child.wait(), log), EIO);
+        if (resp.type != criu_rpc::kNotify) break;
+        bool ok = !failed;
+        if (ok) {
+            try {
+                if (r.notify) r.notify(resp.notify_script, resp.notify_pid, std::move(fd));
+            } catch (...) {
+                failed = std::current_exception();
+                ok = false;
+            }
+        }
+        send_message(ours.get(), criu_rpc::encode_notify_reply(ok));
+    }
+    ours.reset();
+    int status = child.wait();
+    if (failed) std::rethrow_exception(failed);
+    if (resp.type != r.type)
+        throw Error(what + ": criu answered with a message of type " + std::to_string(resp.type), EPROTO);
+    if (!resp.success) {
+        // CRIU's message is its log's error line(s): the first, without its source location.
+        std::string why = criu_log_error(resp.cr_errmsg);
+        if (!why.empty())
+            throw Error(what + " failed: " + why + " (see " + log + ")", resp.cr_errno ? resp.cr_errno : EIO);
+        throw Error(failure(what, status, log), resp.cr_errno ? resp.cr_errno : EIO);
+    }
+    return resp;
 }
 
 }  // namespace myrt

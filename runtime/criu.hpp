@@ -1,9 +1,10 @@
-// CRIU through its command line (`criu dump`, `pre-dump`, `restore`). Debian 12 ships criu
-// but no libcriu-dev; the command line does everything checkpoint and restore need here
-// except handing a restored terminal's master back (runc's orphan-pts-master is RPC only).
+// CRIU, as checkpoint and restore use it: through its RPC (`criu swrk`, runtime/criu_rpc.hpp;
+// Debian 12 ships criu but no libcriu-dev), because only there does CRIU wait at its steps
+// for the runtime (prestart hooks run between its namespaces and the process resuming) and
+// take a terminal whose master is outside the container (orphan-pts-master), as runc uses it.
 //
-// What the container's config means to CRIU is built here as plain argument vectors, so that
-// the flag -> option mapping is testable without CRIU (test/unit/test_criu.cpp).
+// What the container's config means to CRIU is built here as plain values (the RPC
+// options), so the flag -> option mapping is testable without CRIU (test/unit/test_criu.cpp).
 #pragma once
 
 #include <sys/types.h>
@@ -14,6 +15,8 @@
 #include <vector>
 
 #include "runtime/checkpoint.hpp"
+#include "runtime/criu_rpc.hpp"
+#include "runtime/fd.hpp"
 #include "spec/config.hpp"
 
 namespace myrt {
@@ -56,44 +59,53 @@ std::vector<std::string> criu_empty_ns(const std::vector<std::string>& names);
 
 struct DumpTarget {
     pid_t pid = 0;
-    std::string rootfs;         // --root
+    std::string rootfs;  // the container's root
+    int images_dir_fd = -1, work_dir_fd = -1;
     std::string freeze_cgroup;  // the freezer (v1) or the cgroup (v2) directory
     std::vector<ExternalMount> mounts;
     std::vector<std::string> externals;  // "net[4026531992]:extRootNetNS"
 };
 
-// `criu dump|pre-dump ...` for `myrt checkpoint` with o's flags.
-std::vector<std::string> criu_dump_args(const CheckpointOptions& o, const DumpTarget& t);
+// The RPC options of `myrt checkpoint` with o's flags (a page server's address checked).
+criu_rpc::Opts criu_dump_opts(const CheckpointOptions& o, const DumpTarget& t);
 
 struct RestoreTarget {
-    std::string root;      // the rootfs, bound at a mount point of its own
-    std::string pid_file;  // absolute
-    std::vector<std::string> cgroup_roots;  // "[controller:]/path"
+    std::string root;  // where CRIU's mount namespace binds the rootfs (a mount point of its own)
+    int images_dir_fd = -1, work_dir_fd = -1;
     std::vector<ExternalMount> mounts;
-    std::vector<std::string> inherit_fds;  // "fd[1]:pipe:[1234]"
+    std::vector<criu_rpc::InheritFd> inherit_fds;  // {"pipe:[1234]", 1}
 };
 
-// `criu restore ...` for `myrt restore` with o's flags.
-std::vector<std::string> criu_restore_args(const RestoreOptions& o, const RestoreTarget& t);
+// The RPC options of `myrt restore` with o's flags.
+criu_rpc::Opts criu_restore_opts(const RestoreOptions& o, const RestoreTarget& t);
 
 // What descriptors.json (runc's name and format) keeps: what the container's stdin, stdout
 // and stderr were ("pipe:[1234]", "/dev/null"). Restore hands CRIU its own stdio for pipes.
 std::string descriptors_json(pid_t pid);
 std::vector<std::string> parse_descriptors(const std::string& json, const std::string& path);
-std::vector<std::string> inherit_stdio(const std::vector<std::string>& descriptors);
+std::vector<criu_rpc::InheritFd> inherit_stdio(const std::vector<std::string>& descriptors);
 
-// What restore does around the criu process: in_parent (given its pid) runs first, while
-// the child waits (a systemd scope started with it); then in_child, in the child before
-// exec (joining a cgroup, say), which may add arguments.
-struct CriuHooks {
-    std::function<void(pid_t)> in_parent;
-    std::function<void(std::vector<std::string>&)> in_child;
+// One request to `criu swrk`.
+struct SwrkRun {
+    criu_rpc::ReqType type = criu_rpc::kDump;
+    criu_rpc::Opts opts;
+    // Opened again, in CRIU's mount namespace, at opts' images_dir_fd and work_dir_fd.
+    std::string images_dir, work_dir;  // absolute
+    // Restore: bound at opts.root in a mount namespace of CRIU's own, gone with it.
+    std::string rootfs;
+    // Runs while CRIU waits to start (given its pid): joins it to the container's cgroup and
+    // may add to opts (the cgroup roots).
+    std::function<void(pid_t criu, criu_rpc::Opts&)> before;
+    // A notification: its script ("setup-namespaces", "orphan-pts-master"...), the pid it
+    // names, the descriptor that came with it (or none). Throwing makes CRIU abandon the
+    // request (a restore kills what it restored); the exception is then the request's.
+    std::function<void(const std::string& script, pid_t pid, UniqueFd fd)> notify;
 };
 
-// Runs criu with args (argv[0] is added). Fails with one line naming what and CRIU's first
-// error from log.
-void run_criu(std::vector<std::string> args, const std::string& what, const std::string& log,
-              const CriuHooks& hooks = {});
+// Runs r; returns CRIU's successful answer (a restore's names the restored init, a child of
+// the caller: rst_sibling). Fails with one line naming what: CRIU's message, or its log's
+// first error.
+criu_rpc::Response criu_swrk(SwrkRun& r, const std::string& what, const std::string& log);
 
 // The first "Error" line of a CRIU log, its timestamp and source location dropped.
 std::string criu_log_error(const std::string& log_text);

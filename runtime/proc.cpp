@@ -85,6 +85,22 @@ bool process_alive(pid_t pid, uint64_t start_time) {
     return start_time == 0 || st.start_time == start_time;
 }
 
+std::vector<ProcCgroup> read_proc_cgroup(pid_t pid) {
+    std::vector<ProcCgroup> out;
+    std::string text = read_file("/proc/" + std::to_string(pid) + "/cgroup");
+    size_t pos = 0;
+    while (pos < text.size()) {
+        size_t end = text.find('\n', pos);
+        if (end == std::string::npos) end = text.size();
+        std::string_view line(text.data() + pos, end - pos);
+        pos = end + 1;
+        size_t a = line.find(':'), b = line.find(':', a + 1);
+        if (a == std::string_view::npos || b == std::string_view::npos) continue;
+        out.push_back({std::string(line.substr(a + 1, b - a - 1)), std::string(line.substr(b + 1))});
+    }
+    return out;
+}
+
 uint64_t pid_namespace_of(pid_t pid) {
     struct stat st {};
     if (::stat(("/proc/" + std::to_string(pid) + "/ns/pid").c_str(), &st) < 0) return 0;

@@ -26,6 +26,13 @@ uint64_t pid_namespace_of(pid_t pid);
 // container makes), 0 when not, -1 when pid's namespace cannot be read (not dumpable).
 int pid_within_namespace(pid_t pid, uint64_t ns);
 
+// pid's cgroups from /proc/PID/cgroup: {controllers, path} a line ("" for the v2
+// hierarchy, "cpu,cpuacct", "name=systemd"). Throws Error when it cannot be read.
+struct ProcCgroup {
+    std::string controllers, path;
+};
+std::vector<ProcCgroup> read_proc_cgroup(pid_t pid);
+
 // "TERM", "SIGTERM", "term", "15" -> 15. Throws Error("unknown signal \"X\"").
 int parse_signal(std::string_view name);
 

@@ -240,19 +240,30 @@ test_checkpoint_checks_and_no_criu() {
 	fi
 }
 
-# restore's --console-socket and --no-pivot are refused in one line, not taken and ignored,
-# and nothing is made.
+# restore: --no-pivot is refused in one line, not taken and ignored; --console-socket
+# without a terminal, and a terminal without --console-socket, are refused as create and runc
+# refuse them. Nothing is made.
 test_restore_refuses_unapplied_flags() {
-	is_myrt || skip "myrt's refusal (runc 1.1.5 takes both)"
+	is_myrt || skip "myrt's refusal (runc 1.1.5 takes --no-pivot)"
 	mk_bundle
 	local id flag
 	id=$(cid restoreflags)
+	mkdir -p "$T/img"
+	: >"$T/img/inventory.img" # enough to pass the image check: the flags fail first
+	echo '["/dev/null","/dev/null","/dev/null"]' >"$T/img/descriptors.json"
 	for flag in "--console-socket=$T/sock" --no-pivot; do
 		rt restore "$flag" --bundle "$BUNDLE" --image-path "$T/img" "$id" >"$T/out" 2>"$T/err" </dev/null
 		RC=$?
 		assert_nonzero "restore $flag"
 		assert_eq 1 "$(wc -l <"$T/err")" "one line of error for $flag"
 		assert_contains "$(cat "$T/err")" "${flag%%=*}" "the error names the flag"
-		[[ ! -e $ROOT/$id && ! -e $T/img ]] || fail "restore $flag left state or an image dir"
+		[[ ! -e $ROOT/$id ]] || fail "restore $flag left state"
 	done
+	cfg '.process.terminal = true'
+	rt restore --bundle "$BUNDLE" --image-path "$T/img" "$id" >"$T/out" 2>"$T/err" </dev/null
+	RC=$?
+	assert_nonzero "restore of a terminal without --console-socket"
+	assert_eq 1 "$(wc -l <"$T/err")" "one line of error"
+	assert_contains "$(cat "$T/err")" "process.terminal" "the error names the property"
+	[[ ! -e $ROOT/$id ]] || fail "restore left state"
 }

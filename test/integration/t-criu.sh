@@ -4,9 +4,10 @@
 # mode CRIU's dump fails: it sees the initramfs root). lib/criu-vm.sh gives the VM the
 # kernel modules CRIU needs. The VM boots once and runs every check (lib/vmgroup.sh).
 #
-# A container's stdio are pipes (as runc's tests use): CRIU dumps a pipe and restore hands
-# it the restoring runtime's own (runc's descriptors.json), while a host file or /dev/null
-# lies on a mount the container does not have, which CRIU refuses.
+# A container's stdio are pipes (as runc's tests use) or a terminal (criu_check_terminal):
+# CRIU dumps a pipe and restore hands it the restoring runtime's own (runc's
+# descriptors.json), while a host file or /dev/null lies on a mount the container does not
+# have, which CRIU refuses. A terminal's master comes back from CRIU's RPC on restore.
 #
 # With RUNTIME=runc the same checks run against runc 1.1.5 (myrt's words are asserted only
 # for myrt). They pass but tcp_established: runc's restore fails in CRIU ("Can't connect
@@ -27,8 +28,9 @@ VMG_WHAT="the CRIU VM"
 VMG_SELF=$IT_DIR/t-criu.sh
 VMG_CHECK_FILE=$IT_DIR/t-criu.sh
 VMG_PREFIX=criu_check_
-# CRIU_VM_CHECKS (passed into the VM): a subset, for a run by hand.
-read -ra VMG_CHECKS <<<"${CRIU_VM_CHECKS:-counter leave_running pre_dump tcp_established errors podman}"
+# CRIU_VM_CHECKS (passed into the VM): a subset, for a run by hand, comma-separated (the VM's
+# command line keeps only the last of words separated by spaces).
+IFS=', ' read -ra VMG_CHECKS <<<"${CRIU_VM_CHECKS:-counter leave_running pre_dump tcp_established terminal hooks errors podman}"
 VMG_PASSENV=CRIU_VM_CHECKS
 VMG_VM_ENV=(VM_INIT=systemd VM_KERNEL_ARGS=apparmor=0)
 VMG_TIMEOUT=${CRIU_VM_TIMEOUT:-600}
@@ -37,6 +39,8 @@ test_criu_counter() { vmg_result counter; }
 test_criu_leave_running() { vmg_result leave_running; }
 test_criu_pre_dump() { vmg_result pre_dump; }
 test_criu_tcp_established() { vmg_result tcp_established; }
+test_criu_terminal() { vmg_result terminal; }
+test_criu_hooks() { vmg_result hooks; }
 test_criu_errors() { vmg_result errors; }
 test_criu_podman() { vmg_result podman; }
 
@@ -262,6 +266,97 @@ criu_check_tcp_established() {
 	assert_sequence 1 $((n + 5))
 	echo "through the connection: $n before, $(count_now) after restore"
 	delete_ok "$id" --force
+	assert_no_leftovers "$id"
+}
+
+# A container with a terminal (--console-socket): checkpointed, its terminal closes; restored
+# with another --console-socket, CRIU makes a new master, the runtime hands it over, and the
+# process counts on onto the new terminal and reads what is typed there.
+criu_check_terminal() {
+	criu_need
+	local recvtty=$REPO/build/test/tools/recvtty
+	[[ -x $recvtty ]] || fail "no $recvtty (ninja -C build)"
+	mk_bundle
+	add_ctl
+	cfg '.process.terminal = true'
+	set_args sh -c 'i=0; while :; do i=$((i+1)); echo $i >>/mnt/count; echo "tick $i"
+		if read -t 0.2 l; then echo "got:$l" >>/mnt/got; fi; done'
+	local id n pid1 pid2 r1 r2
+	id=$(cid tty)
+	"$recvtty" "$T/tty1.sock" --no-stdin --timeout 300 --ready "$T/tty1.ready" >"$T/tty1.out" 2>"$T/tty1.err" </dev/null &
+	r1=$!
+	wait_for 10 test -e "$T/tty1.ready" || fail "recvtty did not start: $(cat "$T/tty1.err")"
+	echo "$id" >>"$T/.ids"
+	rt run -d --console-socket "$T/tty1.sock" --bundle "$BUNDLE" "$id" </dev/null >"$T/out" 2>&1 ||
+		fail "run -d with a terminal failed: $(cat "$T/out")"
+	pid1=$(init_pid "$id")
+	wait_count 5
+	grep -q 'tick 3' "$T/tty1.out" || fail "no ticks on the first terminal: $(head -c 300 "$T/tty1.out")"
+	rt checkpoint --image-path "$T/img" "$id" >"$T/out" 2>"$T/err" || fail "checkpoint of a terminal failed: $(cat "$T/err")"
+	wait_pid_gone "$pid1" 10
+	wait_pid_gone "$r1" 20 # its terminal closed with the container
+	n=$(count_lines)
+	assert_sequence 1 "$n"
+
+	"$recvtty" "$T/tty2.sock" --no-stdin --input $'typed-after-restore\n' --timeout 300 --ready "$T/tty2.ready" \
+		>"$T/tty2.out" 2>"$T/tty2.err" </dev/null &
+	r2=$!
+	wait_for 10 test -e "$T/tty2.ready" || fail "recvtty did not start: $(cat "$T/tty2.err")"
+	criu_restore "$id" --console-socket "$T/tty2.sock" --image-path "$T/img"
+	[[ $RC == 0 ]] || fail "restore --console-socket failed (rc $RC): $ERR $(grep -m 3 Error "$T/img/restore.log")"
+	pid2=$(init_pid "$id")
+	assert_ne "$pid1" "$pid2" "the restored init's pid"
+	wait_count $((n + 5))
+	assert_sequence 1 $((n + 5))
+	_ticks_after() { grep -q "tick $1" "$T/tty2.out"; }
+	wait_for 20 _ticks_after $((n + 3)) || fail "the restored process does not write to the new terminal: $(head -c 300 "$T/tty2.out")"
+	_got() { grep -qx 'got:typed-after-restore' "$CTL/got" 2>/dev/null; }
+	wait_for 20 _got || fail "the restored process read nothing from the new terminal (got: $(cat "$CTL/got" 2>&1))"
+	echo "counted to $n on the first terminal, on to $(count_now) on the second; it read what was typed there"
+	delete_ok "$id" --force
+	wait_pid_gone "$r2" 20
+	assert_no_leftovers "$id"
+}
+
+# Hooks on restore, as runc runs them: prestart and createRuntime once CRIU has made the
+# namespaces and before the process resumes (the counter stands still while the hook
+# runs), given the restored init's pid. A failing prestart hook fails the restore in one
+# line, and nothing is left: no process, no cgroup, no state.
+criu_check_hooks() {
+	criu_need
+	criu_counter_bundle
+	local id pid n
+	id=$(cid hooks)
+	criu_run_detached "$id"
+	wait_count 5
+	rt checkpoint --leave-running --image-path "$T/img" "$id" >"$T/out" 2>"$T/err" || fail "checkpoint failed: $(cat "$T/err")"
+	delete_ok "$id" --force
+	n=$(count_lines)
+	local hook='read -r s; p=$(echo "$s" | grep -o "\"pid\": *[0-9]*" | grep -o "[0-9]*$"); a=$(wc -l <'"$CTL"'/count); sleep 1; b=$(wc -l <'"$CTL"'/count); echo "$0 $p $a $b" >>'"$T"'/hooks.out'
+	cfg --arg h "$hook" '.hooks = {"prestart": [{"path": "/bin/sh", "args": ["sh", "-c", $h, "prestart"]}],
+		"createRuntime": [{"path": "/bin/sh", "args": ["sh", "-c", $h, "createRuntime"]}]}'
+	criu_restore "$id" --image-path "$T/img"
+	[[ $RC == 0 ]] || fail "restore with hooks failed (rc $RC): $ERR"
+	pid=$(init_pid "$id")
+	cat "$T/hooks.out"
+	assert_eq "prestart createRuntime" "$(cut -d' ' -f1 "$T/hooks.out" | tr '\n' ' ' | sed 's/ $//')" "the hooks run, in order"
+	local name p a b
+	while read -r name p a b; do
+		assert_eq "$pid" "$p" "the pid $name is given"
+		assert_eq "$a" "$b" "the counter while $name runs (the process has not resumed)"
+		((a <= n + 1)) || fail "$name ran after the process counted on ($a lines, $n at the checkpoint)"
+	done <"$T/hooks.out"
+	wait_count $((n + 3))
+	delete_ok "$id" --force
+
+	cfg '.hooks = {"prestart": [{"path": "/bin/false"}]}'
+	criu_restore "$id" --image-path "$T/img"
+	[[ $RC != 0 ]] || fail "restore with a failing prestart hook succeeded"
+	is_myrt && { assert_eq 1 "$(wc -l <"$T/err")" "a failing hook: one line ($ERR)"; assert_contains "$ERR" "error running hook"; }
+	echo "failing hook: $ERR"
+	n=$(count_lines)
+	sleep 1
+	assert_eq "$n" "$(count_lines)" "the counter after the failed restore (nothing runs)"
 	assert_no_leftovers "$id"
 }
 

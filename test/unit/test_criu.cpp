@@ -1,6 +1,8 @@
-// Unit tests of runtime/criu: checkpoint's and restore's flags as CRIU command-line options,
+// Unit tests of runtime/criu: checkpoint's and restore's flags as CRIU RPC options, their wire format,
 // the config's mounts and namespaces as CRIU externals, descriptors.json, CRIU's log.
 #define BOOST_TEST_MODULE criu
+#include <sched.h>
+
 #include <boost/test/unit_test.hpp>
 
 #include <algorithm>
@@ -16,21 +18,6 @@ using namespace myrt;
 namespace {
 
 using Args = std::vector<std::string>;
-
-bool has(const Args& a, const std::string& s) { return std::find(a.begin(), a.end(), s) != a.end(); }
-
-// The value after option `opt` (first occurrence); "" when absent.
-std::string after(const Args& a, const std::string& opt) {
-    auto it = std::find(a.begin(), a.end(), opt);
-    return it == a.end() || it + 1 == a.end() ? std::string() : *(it + 1);
-}
-
-std::vector<std::string> values_of(const Args& a, const std::string& opt) {
-    std::vector<std::string> out;
-    for (size_t i = 0; i + 1 < a.size(); ++i)
-        if (a[i] == opt) out.push_back(a[i + 1]);
-    return out;
-}
 
 spec::Config config_with_mounts() {
     return spec::parse_config(R"({"ociVersion":"1.0.0",
@@ -56,35 +43,39 @@ BOOST_AUTO_TEST_CASE(dump_flags_map_to_criu_options) {
     DumpTarget t;
     t.pid = 42;
     t.rootfs = "/bundle/rootfs";
+    t.images_dir_fd = 8;
+    t.work_dir_fd = 9;
     t.freeze_cgroup = "/sys/fs/cgroup/myrt/x";
     t.mounts = {{"/data", "/data"}};
     t.externals = {"net[123]:extRootNetNS"};
-    Args a = criu_dump_args(o, t);
-    BOOST_TEST(a[0] == "dump");
-    BOOST_TEST(after(a, "-t") == "42");
-    BOOST_TEST(after(a, "-D") == "/img");
-    BOOST_TEST(after(a, "-W") == "/work");
-    BOOST_TEST(after(a, "-o") == "dump.log");
-    BOOST_TEST(after(a, "--root") == "/bundle/rootfs");
-    for (const char* f : {"--leave-running", "--tcp-established", "--ext-unix-sk", "--shell-job",
-                          "--file-locks", "--auto-dedup", "--manage-cgroups=full"})
-        BOOST_TEST(has(a, f), f);
-    BOOST_TEST(after(a, "--empty-ns") == "net");
-    BOOST_TEST(after(a, "--freeze-cgroup") == "/sys/fs/cgroup/myrt/x");
-    BOOST_TEST(values_of(a, "--external") == (Args{"mnt[/data]:/data", "net[123]:extRootNetNS"}));
-    BOOST_TEST(!has(a, "--track-mem"));
-    BOOST_TEST(!has(a, "--lazy-pages"));
+    criu_rpc::Opts r = criu_dump_opts(o, t);
+    BOOST_TEST(r.pid == 42);
+    BOOST_TEST(r.images_dir_fd == 8);
+    BOOST_TEST(r.work_dir_fd == 9);
+    BOOST_TEST(r.log_file == "dump.log");
+    BOOST_TEST(r.root == "/bundle/rootfs");
+    BOOST_TEST((r.leave_running && r.tcp_established && r.ext_unix_sk && r.shell_job && r.file_locks && r.auto_dedup));
+    BOOST_TEST(r.orphan_pts_master);  // a terminal's master is outside: always
+    BOOST_TEST(r.manage_cgroups_mode == 4);  // FULL
+    BOOST_TEST(r.empty_ns == static_cast<uint32_t>(CLONE_NEWNET));
+    BOOST_TEST(r.freeze_cgroup == "/sys/fs/cgroup/myrt/x");
+    BOOST_TEST(r.external == (Args{"mnt[/data]:/data", "net[123]:extRootNetNS"}));
+    BOOST_TEST(!r.track_mem);
+    BOOST_TEST(!r.lazy_pages);
+    BOOST_TEST(!r.rst_sibling);  // restore's
 }
 
 BOOST_AUTO_TEST_CASE(defaults_add_nothing) {
     CheckpointOptions o;
     o.image_path = "checkpoint";
-    Args a = criu_dump_args(o, DumpTarget{});
-    for (const char* f : {"--leave-running", "--tcp-established", "--ext-unix-sk", "--shell-job",
-                          "--file-locks", "--auto-dedup", "--empty-ns", "-W", "--freeze-cgroup",
-                          "--prev-images-dir", "--page-server"})
-        BOOST_TEST(!has(a, f), f);
-    BOOST_TEST(std::none_of(a.begin(), a.end(), [](const std::string& s) { return s.starts_with("--manage-cgroups"); }));
+    criu_rpc::Opts r = criu_dump_opts(o, DumpTarget{});
+    BOOST_TEST(!(r.leave_running || r.tcp_established || r.ext_unix_sk || r.shell_job || r.file_locks ||
+                 r.auto_dedup || r.track_mem));
+    BOOST_TEST(r.empty_ns == 0u);
+    BOOST_TEST(r.work_dir_fd == -1);
+    BOOST_TEST(r.manage_cgroups_mode == -1);
+    BOOST_TEST((r.freeze_cgroup.empty() && r.parent_img.empty() && r.ps_address.empty()));
+    BOOST_TEST(r.status_fd == -1);
 }
 
 BOOST_AUTO_TEST_CASE(pre_dump_and_parent) {
@@ -94,18 +85,17 @@ BOOST_AUTO_TEST_CASE(pre_dump_and_parent) {
     o.leave_running = true;
     DumpTarget t;
     t.mounts = {{"/data", "/data"}};
-    Args a = criu_dump_args(o, t);
-    BOOST_TEST(a[0] == "pre-dump");
-    BOOST_TEST(has(a, "--track-mem"));
-    BOOST_TEST(!has(a, "--leave-running"));  // a pre-dump always leaves it running
-    BOOST_TEST(!has(a, "--external"));       // memory only
-    BOOST_TEST(after(a, "-o") == "pre-dump.log");
+    criu_rpc::Opts r = criu_dump_opts(o, t);
+    BOOST_TEST(r.track_mem);
+    BOOST_TEST(!r.leave_running);    // a pre-dump always leaves it running
+    BOOST_TEST(r.external.empty());  // memory only
+    BOOST_TEST(r.log_file == "pre-dump.log");
     o.pre_dump = false;
     o.parent_path = "../1";
-    a = criu_dump_args(o, t);
-    BOOST_TEST(a[0] == "dump");
-    BOOST_TEST(after(a, "--prev-images-dir") == "../1");
-    BOOST_TEST(has(a, "--track-mem"));
+    r = criu_dump_opts(o, t);
+    BOOST_TEST(r.parent_img == "../1");
+    BOOST_TEST(r.track_mem);
+    BOOST_TEST(r.log_file == "dump.log");
 }
 
 BOOST_AUTO_TEST_CASE(page_server_and_lazy_pages) {
@@ -113,16 +103,17 @@ BOOST_AUTO_TEST_CASE(page_server_and_lazy_pages) {
     o.page_server = "10.0.0.1:1234";
     o.lazy_pages = true;
     o.status_fd = 5;
-    Args a = criu_dump_args(o, DumpTarget{});
-    BOOST_TEST(has(a, "--page-server"));
-    BOOST_TEST(after(a, "--address") == "10.0.0.1");
-    BOOST_TEST(after(a, "--port") == "1234");
-    BOOST_TEST(has(a, "--lazy-pages"));
-    BOOST_TEST(after(a, "--status-fd") == "5");
+    criu_rpc::Opts r = criu_dump_opts(o, DumpTarget{});
+    BOOST_TEST(r.ps_address == "10.0.0.1");
+    BOOST_TEST(r.ps_port == 1234);
+    BOOST_TEST(r.lazy_pages);
+    BOOST_TEST(r.status_fd == 5);
     o.page_server = "nocolon";
-    BOOST_CHECK_THROW(criu_dump_args(o, DumpTarget{}), Error);
+    BOOST_CHECK_THROW(criu_dump_opts(o, DumpTarget{}), Error);
     o.page_server = "host:port";
-    BOOST_CHECK_THROW(criu_dump_args(o, DumpTarget{}), Error);
+    BOOST_CHECK_THROW(criu_dump_opts(o, DumpTarget{}), Error);
+    o.page_server = "host:9999999999";
+    BOOST_CHECK_THROW(criu_dump_opts(o, DumpTarget{}), Error);
 }
 
 BOOST_AUTO_TEST_CASE(empty_ns_takes_runc_names) {
@@ -141,23 +132,101 @@ BOOST_AUTO_TEST_CASE(restore_flags_map_to_criu_options) {
     o.image_path = "/img";
     o.tcp_established = o.ext_unix_sk = o.shell_job = o.file_locks = o.auto_dedup = true;
     o.manage_cgroups_mode = "soft";
+    o.empty_ns = {"network"};
     RestoreTarget t;
     t.root = "/run/myrt/x/criu-root";
-    t.pid_file = "/run/myrt/x/restore.pid";
-    t.cgroup_roots = {"/myrt/x"};
+    t.images_dir_fd = 7;
     t.mounts = {{"/data", "/srv/data"}};
-    t.inherit_fds = {"fd[1]:pipe:[77]"};
-    Args a = criu_restore_args(o, t);
-    BOOST_TEST(a[0] == "restore");
-    BOOST_TEST(after(a, "--root") == "/run/myrt/x/criu-root");
-    BOOST_TEST(after(a, "--pidfile") == "/run/myrt/x/restore.pid");
-    BOOST_TEST(after(a, "-o") == "restore.log");
-    for (const char* f : {"--restore-detached", "--restore-sibling", "--tcp-established", "--ext-unix-sk",
-                          "--shell-job", "--file-locks", "--auto-dedup", "--manage-cgroups=soft"})
-        BOOST_TEST(has(a, f), f);
-    BOOST_TEST(after(a, "--cgroup-root") == "/myrt/x");
-    BOOST_TEST(values_of(a, "--external") == Args{"mnt[/data]:/srv/data"});
-    BOOST_TEST(values_of(a, "--inherit-fd") == Args{"fd[1]:pipe:[77]"});
+    t.inherit_fds = {{"pipe:[77]", 1}};
+    criu_rpc::Opts r = criu_restore_opts(o, t);
+    BOOST_TEST(r.root == "/run/myrt/x/criu-root");
+    BOOST_TEST(r.images_dir_fd == 7);
+    BOOST_TEST(r.work_dir_fd == -1);
+    BOOST_TEST(r.log_file == "restore.log");
+    BOOST_TEST((r.rst_sibling && r.notify_scripts && r.orphan_pts_master && r.evasive_devices));
+    BOOST_TEST((r.tcp_established && r.ext_unix_sk && r.shell_job && r.file_locks && r.auto_dedup));
+    BOOST_TEST(!r.lazy_pages);
+    BOOST_TEST(r.manage_cgroups_mode == 3);  // criu_cg_mode SOFT
+    BOOST_TEST(r.empty_ns == static_cast<uint32_t>(CLONE_NEWNET));
+    BOOST_TEST(r.external == Args{"mnt[/data]:/srv/data"});
+    BOOST_TEST_REQUIRE(r.inherit_fds.size() == 1u);
+    BOOST_TEST(r.inherit_fds[0].key == "pipe:[77]");
+    BOOST_TEST(r.inherit_fds[0].fd == 1);
+    o.manage_cgroups_mode.clear();
+    r = criu_restore_opts(o, t);
+    BOOST_TEST(r.manage_cgroups_mode == -1);  // not sent: CRIU's default
+}
+
+// The request as bytes: protobuf's wire format, field numbers of CRIU's rpc.proto.
+BOOST_AUTO_TEST_CASE(restore_request_wire_format) {
+    criu_rpc::Opts o;
+    o.images_dir_fd = 5;
+    o.root = "/r";
+    o.rst_sibling = true;
+    o.cgroup_roots = {{"", "/myrt/x"}, {"cpu,cpuacct", "/y"}};
+    o.inherit_fds = {{"extRootNetNS", 300}};
+    std::string bytes = criu_rpc::encode_request(criu_rpc::kRestore, o);
+    // criu_req: type (1) = RESTORE (2), then opts (2) length-delimited.
+    BOOST_TEST_REQUIRE(bytes.size() > 4u);
+    BOOST_TEST(bytes.substr(0, 2) == std::string("\x08\x02", 2));
+    BOOST_TEST(bytes[2] == '\x12');
+    auto req = criu_rpc::decode_fields(bytes);
+    BOOST_TEST_REQUIRE(req.size() == 2u);
+    auto opts = criu_rpc::decode_fields(req[1].bytes);
+    auto value = [&](int tag) {
+        for (const auto& f : opts)
+            if (f.tag == tag) return f.number;
+        return uint64_t(999);
+    };
+    auto all = [&](int tag) {
+        std::vector<std::string> out;
+        for (const auto& f : opts)
+            if (f.tag == tag) out.emplace_back(f.bytes);
+        return out;
+    };
+    BOOST_TEST(value(1) == 5u);   // images_dir_fd
+    BOOST_TEST(value(9) == 4u);   // log_level
+    BOOST_TEST(value(26) == 1u);  // rst_sibling
+    BOOST_TEST(value(50) == 999u);  // orphan_pts_master: not sent when false
+    BOOST_TEST(all(13) == Args{"/r"});
+    auto roots = all(25);
+    BOOST_TEST_REQUIRE(roots.size() == 2u);
+    auto first = criu_rpc::decode_fields(roots[0]);  // no ctrl: the v2 hierarchy
+    BOOST_TEST_REQUIRE(first.size() == 1u);
+    BOOST_TEST(first[0].tag == 2);
+    BOOST_TEST(first[0].bytes == "/myrt/x");
+    BOOST_TEST(criu_rpc::decode_fields(roots[1]).size() == 2u);
+    auto inherits = all(27);  // decode_fields views into it
+    BOOST_TEST_REQUIRE(inherits.size() == 1u);
+    auto inherit = criu_rpc::decode_fields(inherits[0]);
+    BOOST_TEST_REQUIRE(inherit.size() == 2u);
+    BOOST_TEST(inherit[0].bytes == "extRootNetNS");
+    BOOST_TEST(inherit[1].number == 300u);  // a two-byte varint
+    BOOST_TEST(criu_rpc::encode_notify_reply(true) == std::string("\x08\x06\x18\x01", 4));
+    BOOST_TEST(criu_rpc::encode_notify_reply(false) == std::string("\x08\x06\x18\x00", 4));
+}
+
+// Answers as criu writes them: a notification with a script and a pid, a restore's pid,
+// an error; unknown fields are skipped, garbage is refused.
+BOOST_AUTO_TEST_CASE(criu_responses_decode) {
+    // type NOTIFY, success, notify{script "setup-namespaces", pid 4242}, an unknown field 99
+    std::string notify("\x08\x06\x10\x01\x2a\x15\x0a\x10setup-namespaces\x10\x92\x21\x98\x06\x07", 30);
+    auto r = criu_rpc::decode_response(notify);
+    BOOST_TEST(r.type == 6);
+    BOOST_TEST(r.success);
+    BOOST_TEST(r.notify_script == "setup-namespaces");
+    BOOST_TEST(r.notify_pid == 4242);
+    // type RESTORE, success, restore{pid 77}
+    r = criu_rpc::decode_response(std::string("\x08\x02\x10\x01\x22\x02\x08\x4d", 8));
+    BOOST_TEST(r.type == 2);
+    BOOST_TEST(r.restored_pid == 77);
+    // type RESTORE, failed, cr_errno 2, cr_errmsg "no"
+    r = criu_rpc::decode_response(std::string("\x08\x02\x10\x00\x38\x02\x4a\x02no", 10));
+    BOOST_TEST(!r.success);
+    BOOST_TEST(r.cr_errno == 2);
+    BOOST_TEST(r.cr_errmsg == "no");
+    for (std::string bad : {std::string("\x08", 1), std::string("\x08\x02\x4a\x09no", 5), std::string("\x10\x01", 2)})
+        BOOST_CHECK_THROW(criu_rpc::decode_response(bad), std::runtime_error);
 }
 
 BOOST_AUTO_TEST_CASE(external_mounts_of_a_config) {
@@ -201,7 +270,12 @@ BOOST_AUTO_TEST_CASE(namespaces_by_path_are_external) {
 
 BOOST_AUTO_TEST_CASE(descriptors_round_trip_and_pipes_inherited) {
     auto d = parse_descriptors(R"(["/dev/null","pipe:[12]","pipe:[13]"])", "descriptors.json");
-    BOOST_TEST(inherit_stdio(d) == (Args{"fd[1]:pipe:[12]", "fd[2]:pipe:[13]"}));
+    auto in = inherit_stdio(d);
+    BOOST_TEST_REQUIRE(in.size() == 2u);
+    BOOST_TEST(in[0].key == "pipe:[12]");
+    BOOST_TEST(in[0].fd == 1);
+    BOOST_TEST(in[1].key == "pipe:[13]");
+    BOOST_TEST(in[1].fd == 2);
     BOOST_CHECK_THROW(parse_descriptors("{", "descriptors.json"), Error);
     BOOST_CHECK_THROW(parse_descriptors("[1]", "descriptors.json"), Error);
 }
