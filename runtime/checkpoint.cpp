@@ -246,6 +246,7 @@ void Runtime::checkpoint(const std::string& id, CheckpointOptions o) {
     SwrkRun run;
     run.type = o.pre_dump ? criu_rpc::kPreDump : criu_rpc::kDump;
     run.opts = criu_dump_opts(o, t);
+    run.opts.config_file = criu_config_file(config);
     run.images_dir = o.image_path;
     run.work_dir = o.work_path;
     std::string log = (o.work_path.empty() ? o.image_path : o.work_path) +
@@ -349,6 +350,7 @@ pid_t Runtime::restore_into(ContainerDir& dir, const std::string& id, const Rest
     SwrkRun r;
     r.type = criu_rpc::kRestore;
     r.opts = criu_restore_opts(o, t);
+    r.opts.config_file = criu_config_file(b.config);
     r.rootfs = b.rootfs;
     r.images_dir = o.image_path;
     r.work_dir = o.work_path;

@@ -132,6 +132,11 @@ std::vector<ExternalNamespace> external_namespaces(const spec::Config& c) {
     return out;
 }
 
+std::string criu_config_file(const spec::Config& c) {
+    auto it = c.annotations.find("org.criu.config");
+    return it == c.annotations.end() ? "/etc/criu/runc.conf" : it->second;
+}
+
 std::vector<std::string> criu_empty_ns(const std::vector<std::string>& names) {
     std::vector<std::string> out;
     for (const auto& n : names) {

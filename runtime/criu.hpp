@@ -54,6 +54,10 @@ struct ExternalNamespace {
 };
 std::vector<ExternalNamespace> external_namespaces(const spec::Config& config);
 
+// The CRIU configuration file of a container, as runc chooses it: the annotation
+// org.criu.config (empty: none), else /etc/criu/runc.conf (CRIU ignores a missing file).
+std::string criu_config_file(const spec::Config& config);
+
 // --empty-ns takes runc's names ("network"); CRIU knows only the network one ("net").
 std::vector<std::string> criu_empty_ns(const std::vector<std::string>& names);
 

@@ -12,7 +12,8 @@ constexpr int images_dir_fd = 1, pid = 2, leave_running = 3, ext_unix_sk = 4, tc
               shell_job = 7, file_locks = 8, log_level = 9, log_file = 10, ps = 11, notify_scripts = 12,
               root = 13, parent_img = 14, track_mem = 15, auto_dedup = 16, work_dir_fd = 17, cg_root = 25, rst_sibling = 26,
               inherit_fd = 27, manage_cgroups_mode = 34, external = 37, empty_ns = 38,
-              freeze_cgroup = 44, lazy_pages = 48, status_fd = 49, orphan_pts_master = 50;
+              freeze_cgroup = 44, lazy_pages = 48, status_fd = 49, orphan_pts_master = 50,
+              config_file = 51;
 }  // namespace opt
 namespace req {
 constexpr int type = 1, opts = 2, notify_success = 3;
@@ -67,6 +68,7 @@ Writer encode_opts(const Opts& o) {
         w.message(opt::ps, ps);
     }
     if (o.status_fd >= 0) w.int32(opt::status_fd, o.status_fd);
+    if (!o.config_file.empty()) w.bytes(opt::config_file, o.config_file);
     if (o.work_dir_fd >= 0) w.int32(opt::work_dir_fd, o.work_dir_fd);
     w.int32(opt::log_level, o.log_level);
     if (!o.log_file.empty()) w.bytes(opt::log_file, o.log_file);

@@ -44,6 +44,7 @@ struct Opts {
     std::string ps_address;     // dump to a page server at ps_address:ps_port
     int ps_port = 0;
     int status_fd = -1;  // lazy pages: CRIU's own descriptor, written when it is ready
+    std::string config_file;  // CRIU's settings there win over these
     int work_dir_fd = -1;  // -1: none
     std::string log_file;  // in the work (or images) directory
     int log_level = 4;

@@ -288,3 +288,25 @@ BOOST_AUTO_TEST_CASE(first_error_of_a_criu_log) {
     BOOST_TEST(criu_log_error(log) == "A session leader is outside");
     BOOST_TEST(criu_log_error("nothing wrong\n").empty());
 }
+
+// runc's choice of CRIU configuration file: the annotation, none when it is empty, else
+// /etc/criu/runc.conf; sent as config_file (51) when set.
+BOOST_AUTO_TEST_CASE(criu_config_file_as_runc) {
+    spec::Config c = config_with_mounts();
+    BOOST_TEST(criu_config_file(c) == "/etc/criu/runc.conf");
+    c.annotations["org.criu.config"] = "/etc/criu/mine.conf";
+    BOOST_TEST(criu_config_file(c) == "/etc/criu/mine.conf");
+    c.annotations["org.criu.config"] = "";
+    BOOST_TEST(criu_config_file(c).empty());
+    criu_rpc::Opts o;
+    o.config_file = "/c";
+    std::string bytes = criu_rpc::encode_request(criu_rpc::kDump, o);  // decode_fields views into it
+    auto req = criu_rpc::decode_fields(bytes);
+    BOOST_TEST_REQUIRE(req.size() == 2u);
+    BOOST_TEST(req[0].number == 1u);  // DUMP
+    std::string opts(req[1].bytes);
+    bool found = false;
+    for (const auto& f : criu_rpc::decode_fields(opts))
+        if (f.tag == 51) found = f.bytes == "/c";
+    BOOST_TEST(found);
+}
