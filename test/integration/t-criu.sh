@@ -30,7 +30,7 @@ VMG_CHECK_FILE=$IT_DIR/t-criu.sh
 VMG_PREFIX=criu_check_
 # CRIU_VM_CHECKS (passed into the VM): a subset, for a run by hand, comma-separated (the VM's
 # command line keeps only the last of words separated by spaces).
-IFS=', ' read -ra VMG_CHECKS <<<"${CRIU_VM_CHECKS:-counter leave_running pre_dump tcp_established terminal hooks errors podman}"
+IFS=', ' read -ra VMG_CHECKS <<<"${CRIU_VM_CHECKS:-counter leave_running pre_dump tcp_established terminal hooks externals errors podman}"
 VMG_PASSENV=CRIU_VM_CHECKS
 VMG_VM_ENV=(VM_INIT=systemd VM_KERNEL_ARGS=apparmor=0)
 VMG_TIMEOUT=${CRIU_VM_TIMEOUT:-600}
@@ -41,6 +41,7 @@ test_criu_pre_dump() { vmg_result pre_dump; }
 test_criu_tcp_established() { vmg_result tcp_established; }
 test_criu_terminal() { vmg_result terminal; }
 test_criu_hooks() { vmg_result hooks; }
+test_criu_externals() { vmg_result externals; }
 test_criu_errors() { vmg_result errors; }
 test_criu_podman() { vmg_result podman; }
 
@@ -358,6 +359,52 @@ criu_check_hooks() {
 	sleep 1
 	assert_eq "$n" "$(count_lines)" "the counter after the failed restore (nothing runs)"
 	assert_no_leftovers "$id"
+}
+
+# What create set up comes back on restore, seen from inside the restored container: the
+# network namespace it joined by path (the same one, with its address), a bind mount of the
+# host (written on through), a masked file and a masked directory, a read-only path, a
+# config device, and the cgroup.
+criu_check_externals() {
+	criu_need
+	command -v ip >/dev/null || skip "no ip command"
+	local ns=myrt-ck-$$ ino id pid n
+	ip netns add "$ns" || fail "ip netns add $ns failed"
+	IT_NETNS+=("$ns")
+	ip netns exec "$ns" ip link set lo up
+	ip netns exec "$ns" ip addr add 10.77.0.1/8 dev lo || fail "ip addr add failed"
+	ino=$(stat -L -c %i "/run/netns/$ns")
+	criu_counter_bundle
+	cfg '.linux.namespaces |= map(if .type == "network" then .path = $p else . end)' --arg p "/run/netns/$ns"
+	cfg '.linux.devices += [{"path": "/dev/kmsg", "type": "c", "major": 1, "minor": 11, "fileMode": 292}]'
+	id=$(cid ext)
+	criu_run_detached "$id"
+	wait_count 3
+	rt checkpoint --image-path "$T/img" "$id" >"$T/out" 2>"$T/err" || fail "checkpoint failed: $(cat "$T/err")"
+	n=$(count_lines)
+	criu_restore "$id" --image-path "$T/img"
+	[[ $RC == 0 ]] || fail "restore failed (rc $RC): $ERR $(grep -m 3 Error "$T/img/restore.log")"
+	pid=$(init_pid "$id")
+	wait_count $((n + 3))
+	assert_sequence 1 $((n + 3)) # through the bind mount, on the host
+	assert_eq "net:[$ino]" "$(readlink "/proc/$pid/ns/net")" "the restored init's network namespace"
+	local inside
+	inside=$(rt exec "$id" sh -c 'ip addr show lo 2>&1 | grep -o "10\.77\.0\.1"; echo "kcore:$(wc -c </proc/kcore)";
+		ls /proc/acpi 2>&1 | wc -l | sed "s/^/acpi:/"; echo 1 >/proc/sys/kernel/hostname 2>/dev/null && echo sys-writable || echo sys-ro;
+		echo "kmsg:$(stat -c %t:%T /dev/kmsg)"; head -c 4 /dev/full | wc -c | sed "s/^/full:/"' </dev/null 2>&1)
+	echo "inside the restored container: $(tr '\n' ' ' <<<"$inside")"
+	assert_contains "$inside" "10.77.0.1" "the joined namespace's address, inside"
+	assert_contains "$inside" "kcore:0" "/proc/kcore masked"
+	assert_contains "$inside" "acpi:0" "/proc/acpi masked (empty)"
+	assert_contains "$inside" "sys-ro" "/proc/sys read-only"
+	assert_contains "$inside" "kmsg:1:b" "the config's device /dev/kmsg (1:11)"
+	assert_contains "$inside" "full:4" "the default device /dev/full"
+	local cg
+	cg=$(cgroup_dirs_named "$id")
+	[[ -n $cg ]] && grep -qx "$pid" "$cg/cgroup.procs" || fail "the restored init $pid is not in its cgroup ($cg)"
+	delete_ok "$id" --force
+	assert_no_leftovers "$id"
+	ip netns exec "$ns" true || fail "the namespace joined by path is gone after delete"
 }
 
 # Each refused in one line (myrt), nothing left: checkpoint of an unknown and of a stopped
