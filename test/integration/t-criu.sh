@@ -30,7 +30,7 @@ VMG_CHECK_FILE=$IT_DIR/t-criu.sh
 VMG_PREFIX=criu_check_
 # CRIU_VM_CHECKS (passed into the VM): a subset, for a run by hand, comma-separated (the VM's
 # command line keeps only the last of words separated by spaces).
-IFS=', ' read -ra VMG_CHECKS <<<"${CRIU_VM_CHECKS:-counter leave_running pre_dump tcp_established terminal hooks externals errors podman}"
+IFS=', ' read -ra VMG_CHECKS <<<"${CRIU_VM_CHECKS:-counter leave_running pre_dump tcp_established terminal hooks externals page_server errors podman}"
 VMG_PASSENV=CRIU_VM_CHECKS
 VMG_VM_ENV=(VM_INIT=systemd VM_KERNEL_ARGS=apparmor=0)
 VMG_TIMEOUT=${CRIU_VM_TIMEOUT:-600}
@@ -42,6 +42,7 @@ test_criu_tcp_established() { vmg_result tcp_established; }
 test_criu_terminal() { vmg_result terminal; }
 test_criu_hooks() { vmg_result hooks; }
 test_criu_externals() { vmg_result externals; }
+test_criu_page_server() { vmg_result page_server; }
 test_criu_errors() { vmg_result errors; }
 test_criu_podman() { vmg_result podman; }
 
@@ -405,6 +406,43 @@ criu_check_externals() {
 	delete_ok "$id" --force
 	assert_no_leftovers "$id"
 	ip netns exec "$ns" true || fail "the namespace joined by path is gone after delete"
+}
+
+# --page-server: the memory goes to a CRIU page server (here on loopback, into the same
+# directory), the rest of the image to --image-path; restored from there the counter goes
+# on. A page server that is not there fails the checkpoint in one line, the container
+# running on.
+criu_check_page_server() {
+	criu_need
+	criu_counter_bundle
+	local id n port=27277 ps
+	id=$(cid ps)
+	criu_run_detached "$id"
+	wait_count 3
+	rt checkpoint --page-server "127.0.0.1:$port" --image-path "$T/img0" "$id" >"$T/out" 2>"$T/err" &&
+		fail "checkpoint to a page server that is not there succeeded"
+	is_myrt && assert_eq 1 "$(wc -l <"$T/err")" "no page server: one line ($(cat "$T/err"))"
+	echo "no page server: $(cat "$T/err")"
+	assert_eq running "$(state_field "$id" status)" "state after the failed checkpoint"
+	mkdir -p "$T/img"
+	# (It serves one dump, then exits; killed here if the check fails first.)
+	criu page-server --images-dir "$T/img" --port "$port" -o "$T/ps.log" -v4 &
+	ps=$!
+	_ps_fail() { kill "$ps" 2>/dev/null; fail "$@"; }
+	_listening() { grep -q ":$(printf '%04X' "$port") 00000000:0000 0A" /proc/net/tcp; }
+	wait_for 20 _listening || _ps_fail "the page server does not listen: $(tail -n 3 "$T/ps.log")"
+	rt checkpoint --page-server "127.0.0.1:$port" --image-path "$T/img" "$id" >"$T/out" 2>"$T/err" ||
+		_ps_fail "checkpoint --page-server failed: $(cat "$T/err")"
+	wait "$ps" || fail "the page server failed: $(grep -m 3 Error "$T/ps.log")"
+	ls "$T/img" | grep -q '^pages-' || fail "no pages came to the page server: $(ls "$T/img")"
+	n=$(count_lines)
+	assert_sequence 1 "$n"
+	criu_restore "$id" --image-path "$T/img"
+	[[ $RC == 0 ]] || fail "restore of the page server's image failed (rc $RC): $ERR"
+	wait_count $((n + 3))
+	assert_sequence 1 $((n + 3))
+	delete_ok "$id" --force
+	assert_no_leftovers "$id"
 }
 
 # Each refused in one line (myrt), nothing left: checkpoint of an unknown and of a stopped
