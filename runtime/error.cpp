@@ -5,6 +5,24 @@
 
 namespace myrt {
 
+namespace {
+thread_local Error* g_newest_error = nullptr;
+}
+
+void Error::link() noexcept {
+    older_ = g_newest_error;
+    if (older_) older_->newer_ = this;
+    g_newest_error = this;
+}
+
+void Error::unlink() noexcept {
+    if (older_) older_->newer_ = newer_;
+    if (newer_) newer_->older_ = older_;
+    else g_newest_error = older_;
+}
+
+int latest_error_code() noexcept { return g_newest_error ? g_newest_error->err_ : 0; }
+
 std::string errno_text(int err) {
     std::string text = strerror(err);
     if (!text.empty())

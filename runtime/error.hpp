@@ -8,20 +8,38 @@
 
 namespace myrt {
 
-namespace log {
-void note_error_code(int err) noexcept;
-}
-
 class Error : public std::runtime_error {
 public:
     explicit Error(const std::string& message, int err = 0) : std::runtime_error(message), err_(err) {
-        log::note_error_code(err);  // for the --debug trace's failed step
+        link();
     }
+    Error(const Error& other) : std::runtime_error(other), err_(other.err_) { link(); }
+    Error& operator=(const Error& other) {
+        std::runtime_error::operator=(other);
+        err_ = other.err_;
+        return *this;
+    }
+    ~Error() override { unlink(); }
     int code() const noexcept { return err_; }
 
 private:
+    // Every Error alive in this thread, newest first: a --debug step ended by an exception
+    // reports the errno of the newest (the one being thrown, when it is an Error; see
+    // latest_error_code).
+    void link() noexcept;
+    void unlink() noexcept;
+    friend int latest_error_code() noexcept;
+
     int err_;
+    Error* older_ = nullptr;
+    Error* newer_ = nullptr;
 };
+
+// The errno of the newest Error still alive in this thread (0: none, or it has none). While
+// a step unwinds, that is the Error in flight; an exception of another type (a ParseError, a
+// std::bad_alloc) thrown after every earlier Error was handled finds none, so the step
+// reports no errno instead of an older one's.
+int latest_error_code() noexcept;
 
 // strerror in the lower-case form runc and Go programs print ("no such file or directory"),
 // because callers such as podman match on that text.

@@ -268,7 +268,7 @@ void fork_in_container(const SyncChannel& sync) {
         argv.push_back(nullptr);
         for (const auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
         envp.push_back(nullptr);
-        if (log::debug_enabled()) log::step_now("exec", {{"path", path, false}});
+        if (log::debug_enabled()) log::step_now("exec", {{"path", path}});
         ::execve(path.c_str(), argv.data(), envp.data());
         throw_errno("exec \"" + p.args[0] + "\"");
     } catch (const std::exception& e) {

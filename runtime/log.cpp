@@ -4,11 +4,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <charconv>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <optional>
 
 #include "runtime/error.hpp"
+#include "spec/log_json.hpp"
 
 namespace myrt::log {
 namespace {
@@ -16,7 +19,6 @@ namespace {
 int g_fd = -1;
 bool g_json = false;
 bool g_debug = false;
-thread_local int g_last_error = 0;
 std::function<void(std::string_view)> g_forward;
 const char* g_process = nullptr;
 
@@ -61,18 +63,10 @@ void write_all(int fd, const std::string& line) {
 }
 
 std::string format_line(Level level, std::string_view msg) {
-    std::string line;
-    if (g_json) {
-        line = "{\"level\":\"";
-        line += level_name(level);
-        line += "\",\"msg\":";
-        append_json_string(line, msg);
-        line += ",\"time\":\"" + rfc3339_now() + "\"}\n";
-    } else {
-        line = rfc3339_now() + " " + level_name(level) + ": ";
-        line += msg;
-        line += '\n';
-    }
+    if (g_json) return spec::log_line_json(level_name(level), msg, rfc3339_now());
+    std::string line = rfc3339_now() + " " + level_name(level) + ": ";
+    line += msg;
+    line += '\n';
     return line;
 }
 
@@ -105,8 +99,6 @@ void write(Level level, std::string_view msg) {
     }
 }
 
-void note_error_code(int err) noexcept { g_last_error = err; }
-
 namespace {
 
 uint64_t monotonic_ns() {
@@ -115,63 +107,130 @@ uint64_t monotonic_ns() {
     return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000u + static_cast<uint64_t>(ts.tv_nsec);
 }
 
-// A step as init sends it: its process, name, duration and fields separated by NUL, each
-// field's key tagged 'r' (raw) or 's'.
-std::string encode_step(std::string_view name, long long us, const std::vector<Step::Field>& f) {
-    std::string out(g_process ? g_process : "child");
-    out += '\0';
-    out += name;
-    out += '\0';
-    out += std::to_string(us);
-    for (const auto& x : f) {
-        out += '\0';
-        out += x.raw ? 'r' : 's';
-        out += x.key;
-        out += '\0';
-        out += x.value;
+// A step as init sends it: a sequence of parts, each its length in decimal, ':' and its
+// bytes (any bytes: a value may hold a NUL). The parts are the process, the name, the
+// duration (empty: an instant step), then for each field a tag ('s' text, 'i' number, 'b'
+// boolean) followed by its key, and its value.
+constexpr char kText = 's', kNumber = 'i', kBool = 'b';
+
+void put_part(std::string& out, std::string_view part) {
+    out += std::to_string(part.size());
+    out += ':';
+    out += part;
+}
+
+std::string encode_step(std::string_view name, std::optional<long long> us,
+                        const std::vector<Step::Field>& fields) {
+    std::string out;
+    put_part(out, g_process ? g_process : "child");
+    put_part(out, name);
+    put_part(out, us ? std::to_string(*us) : std::string());
+    for (const auto& f : fields) {
+        if (const auto* text = std::get_if<std::string>(&f.value)) {
+            put_part(out, kText + f.key);
+            put_part(out, *text);
+        } else if (const auto* number = std::get_if<long long>(&f.value)) {
+            put_part(out, kNumber + f.key);
+            put_part(out, std::to_string(*number));
+        } else {
+            put_part(out, kBool + f.key);
+            put_part(out, std::get<bool>(f.value) ? "true" : "false");
+        }
     }
     return out;
 }
 
-void write_step(std::string_view name, long long us, const std::vector<Step::Field>& fields,
-                const char* process) {
-    std::string line;
+std::optional<long long> parse_number(std::string_view s) {
+    long long n = 0;
+    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+    if (ec != std::errc() || end != s.data() + s.size() || s.empty()) return std::nullopt;
+    return n;
+}
+
+// Keys of the line itself, which a forwarded field must not repeat (a second "level" would
+// win in most readers).
+bool reserved_key(std::string_view key) {
+    for (std::string_view k : {"level", "msg", "step", "duration_us", "process", "time"})
+        if (key == k) return true;
+    return false;
+}
+
+struct DecodedStep {
+    std::string process, name;
+    std::optional<long long> us;
+    std::vector<Step::Field> fields;
+};
+
+// What init forwarded, checked: nullopt when it is not a step as encode_step makes them.
+std::optional<DecodedStep> decode_step(std::string_view encoded) {
+    std::vector<std::string_view> parts;
+    while (!encoded.empty()) {
+        size_t colon = encoded.find(':');
+        if (colon == std::string_view::npos) return std::nullopt;
+        auto size = parse_number(encoded.substr(0, colon));
+        if (!size || *size < 0 || static_cast<size_t>(*size) > encoded.size() - colon - 1) return std::nullopt;
+        parts.push_back(encoded.substr(colon + 1, static_cast<size_t>(*size)));
+        encoded.remove_prefix(colon + 1 + static_cast<size_t>(*size));
+    }
+    if (parts.size() < 3 || parts.size() % 2 == 0 || parts[0].empty() || parts[1].empty())
+        return std::nullopt;
+    DecodedStep step{std::string(parts[0]), std::string(parts[1]), std::nullopt, {}};
+    if (!parts[2].empty()) {
+        step.us = parse_number(parts[2]);
+        if (!step.us || *step.us < 0) return std::nullopt;
+    }
+    for (size_t i = 3; i + 1 < parts.size(); i += 2) {
+        std::string_view tagged = parts[i], value = parts[i + 1];
+        if (tagged.size() < 2) return std::nullopt;
+        std::string key(tagged.substr(1));
+        if (reserved_key(key)) return std::nullopt;
+        for (const auto& f : step.fields)
+            if (f.key == key) return std::nullopt;
+        if (tagged[0] == kText) {
+            step.fields.push_back({std::move(key), std::string(value)});
+        } else if (tagged[0] == kNumber) {
+            auto n = parse_number(value);
+            if (!n) return std::nullopt;
+            step.fields.push_back({std::move(key), *n});
+        } else if (tagged[0] == kBool && (value == "true" || value == "false")) {
+            step.fields.push_back({std::move(key), value == "true"});
+        } else {
+            return std::nullopt;
+        }
+    }
+    return step;
+}
+
+// A name or value in the text trace: as it is, unless it holds a control character (a
+// newline would start a line that looks like another step).
+std::string text_of(std::string_view s) {
+    for (unsigned char c : s)
+        if (c < 0x20 || c == 0x7f) return spec::quote_text(s);
+    return std::string(s);
+}
+
+std::string text_of(const Step::Field& f) {
+    if (const auto* text = std::get_if<std::string>(&f.value)) return text_of(*text);
+    if (const auto* number = std::get_if<long long>(&f.value)) return std::to_string(*number);
+    return std::get<bool>(f.value) ? "true" : "false";
+}
+
+void write_step(std::string_view name, std::optional<long long> us,
+                const std::vector<Step::Field>& fields, std::string_view process) {
     if (g_json) {
-        line = "{\"level\":\"debug\",\"msg\":";
-        append_json_string(line, name);
-        line += ",\"step\":";
-        append_json_string(line, name);
-        if (us >= 0) line += ",\"duration_us\":" + std::to_string(us);
-        if (process) {
-            line += ",\"process\":";
-            append_json_string(line, process);
-        }
-        for (const auto& f : fields) {
-            line += ',';
-            append_json_string(line, f.key);
-            line += ':';
-            if (f.raw) line += f.value;
-            else append_json_string(line, f.value);
-        }
-        line += ",\"time\":\"" + rfc3339_now() + "\"}\n";
-    } else {
-        line = process ? std::string(process) + ": " : std::string();
-        line += name;
-        for (const auto& f : fields) line += " " + f.key + "=" + f.value;
-        if (us >= 0) line += " (" + std::to_string(us) + " us)";
-    }
-    if (g_json && g_fd >= 0) {
-        write_all(g_fd, line);
+        // No file: stderr, still one object a line.
+        write_all(g_fd >= 0 ? g_fd : STDERR_FILENO,
+                  spec::step_line_json(name, us, process, fields, rfc3339_now()));
         return;
     }
-    if (g_json) {  // no file: stderr, still one object a line
-        write_all(STDERR_FILENO, line);
-        return;
-    }
+    std::string line = process.empty() ? std::string() : text_of(process) + ": ";
+    line += text_of(name);
+    for (const auto& f : fields) line += " " + text_of(f.key) + "=" + text_of(f);
+    if (us) line += " (" + std::to_string(*us) + " us)";
     write(Level::debug, line);
 }
 
-void emit(std::string_view name, long long us, const std::vector<Step::Field>& fields) {
+void emit(std::string_view name, std::optional<long long> us, const std::vector<Step::Field>& fields) {
     if (g_forward) {
         try {
             g_forward(encode_step(name, us, fields));
@@ -180,7 +239,7 @@ void emit(std::string_view name, long long us, const std::vector<Step::Field>& f
             // the runtime is gone: log it ourselves
         }
     }
-    write_step(name, us, fields, g_process);
+    write_step(name, us, fields, g_process ? g_process : "");
 }
 
 }  // namespace
@@ -195,33 +254,33 @@ Step::Step(std::string_view name) : active_(g_debug) {
 Step::~Step() {
     if (!active_) return;
     long long us = static_cast<long long>((monotonic_ns() - start_ns_) / 1000);
-    if (std::uncaught_exceptions() > uncaught_) {
-        fields_.push_back({"failed", "true", true});
-        if (g_last_error) fields_.push_back({"errno", std::to_string(g_last_error), true});
-    }
     try {
+        if (std::uncaught_exceptions() > uncaught_) {
+            fields_.push_back({"failed", true});
+            if (int err = latest_error_code()) fields_.push_back({"errno", static_cast<long long>(err)});
+        }
         emit(name_, us, fields_);
     } catch (...) {
     }
 }
 
 Step& Step::field(std::string_view key, std::string_view value) {
-    if (active_) fields_.push_back({std::string(key), std::string(value), false});
+    if (active_) fields_.push_back({std::string(key), std::string(value)});
     return *this;
 }
 
 Step& Step::field(std::string_view key, long long value) {
-    if (active_) fields_.push_back({std::string(key), std::to_string(value), true});
+    if (active_) fields_.push_back({std::string(key), value});
     return *this;
 }
 
 Step& Step::field(std::string_view key, bool value) {
-    if (active_) fields_.push_back({std::string(key), value ? "true" : "false", true});
+    if (active_) fields_.push_back({std::string(key), value});
     return *this;
 }
 
 void step_now(std::string_view name, std::vector<Step::Field> fields) {
-    if (g_debug) emit(name, -1, fields);
+    if (g_debug) emit(name, std::nullopt, fields);
 }
 
 void set_step_forwarder(std::function<void(std::string_view)> forward) { g_forward = std::move(forward); }
@@ -230,45 +289,15 @@ void set_step_process(const char* name) { g_process = name; }
 
 void replay_step(std::string_view encoded) {
     if (!g_debug) return;
-    std::vector<std::string_view> parts;
-    size_t start = 0;
-    for (;;) {
-        size_t z = encoded.find('\0', start);
-        parts.push_back(encoded.substr(start, z == std::string_view::npos ? z : z - start));
-        if (z == std::string_view::npos) break;
-        start = z + 1;
+    std::optional<DecodedStep> step = decode_step(encoded);
+    if (!step) {
+        write(Level::debug, "dropped a malformed trace step from the container (" +
+                                std::to_string(encoded.size()) + " bytes)");
+        return;
     }
-    if (parts.size() < 3 || parts.size() % 2 == 0) return;  // not one of ours: drop it
-    std::vector<Step::Field> fields;
-    for (size_t i = 3; i + 1 < parts.size(); i += 2) {
-        if (parts[i].empty()) return;
-        fields.push_back({std::string(parts[i].substr(1)), std::string(parts[i + 1]), parts[i][0] == 'r'});
-    }
-    long long us = std::atoll(std::string(parts[2]).c_str());
-    std::string process(parts[0]);
-    write_step(parts[1], us, fields, process.c_str());
+    write_step(step->name, step->us, step->fields, step->process);
 }
 
-void append_json_string(std::string& out, std::string_view s) {
-    out += '"';
-    for (unsigned char c : s) {
-        switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
-        default:
-            if (c < 0x20) {
-                char buf[8];
-                snprintf(buf, sizeof buf, "\\u%04x", c);
-                out += buf;
-            } else {
-                out += static_cast<char>(c);
-            }
-        }
-    }
-    out += '"';
-}
+void append_json_string(std::string& out, std::string_view s) { out += spec::json_string(s); }
 
 }  // namespace myrt::log

@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "spec/log_json.hpp"
+
 namespace myrt::log {
 
 enum class Level { debug, info, warning, error };
@@ -28,7 +30,7 @@ inline void error(std::string_view msg) { write(Level::error, msg); }
 // One step of a command for --debug's trace (what was done, with what, what it cost), logged
 // when it ends: `Step s("mount"); s.field("destination", d);`. With --debug off a Step costs
 // one test of a flag; guard fields that are expensive to build with `if (s)`. A step ended by
-// an exception is logged with "failed": true and the errno of the Error being thrown.
+// an exception is logged with "failed": true and, when it is an Error with one, its errno.
 class Step {
 public:
     explicit Step(std::string_view name);
@@ -44,10 +46,7 @@ public:
     Step& field(std::string_view key, unsigned long value) { return field(key, static_cast<long long>(value)); }
     Step& field(std::string_view key, bool value);
 
-    struct Field {
-        std::string key, value;
-        bool raw;  // a JSON number or boolean, not a string
-    };
+    using Field = spec::LogField;
 
 private:
     bool active_;
@@ -65,16 +64,16 @@ void step_now(std::string_view name, std::vector<Step::Field> fields);
 void set_step_forwarder(std::function<void(std::string_view encoded)> forward);
 // Who the steps logged here are from ("init"), when not the runtime itself.
 void set_step_process(const char* name);
-// The runtime: log a step its init forwarded.
+// The runtime: log a step its init forwarded. What init sends is data, checked field by
+// field: a step that is not one of ours (a bad number, a key the line itself uses) is dropped
+// with a note in the log.
 void replay_step(std::string_view encoded);
-
-// Noted by every Error made: the errno a step that fails reports.
-void note_error_code(int err) noexcept;
 
 // The current time as RFC 3339 in UTC with nanoseconds, as in logs and the state.
 std::string rfc3339_now();
 
-// JSON string escaping, shared with the other hand-written JSON in runtime/.
+// JSON string escaping, shared with the other hand-written JSON in runtime/ (events,
+// features, seccomp's listener state, network, list): valid UTF-8, escaped.
 void append_json_string(std::string& out, std::string_view s);
 
 }  // namespace myrt::log

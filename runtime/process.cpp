@@ -235,7 +235,7 @@ void enter_process(const spec::Process& p, const CapabilitySets* caps, const Sec
     const std::string cwd = p.cwd.empty() ? "/" : p.cwd;
     bool in_cwd = enter_cwd(cwd, true);
     if (log::debug_enabled())
-        log::step_now("process", {{"cwd", cwd, false}, {"no_new_privileges", p.noNewPrivileges ? "true" : "false", true}});
+        log::step_now("process", {{"cwd", cwd}, {"no_new_privileges", p.noNewPrivileges}});
     if (p.noNewPrivileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
         throw_errno("prctl(PR_SET_NO_NEW_PRIVS)");
     reset_signals_for_exec();
@@ -256,7 +256,7 @@ void exec_process(const std::string& path, const spec::Process& process,
     if (log::debug_enabled()) {
         std::string args;
         for (const auto& a : process.args) args += (args.empty() ? "" : " ") + a;
-        log::step_now("exec", {{"path", path, false}, {"args", args, false}});
+        log::step_now("exec", {{"path", path}, {"args", args}});
     }
     ::execve(path.c_str(), argv.data(), envp.data());
     int err = errno;

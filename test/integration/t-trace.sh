@@ -84,7 +84,8 @@ test_trace_failed_mount_carries_errno() {
 }
 
 # Text on the terminal: readable lines, init's marked, each with its cost; exec's steps come
-# through too. Without --debug, not one of them.
+# through too. Without --debug, not one of them: not from create, start, exec, delete or run
+# (whose container's own output is on stdout).
 test_trace_text_and_off() {
 	is_myrt || skip "myrt's step trace"
 	mk_bundle
@@ -101,8 +102,100 @@ test_trace_text_and_off() {
 		fail "no namespace.join line from exec's child: $(cat "$T/exec.err")"
 	grep -qE '^myrt: debug: exec: exec path=/bin/true$' "$T/exec.err" ||
 		fail "no exec line from exec's child: $(cat "$T/exec.err")"
-	rt exec "$id" true </dev/null >"$T/out" 2>"$T/quiet.err" || fail "exec: $(cat "$T/quiet.err")"
-	[[ ! -s $T/quiet.err ]] || fail "exec without --debug wrote: $(head -c 300 "$T/quiet.err")"
+	delete_ok "$id" --force
+	# The same life without --debug: nothing on stderr, from any command.
+	local cmd
+	rt create --bundle "$BUNDLE" "$id" </dev/null >"$T/out" 2>"$T/quiet.create" || fail "create: $(cat "$T/quiet.create")"
+	rt start "$id" </dev/null >"$T/out" 2>"$T/quiet.start" || fail "start: $(cat "$T/quiet.start")"
+	rt exec "$id" true </dev/null >"$T/out" 2>"$T/quiet.exec" || fail "exec: $(cat "$T/quiet.exec")"
+	rt delete --force "$id" </dev/null >"$T/out" 2>"$T/quiet.delete" || fail "delete: $(cat "$T/quiet.delete")"
+	set_args sh -c 'echo out'
+	rt run --bundle "$BUNDLE" "$id" </dev/null >"$T/run.out" 2>"$T/quiet.run" || fail "run: $(cat "$T/quiet.run")"
+	assert_eq out "$(cat "$T/run.out")" "run's stdout (the container's only)"
+	for cmd in create start exec delete run; do
+		[[ ! -s $T/quiet.$cmd ]] || fail "$cmd without --debug wrote: $(head -c 300 "$T/quiet.$cmd")"
+	done
+}
+
+# The bytes of a path or argument are data: a mount destination and a process argument
+# holding quotes, a backslash, a newline, control characters (a terminal escape), DEL and a
+# byte that is not UTF-8 still give one valid JSON object a line (a strict reader:
+# python's json on the bytes), which gives the text back (the stray byte as U+FFFD); in the
+# text trace each step stays on its line. Init's steps before `ready` come over the sync
+# socket, its exec step after `start` is written by init itself: both are checked.
+test_trace_hostile_text_stays_data() {
+	is_myrt || skip "myrt's step trace"
+	command -v python3 >/dev/null || skip "python3 not installed"
+	mk_bundle
+	cfg '.mounts += [{"destination": "/mnt", "type": "tmpfs", "source": "tmpfs"},
+		{"destination": "/mnt/HOSTILE", "type": "tmpfs", "source": "tmpfs"}]'
+	set_args sh -c 'exit 0' HOSTILE
+	# In JSON: q"b\s<newline>n<SOH><ESC>[31m<DEL><0xff>: raw bytes that jq would not keep.
+	python3 - "$BUNDLE/config.json" <<'PY' || fail "could not write the hostile config"
+import sys
+p = sys.argv[1]
+data = open(p, "rb").read()
+hostile = b'q\\"b\\\\s\\nn\\u0001\\u001b[31m\x7f\xff'
+assert data.count(b"HOSTILE") == 2
+open(p, "wb").write(data.replace(b"HOSTILE", hostile))
+PY
+	local id log
+	id=$(cid hostile)
+	log=$T/log.json
+	"$RUNTIME" --root "$ROOT" --debug --log "$log" --log-format json create --bundle "$BUNDLE" "$id" \
+		</dev/null >"$T/out" 2>"$T/err" || fail "create --debug: $(cat "$T/err")"
+	"$RUNTIME" --root "$ROOT" --debug --log "$log" --log-format json start "$id" \
+		</dev/null >"$T/out" 2>"$T/err" || fail "start --debug: $(cat "$T/err")"
+	wait_for_status "$id" stopped
+	python3 - "$log" >"$T/check" 2>&1 <<'PY' || fail "$(cat "$T/check")"
+import json, sys
+want = 'q"b\\s\nn\x01\x1b[31m\x7f\ufffd'
+mount = exec_ = None
+for n, line in enumerate(open(sys.argv[1], "rb"), 1):
+    try:
+        obj = json.loads(line)
+    except ValueError as e:
+        sys.exit("line %d is not JSON (%s): %r" % (n, e, line[:300]))
+    if not isinstance(obj, dict) or obj.get("level") != "debug" and "step" in obj:
+        sys.exit("line %d is not a debug object: %r" % (n, line[:300]))
+    if obj.get("step") == "mount" and obj.get("destination", "").startswith("/mnt/"):
+        mount = obj
+    if obj.get("step") == "exec" and obj.get("process") == "init":
+        exec_ = obj
+if mount is None or mount["destination"] != "/mnt/" + want or mount.get("process") != "init":
+    sys.exit("the hostile mount's step: %r" % (mount,))
+if exec_ is None or exec_["args"] != "sh -c exit 0 " + want:
+    sys.exit("init's exec step: %r" % (exec_,))
+PY
+	delete_ok "$id"
+	# Text: every line of the trace is one of myrt's, the newline is shown as \n.
+	"$RUNTIME" --root "$ROOT" --debug create --bundle "$BUNDLE" "$id" </dev/null >"$T/out" 2>"$T/err" ||
+		fail "create --debug (text): $(cat "$T/err")"
+	local stray
+	stray=$(grep -v -a '^myrt: debug: ' "$T/err" | head -n 3)
+	[[ -z $stray ]] || fail "the text trace has lines that are not myrt's: $stray"
+	grep -a -qF 'destination="/mnt/q\"b\\s\nn\x01\x1b[31m' "$T/err" ||
+		fail "no quoted destination in the text trace: $(grep -a 'destination=/mnt' "$T/err" | head -c 300)"
+	delete_ok "$id" --force
+}
+
+# init writes its steps into the sync socket while the runtime reads them: a --debug create
+# with 2000 mounts (far more steps than the socket buffer holds, ~200 messages) completes
+# and logs every mount, in order.
+test_trace_many_mounts_do_not_block() {
+	is_myrt || skip "myrt's step trace"
+	mk_bundle
+	cfg '.mounts += [{"destination": "/mnt", "type": "tmpfs", "source": "tmpfs"}] +
+		[range(0; 2000) | {"destination": "/mnt/m\(.)", "type": "tmpfs", "source": "tmpfs", "options": ["size=16k"]}]'
+	local id log
+	id=$(cid many)
+	log=$T/log.json
+	timeout 300 "$RUNTIME" --root "$ROOT" --debug --log "$log" --log-format json create --bundle "$BUNDLE" "$id" \
+		</dev/null >"$T/out" 2>"$T/err"
+	RC=$?
+	assert_rc 0 "create --debug with 2000 mounts (124: it hung)"
+	assert_eq 2000 "$(jq -r 'select(.step == "mount" and (.destination | startswith("/mnt/m"))) | .destination' "$log" |
+		awk '$0 == "/mnt/m" n { n++ } END { print n + 0 }' n=0)" "the mounts' steps, in order"
 	delete_ok "$id" --force
 }
 
