@@ -63,12 +63,54 @@ assert_common_facts() {
 	fi
 	if command -v slirp4netns >/dev/null; then assert_finding slirp4netns ok; else assert_finding slirp4netns missing; fi
 	if command -v criu >/dev/null; then assert_finding criu ok "$(command -v criu)"; else assert_finding criu missing; fi
-	if [[ $(cat /sys/module/apparmor/parameters/enabled 2>/dev/null) == Y* ]]; then
-		assert_finding apparmor ok "is applied"
+	assert_lsm_findings
+}
+
+# The LSMs the kernel runs, from securityfs's lsm list (mounted in a private mount namespace
+# when the host has not mounted it), and each one's own filesystem: not the files myrt's
+# check reads (/sys/module/apparmor/parameters/enabled, /sys/fs/selinux/enforce).
+# $T/lsm: the list; $T/lsm.apparmor: what /sys/kernel/security/apparmor holds.
+read_host_lsms() {
+	[[ -s $T/lsm ]] && return
+	unshare -m sh -c 'if [ ! -e /sys/kernel/security/lsm ]; then mount -t securityfs none /sys/kernel/security || exit 1; fi
+		cat /sys/kernel/security/lsm && ls /sys/kernel/security/apparmor >"$1" 2>/dev/null; exit 0' \
+		sh "$T/lsm.apparmor" >"$T/lsm" 2>"$T/lsm.err" || fail "cannot read the kernel's LSM list: $(cat "$T/lsm.err")"
+	[[ -s $T/lsm ]] || fail "empty LSM list in securityfs"
+}
+
+lsm_active() { [[ ,$(cat "$T/lsm"), == *,"$1",* ]]; }
+
+# apparmor and selinux: exactly what this host has, each way. AppArmor active has its
+# securityfs directory (with its policy interface); SELinux active has selinuxfs mounted,
+# whose enforce file gives the mode the finding must name.
+assert_lsm_findings() {
+	read_host_lsms
+	if lsm_active apparmor; then
+		grep -qx profiles "$T/lsm.apparmor" || fail "AppArmor is active but securityfs has no apparmor/profiles"
+		assert_finding apparmor ok
+		assert_eq "enabled: process.apparmorProfile is applied (the profile must be loaded)" \
+			"$(finding apparmor detail)" "apparmor: detail (active: $(cat "$T/lsm"))"
 	else
-		assert_finding apparmor ok "not enabled"
+		[[ ! -s $T/lsm.apparmor ]] || fail "AppArmor is not in the LSM list but securityfs has apparmor/"
+		assert_finding apparmor ok
+		assert_eq "not enabled: a config with process.apparmorProfile is refused" \
+			"$(finding apparmor detail)" "apparmor: detail (active: $(cat "$T/lsm"))"
 	fi
-	if [[ -e /sys/fs/selinux/enforce ]]; then assert_finding selinux ok "are applied"; else assert_finding selinux ok "not enabled"; fi
+	local selinuxfs mode
+	selinuxfs=$(awk '$0 ~ / - selinuxfs / { print $5; exit }' /proc/self/mountinfo)
+	if lsm_active selinux; then
+		[[ -n $selinuxfs ]] || fail "SELinux is active but selinuxfs is not mounted"
+		mode=permissive
+		[[ $(cat "$selinuxfs/enforce") == 1 ]] && mode=enforcing
+		assert_finding selinux ok
+		assert_eq "$mode: process.selinuxLabel and linux.mountLabel are applied" \
+			"$(finding selinux detail)" "selinux: detail (active: $(cat "$T/lsm"))"
+	else
+		[[ -z $selinuxfs ]] || fail "SELinux is not in the LSM list but selinuxfs is mounted at $selinuxfs"
+		assert_finding selinux ok
+		assert_eq "not enabled: a config with process.selinuxLabel or linux.mountLabel is refused" \
+			"$(finding selinux detail)" "selinux: detail (active: $(cat "$T/lsm"))"
+	fi
 }
 
 test_check_as_root() {
