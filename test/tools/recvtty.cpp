@@ -150,14 +150,20 @@ int main(int argc, char** argv) {
             return 1;
         }
     }
+    // The socket appears at SOCKET only once it listens (bound under a temporary name, then
+    // renamed): runc's suite starts recvtty in the background, and a caller that waits for
+    // the socket to exist must not connect in between and be refused.
+    std::string tmp = path + ".tmp." + std::to_string(getpid());
+    if (tmp.size() >= sizeof(sockaddr_un::sun_path)) tmp = path;
     myrt::UniqueFd sock(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
     sockaddr_un addr{};
     addr.sun_family = AF_UNIX;
-    snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path.c_str());
-    ::unlink(path.c_str());
+    snprintf(addr.sun_path, sizeof addr.sun_path, "%s", tmp.c_str());
+    ::unlink(tmp.c_str());
     if (::bind(sock.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0 ||
-        ::listen(sock.get(), 16) < 0) {
+        ::listen(sock.get(), 16) < 0 || ::rename(tmp.c_str(), path.c_str()) < 0) {
         perror("recvtty: bind");
+        ::unlink(tmp.c_str());
         return 1;
     }
     if (!ready.empty()) fclose(fopen(ready.c_str(), "w"));
