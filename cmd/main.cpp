@@ -113,6 +113,11 @@ int main(int argc, char** argv) {
         return 2;
     }
     myrt::cmd::Registry registry = myrt::cmd::register_commands(app, g, command);
+    // containerd's shim (go-runc) restores with "-no-subreaper": runc's Go flag parsing
+    // takes one dash as well as two, CLI11 only two.
+    static char no_subreaper[] = "--no-subreaper";
+    for (int i = 1; i < argc && command == "restore"; ++i)
+        if (std::string_view(argv[i]) == "-no-subreaper") argv[i] = no_subreaper;
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
@@ -122,7 +127,12 @@ int main(int argc, char** argv) {
     } catch (const CLI::ParseError& e) {
         std::string msg = e.what();
         for (char& c : msg) if (c == '\n') c = ' ';
-        fprintf(stderr, "myrt: %s (see myrt --help)\n", msg.c_str());
+        // Into --log too, when it was parsed: containerd's shim reads the error from there.
+        try {
+            myrt::log::configure(g.log_file, g.log_format == "json", false);
+        } catch (const std::exception&) {
+        }
+        myrt::log::error(msg + " (see myrt --help)");
         return 2;
     }
     try {

@@ -267,3 +267,25 @@ test_restore_refuses_unapplied_flags() {
 	assert_contains "$(cat "$T/err")" "process.terminal" "the error names the property"
 	[[ ! -e $ROOT/$id ]] || fail "restore left state"
 }
+
+# As runc's Go flag parsing: restore takes "-no-subreaper" (one dash), as containerd's
+# shim passes it (go-runc); and a usage error goes to the --log file too (runc's too),
+# where the shim reads the runtime's error from.
+test_go_style_flag_and_logged_usage_error() {
+	command -v criu >/dev/null || skip "no criu: restore is not available"
+	mk_bundle
+	local id
+	id=$(cid goflags)
+	rt restore -no-subreaper --bundle "$BUNDLE" --image-path "$T/img" "$id" >"$T/out" 2>"$T/err" </dev/null
+	RC=$?
+	assert_nonzero "restore from a missing image"
+	assert_not_contains "$(cat "$T/err")" "no-subreaper" "restore -no-subreaper"
+	is_myrt && assert_contains "$(cat "$T/err")" "--image-path" "restore from a missing image"
+	[[ ! -e $ROOT/$id ]] || fail "the failed restore left its state"
+
+	rt --log "$T/log.json" --log-format json state --zz "$id" >"$T/out" 2>"$T/err"
+	RC=$?
+	assert_nonzero "state --zz"
+	assert_contains "$(cat "$T/err")" "zz" "stderr of state --zz"
+	assert_contains "$(jq -r 'select(.level == "error") | .msg' "$T/log.json" 2>&1)" "zz" "the --log file after state --zz"
+}
