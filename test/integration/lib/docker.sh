@@ -171,19 +171,7 @@ dk_boot() {
 	echo "10.213.$n" >"$DK/net"
 	callers_wrapper "$DK"
 	echo '{}' >"$DK/daemon.json"
-	# Detached, in /, with a plain environment (not the test's: its cleanup finds processes
-	# by environment and would kill it).
-	(
-		cd / && exec setsid env -i PATH="$DK_PATH" /usr/sbin/dockerd \
-			--data-root "$DK/data" --exec-root "$DK/exec" -H "unix://$DK_SOCK" \
-			--pidfile "$DK/dockerd.pid" --config-file "$DK/daemon.json" \
-			--iptables=false --ip-masq=false --ip-forward=false --userland-proxy=false \
-			--bridge "$DK_BRIDGE" --exec-opt native.cgroupdriver=cgroupfs \
-			--cgroup-parent "/$DK_CGROUP" --add-runtime "myrt=$WRAPPER"
-	) </dev/null >"$DK/dockerd.log" 2>&1 9>&- &
-	_dk_up() { dk version >/dev/null 2>&1; }
-	wait_for 30 _dk_up ||
-		_dk_boot_fail "dockerd did not come up: $(grep -E 'level=(error|fatal)|^[a-z]' "$DK/dockerd.log" | tail -n 3)"
+	dk_start_dockerd --bridge "$DK_BRIDGE" || _dk_boot_fail "$DK_START_ERROR"
 	touch "$DK/up" # (the watchdog runs while it is there)
 	(
 		cd / && exec setsid env -i PATH="$DK_PATH" RUNTIME="$RUNTIME" bash -c \
@@ -193,11 +181,39 @@ dk_boot() {
 	local info
 	info=$(dk info --format '{{.CgroupDriver}} {{(index .Runtimes "myrt").Path}} {{.ServerVersion}}' 2>&1)
 	[[ $info == "cgroupfs $WRAPPER "* ]] || _dk_boot_fail "docker info: '$info', wanted cgroupfs and myrt=$WRAPPER"
-	callers_rootfs_tar "$DK/rootfs.tar"
-	dk import -c 'CMD ["sh"]' "$DK/rootfs.tar" "$DK_IMAGE" >"$T/import.out" 2>&1 ||
-		_dk_boot_fail "docker import failed: $(<"$T/import.out")"
-	rm -f "$DK/rootfs.tar"
+	dk_import_image || _dk_boot_fail "$DK_START_ERROR"
 	echo "dockerd ${info##* } ($(_dk_daemon_pid)) up in $((($(now) - t0) / 1000)) ms, image imported" >&2
+}
+
+# dk_start_dockerd ARGS...: dockerd on $DK's roots, socket, pidfile and empty config, with
+# no firewall rules or sysctls, cgroupfs under /$DK_CGROUP, the runtime as "myrt", and
+# ARGS; waits up to 60 s for it to answer, else sets DK_START_ERROR and fails.
+dk_start_dockerd() {
+	# Detached, in /, with a plain environment (not the test's: its cleanup finds processes
+	# by environment and would kill it).
+	(
+		cd / && exec setsid env -i PATH="$DK_PATH" /usr/sbin/dockerd \
+			--data-root "$DK/data" --exec-root "$DK/exec" -H "unix://$DK_SOCK" \
+			--pidfile "$DK/dockerd.pid" --config-file "$DK/daemon.json" \
+			--iptables=false --ip-masq=false --ip-forward=false --userland-proxy=false \
+			--exec-opt native.cgroupdriver=cgroupfs \
+			--cgroup-parent "/$DK_CGROUP" --add-runtime "myrt=$WRAPPER" "$@"
+	) </dev/null >"$DK/dockerd.log" 2>&1 9>&- &
+	_dk_up() { dk version >/dev/null 2>&1; }
+	wait_for 60 _dk_up && return 0
+	DK_START_ERROR="dockerd did not come up: $(grep -E 'level=(error|fatal)|^[a-z]' "$DK/dockerd.log" | tail -n 3)"
+	return 1
+}
+
+# dk_import_image: the example rootfs imported as $DK_IMAGE, else sets DK_START_ERROR and
+# fails
+dk_import_image() {
+	callers_rootfs_tar "$DK/rootfs.tar"
+	if ! dk import -c 'CMD ["sh"]' "$DK/rootfs.tar" "$DK_IMAGE" >"$T/import.out" 2>&1; then
+		DK_START_ERROR="docker import failed: $(<"$T/import.out")"
+		return 1
+	fi
+	rm -f "$DK/rootfs.tar"
 }
 
 _dk_boot_fail() { # MSG: undo the boot, fail the test
