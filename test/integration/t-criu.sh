@@ -30,7 +30,7 @@ VMG_CHECK_FILE=$IT_DIR/t-criu.sh
 VMG_PREFIX=criu_check_
 # CRIU_VM_CHECKS (passed into the VM): a subset, for a run by hand, comma-separated (the VM's
 # command line keeps only the last of words separated by spaces).
-IFS=', ' read -ra VMG_CHECKS <<<"${CRIU_VM_CHECKS:-counter leave_running pre_dump tcp_established terminal hooks externals page_server errors podman}"
+IFS=', ' read -ra VMG_CHECKS <<<"${CRIU_VM_CHECKS:-counter leave_running pre_dump tcp_established terminal hooks externals page_server errors podman containerd docker}"
 VMG_PASSENV=CRIU_VM_CHECKS
 VMG_VM_ENV=(VM_INIT=systemd VM_KERNEL_ARGS=apparmor=0)
 VMG_TIMEOUT=${CRIU_VM_TIMEOUT:-600}
@@ -45,6 +45,8 @@ test_criu_externals() { vmg_result externals; }
 test_criu_page_server() { vmg_result page_server; }
 test_criu_errors() { vmg_result errors; }
 test_criu_podman() { vmg_result podman; }
+test_criu_containerd() { vmg_result containerd; }
+test_criu_docker() { vmg_result docker; }
 
 vmg_host_skip() {
 	command -v criu >/dev/null || { echo "criu is not installed"; return; }
@@ -559,5 +561,161 @@ criu_check_podman() {
 	pm_assert_clean
 }
 _pm_logs_reach() { (($(pm logs ck 2>/dev/null | wc -l) >= $1)); }
+
+# containerd 1.6 and its runc v2 shim with the runtime as the shim's binary (ctr run
+# --runc-binary: containerd keeps it in the container's runtime options, and the
+# checkpoint keeps those): `ctr containers checkpoint --task` pauses the task, has the
+# runtime dump it (--leave-running) into containerd's content store as an image, and
+# resumes it; with the task and container gone, `ctr containers restore --live` makes the
+# container again and restores the task from that image: the counter goes on from the
+# checkpoint. containerd's root is a tmpfs: its overlayfs snapshotter cannot stack on
+# the VM's overlay root.
+criu_check_containerd() {
+	criu_need
+	mkdir -p "$T/containerd"
+	mount -t tmpfs -o mode=711 myrt-it-cd "$T/containerd" || fail "cannot mount a tmpfs at $T/containerd"
+	local t0
+	t0=$(now)
+	cd_setup
+	callers_on_exit _criu_cd_cleanup
+	echo "containerd: up, image imported in $((($(now) - t0) / 1000)) ms"
+	CTL=$T/ctl
+	mkdir -p "$CTL" && chmod 1777 "$CTL"
+	local ref=localhost/myrt-it-ck:checkpoint pid1 pid2 before after last first ms
+	ctr_run -d --mount "type=bind,src=$CTL,dst=/mnt,options=rbind:rw" "$CALLERS_IMAGE" ck \
+		sh -c 'i=0; while :; do i=$((i+1)); echo $i >>/mnt/count; sleep 0.2; done'
+	assert_rc 0 "ctr run -d"
+	wait_count 5
+	pid1=$(ctr_task_field ck PID)
+	before=$(count_lines)
+	timed ms ctr_cmd containers checkpoint --task ck "$ref"
+	assert_rc 0 "ctr containers checkpoint --task"
+	echo "checkpoint: ctr containers checkpoint --task $ms ms"
+	after=$(count_lines)
+	assert_match "$(argv_calls checkpoint | tail -n 1)" " checkpoint .*--image-path [^ ]+ .*--leave-running .*ck$" \
+		"the shim's checkpoint call"
+	assert_eq RUNNING "$(ctr_task_field ck STATUS)" "the task's status after the checkpoint"
+	assert_eq "$pid1" "$(ctr_task_field ck PID)" "the task's pid after the checkpoint"
+	ctr_cmd images ls -q
+	assert_contains "$OUT" "$ref" "ctr images ls after the checkpoint"
+	wait_count $((after + 3))
+
+	ctr_cmd task kill --signal SIGKILL ck
+	assert_rc 0 "ctr task kill"
+	wait_pid_gone "$pid1" 10
+	ctr_cmd task delete ck
+	assert_rc 0 "ctr task delete"
+	ctr_cmd containers delete ck
+	assert_rc 0 "ctr containers delete"
+	last=$(count_lines)
+	assert_sequence 1 "$last"
+
+	timed ms ctr_cmd containers restore --live ck "$ref"
+	assert_rc 0 "ctr containers restore --live"
+	echo "restore: ctr containers restore --live $ms ms"
+	echo "call: $(argv_calls restore | tail -n 1 | cut -d' ' -f3-)"
+	assert_match "$(argv_calls restore | tail -n 1)" " restore .*--image-path [^ ]+ .*ck$" "the shim's restore call"
+	assert_eq RUNNING "$(ctr_task_field ck STATUS)" "the task's status after the restore"
+	pid2=$(ctr_task_field ck PID)
+	assert_ne "$pid1" "$pid2" "the restored task's pid"
+	wait_count $((last + 3))
+	first=$(sed -n "$((last + 1))p" "$CTL/count")
+	((first > before && first <= after + 1)) ||
+		fail "the restored counter starts at $first, not after the checkpoint's $before..$after"
+	assert_eq "$(seq "$first" $((first + 2)) | tr '\n' ' ')" "$(sed -n "$((last + 1)),$((last + 3))p" "$CTL/count" | tr '\n' ' ')" \
+		"the restored counter's first lines"
+	echo "counter: to $last; the restored task went on from $first (checkpoint taken at $before..$after)"
+
+	ctr_cmd task kill --signal SIGKILL ck
+	assert_rc 0 "ctr task kill of the restored task"
+	wait_pid_gone "$pid2" 10
+	ctr_cmd task delete ck
+	assert_rc 0 "ctr task delete of the restored task"
+	ctr_cmd containers delete ck
+	assert_rc 0 "ctr containers delete of the restored container"
+	ctr_cmd images rm "$ref"
+	assert_rc 0 "ctr images rm of the checkpoint"
+	cd_assert_clean
+}
+_criu_cd_cleanup() {
+	cd_cleanup
+	umount "$T/containerd" 2>/dev/null
+	return 0
+}
+
+# Docker 20.10 (docker.io: dockerd, its own containerd and the runc v2 shim), the runtime
+# registered as "myrt": `docker checkpoint create` (dockerd --experimental) dumps the
+# container through the shim and stops it; `docker start --checkpoint` restores it: the
+# counter goes on without a gap or restart; nothing is left.
+criu_check_docker() {
+	criu_need
+	# shellcheck source=lib/docker.sh
+	source "$IT_DIR/lib/docker.sh"
+	criu_dk_boot
+	CTL=$T/ctl
+	mkdir -p "$CTL" && chmod 1777 "$CTL"
+	local name n ms id
+	name=$(dk_name ck)
+	dk_run -d --network none --name "$name" -v "$CTL:/mnt" "$DK_IMAGE" \
+		sh -c 'i=0; while :; do i=$((i+1)); echo $i >>/mnt/count; sleep 0.2; done'
+	assert_rc 0 "docker run -d"
+	id=$(dk_cid)
+	wait_count 5
+	timed ms dk_cmd checkpoint create "$name" c1
+	assert_rc 0 "docker checkpoint create"
+	echo "checkpoint: docker checkpoint create $ms ms"
+	assert_match "$(argv_calls checkpoint | tail -n 1)" " checkpoint .*--image-path [^ ]+ .*$id$" "the shim's checkpoint call"
+	dk_wait_status "$name" exited
+	n=$(count_lines)
+	sleep 1
+	assert_eq "$n" "$(count_lines)" "the counter after the checkpoint (stopped)"
+	assert_sequence 1 "$n"
+	dk_cmd checkpoint ls "$name"
+	assert_contains "$OUT" c1 "docker checkpoint ls"
+
+	timed ms dk_cmd start --checkpoint c1 "$name"
+	assert_rc 0 "docker start --checkpoint"
+	echo "restore: docker start --checkpoint $ms ms"
+	echo "call: $(argv_calls restore | tail -n 1 | cut -d' ' -f3-)"
+	assert_match "$(argv_calls restore | tail -n 1)" " restore .*--image-path [^ ]+ .*$id$" "the shim's restore call"
+	dk_wait_status "$name" running
+	wait_count $((n + 5))
+	assert_sequence 1 $((n + 5))
+	echo "counter: to $n before, on to $(count_now) after docker start --checkpoint"
+	dk_cmd rm -f "$name"
+	assert_rc 0 "docker rm -f"
+	dk_assert_clean
+}
+
+# criu_dk_boot: a private dockerd as lib/docker.sh's dk_boot starts one, but with
+# --experimental (docker checkpoint needs it), without a bridge (containers run with
+# --network none) or a watchdog: for this check only, stopped by its cleanup. Its data
+# root is a tmpfs (overlay2 cannot stack on the VM's overlay root).
+criu_dk_boot() {
+	[[ -x /usr/bin/docker && -x /usr/sbin/dockerd ]] || skip "docker.io is not installed"
+	[[ ! -e /run/containerd/containerd.sock ]] ||
+		skip "/run/containerd/containerd.sock exists: dockerd 20.10 would use that containerd instead of its own"
+	_dk_vars "criu$$" "$(_dk_start_of $$)"
+	local p t0
+	t0=$(now)
+	mkdir -p "$DK"/{data,exec,client}
+	for p in /etc/docker/key.json /etc/docker /run/docker/plugins /run/docker; do
+		[[ -e $p ]] || echo "$p"
+	done >"$DK/made-outside"
+	callers_wrapper "$DK"
+	echo '{}' >"$DK/daemon.json"
+	callers_on_exit criu_dk_cleanup
+	mount -t tmpfs -o mode=711 myrt-it-dk "$DK/data" || fail "cannot mount a tmpfs at $DK/data"
+	dk_start_dockerd --experimental --bridge none || fail "$DK_START_ERROR"
+	local info
+	info=$(dk info --format '{{.ExperimentalBuild}} {{(index .Runtimes "myrt").Path}} {{.Driver}} {{.ServerVersion}}' 2>&1)
+	[[ $info == "true $WRAPPER "* ]] || fail "docker info: '$info', wanted experimental and myrt=$WRAPPER"
+	dk_import_image || fail "$DK_START_ERROR"
+	echo "dockerd: $info, up and image imported in $((($(now) - t0) / 1000)) ms"
+}
+criu_dk_cleanup() {
+	dk_test_cleanup
+	dk_shutdown
+}
 
 vmg_main "$@"
