@@ -149,17 +149,11 @@ test_docker_resources_stats_update() {
 	assert_eq 64 "$(cg_read "$pid" pids pids.max)" "pids.max (host)"
 
 	# --cpus 0.5 holds: two busy loops for a second are throttled (and stay ~0.5 s of CPU).
-	local thr0 thr1 cpu0 cpu1
+	local thr0 cpu0
 	thr0=$(cg_keyed "$pid" cpu cpu.stat nr_throttled)
 	cpu0=$(cg_read "$pid" cpuacct cpuacct.usage)
 	dk_cmd exec "$n" sh -c "$CALLERS_BUSY_LOOPS"
-	thr1=$(cg_keyed "$pid" cpu cpu.stat nr_throttled)
-	cpu1=$(cg_read "$pid" cpuacct cpuacct.usage)
-	assert_match "$thr0 $thr1" '^[0-9]+ [0-9]+$' "cpu.stat nr_throttled (host)"
-	((thr1 > thr0)) || fail "busy loops under --cpus 0.5 were never throttled (nr_throttled $thr0 -> $thr1)"
-	if [[ -n $cpu0 && -n $cpu1 ]]; then
-		(((cpu1 - cpu0) < 900000000)) || fail "two busy loops for 1 s under --cpus 0.5 used $((cpu1 - cpu0)) ns of CPU"
-	fi
+	cg_assert_throttled "$pid" "$thr0" "$cpu0"
 
 	# docker stats (the shim reads the cgroups: Docker 20.10 calls no runtime command)
 	local calls0

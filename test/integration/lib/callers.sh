@@ -532,6 +532,26 @@ fi'
 # shellcheck disable=SC2034 # (used by t-podman.sh, t-containerd.sh)
 CALLERS_BUSY_LOOPS='timeout 1 sh -c "while :; do :; done" & timeout 1 sh -c "while :; do :; done"; wait'
 
+# cg_assert_throttled PID THR0 CPU0: after CALLERS_BUSY_LOOPS under --cpus 0.5 (nr_throttled
+# and cpuacct.usage were THR0 and CPU0 before), the cgroup was throttled and kept the loops
+# under ~0.9 s of CPU. On a host too loaded to give the loops the quota's 0.5 s in their
+# second, throttling cannot show: then only the upper bound is checked (and said).
+cg_assert_throttled() {
+	local pid=$1 thr0=$2 cpu0=$3 thr1 cpu1 used
+	thr1=$(cg_keyed "$pid" cpu cpu.stat nr_throttled)
+	cpu1=$(cg_read "$pid" cpuacct cpuacct.usage)
+	assert_match "$thr0 $thr1" '^[0-9]+ [0-9]+$' "cpu.stat nr_throttled (host)"
+	assert_match "$cpu0 $cpu1" '^[0-9]+ [0-9]+$' "cpuacct.usage (host)"
+	used=$((cpu1 - cpu0))
+	((used < 900000000)) || fail "two busy loops for 1 s under --cpus 0.5 used $used ns of CPU"
+	if ((used < 450000000)); then
+		echo "busy loops got $((used / 1000000)) ms of CPU in their second (loaded host): throttling not checked"
+		return 0
+	fi
+	((thr1 > thr0)) || fail "busy loops under --cpus 0.5 used $((used / 1000000)) ms of CPU and were never throttled" \
+		"(nr_throttled $thr0 -> $thr1; cpu.stat: $(cg_read "$pid" cpu cpu.stat | tr '\n' ' '))"
+}
+
 # cg_keyed PID CONTROLLER FILE KEY: KEY's value in a "key value" file of PID's cgroup
 # (cpu.stat nr_throttled, memory.oom_control / memory.events oom_kill)
 cg_keyed() {
