@@ -2,6 +2,8 @@
 #include "runtime/checkpoint.hpp"
 
 #include <fcntl.h>
+#include <climits>
+#include <memory>
 #include <sched.h>
 #include <signal.h>
 #include <sys/mount.h>
@@ -122,12 +124,42 @@ std::vector<criu_rpc::CgroupRoot> cgroup_roots_of(pid_t pid) {
     return out;
 }
 
+// PATH (absolute, in the rootfs ROOT opened as ROOT_FD) with the rootfs's symlinks resolved
+// as the container resolves them, as runc's securejoin does; a part that does not exist is
+// kept as written.
+std::string resolve_in_rootfs(int root_fd, const std::string& root, const std::string& path) {
+    int err = 0;
+    UniqueFd fd = try_open_in_root(root_fd, path, O_PATH, &err);
+    if (fd) {
+        char buf[PATH_MAX];
+        ssize_t n = ::readlink(fd_path(fd.get()).c_str(), buf, sizeof buf - 1);
+        std::string real(buf, n > 0 ? static_cast<size_t>(n) : 0);
+        if (real == root) return "/";
+        return real.starts_with(root + "/") ? real.substr(root.size()) : path;
+    }
+    auto [parent, name] = split_parent(path);
+    if (name.empty()) return path;
+    std::string dir = resolve_in_rootfs(root_fd, root, "/" + parent);
+    return (dir == "/" ? "" : dir) + "/" + name;
+}
+
+// MountSide::resolve for the rootfs ROOT (absolute, no symlink).
+std::function<std::string(const std::string&)> rootfs_resolver(const std::string& root) {
+    auto fd = std::make_shared<UniqueFd>(::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!*fd) throw_errno("rootfs " + root);
+    return [fd, root](const std::string& p) { return resolve_in_rootfs(fd->get(), root, p); };
+}
+
 // The mount points CRIU binds the external mounts onto must exist in the rootfs, as create
-// makes them; those under a tmpfs of the config come back with the tmpfs.
+// makes them; those under a tmpfs of the config come back with the tmpfs. One inside an
+// earlier bind mount is made in that mount's source, where create made it (runc binds the
+// mounts for this; the source may have lost it since, as runc's 'nested bind mounts' test
+// makes sure).
 void make_restore_mount_points(const Bundle& b, const std::vector<ExternalMount>& mounts) {
     UniqueFd root(::open(b.rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (!root) throw_errno("rootfs " + b.rootfs);
-    for (const auto& m : mounts) {
+    for (size_t i = 0; i < mounts.size(); i++) {
+        const auto& m = mounts[i];
         bool on_tmpfs = false;
         for (const auto& cm : b.config.mounts)
             if (cm.type == "tmpfs" && m.key.starts_with(cm.destination + "/")) on_tmpfs = true;
@@ -135,7 +167,16 @@ void make_restore_mount_points(const Bundle& b, const std::vector<ExternalMount>
             continue;
         struct stat st {};
         if (::stat(m.value.c_str(), &st) < 0) throw_errno("mount source " + m.value + " (for " + m.key + ")");
-        make_mount_target(root.get(), m.key, S_ISDIR(st.st_mode));
+        const ExternalMount* outer = nullptr;  // the last earlier mount that holds this one
+        for (size_t j = 0; j < i; j++)
+            if (m.key.starts_with(mounts[j].key + "/")) outer = &mounts[j];
+        if (!outer) {
+            make_mount_target(root.get(), m.key, S_ISDIR(st.st_mode));
+            continue;
+        }
+        UniqueFd dir(::open(outer->value.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+        if (!dir) throw_errno("mount source " + outer->value + " (for " + outer->key + ")");
+        make_mount_target(dir.get(), m.key.substr(outer->key.size()), S_ISDIR(st.st_mode));
     }
 }
 
@@ -228,6 +269,7 @@ void Runtime::checkpoint(const std::string& id, CheckpointOptions o) {
         std::string inside = "/proc/" + std::to_string(r.state.pid) + "/root" + p;
         return ::stat(inside.c_str(), &st) == 0 && !S_ISDIR(st.st_mode);
     };
+    side.resolve = rootfs_resolver(r.rootfs);
     t.mounts = external_mounts(config, r.state.bundle, side);
     t.externals = dump_externals(config);
     criu_dump_opts(o, t);  // bad flags fail before anything is made
@@ -333,6 +375,7 @@ pid_t Runtime::restore_into(ContainerDir& dir, const std::string& id, const Rest
     MountSide side;
     side.restore = true;
     if (cgroup) side.cgroup_dir = v2_cgroup_dir(record);
+    side.resolve = rootfs_resolver(b.rootfs);
     t.mounts = external_mounts(b.config, b.dir, side);
     t.inherit_fds = inherit_stdio(descriptors);
     std::vector<UniqueFd> ns_fds;

@@ -95,7 +95,7 @@ std::vector<ExternalMount> external_mounts(const spec::Config& c, const std::str
     // dump: the cookie CRIU stores (the key itself, or another mount's key whose source it
     // shares); restore: the host path bound at key.
     auto add = [&](const std::string& dest, const std::string& source, const std::string& cookie) {
-        std::string key = clean_path(dest);
+        std::string key = side.resolve ? side.resolve(clean_path(dest)) : clean_path(dest);
         for (const auto& e : out)
             if (e.key == key) return;
         out.push_back({key, side.restore ? source : (cookie.empty() ? key : cookie)});

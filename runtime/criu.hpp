@@ -38,6 +38,9 @@ struct MountSide {
     std::string cgroup_dir;  // the container's v2 cgroup directory on the host ("" when none)
     // dump: whether a masked path is a file in the container (bound from /dev/null)
     std::function<bool(const std::string&)> masked_file;
+    // a destination as the container sees it (symlinks of the rootfs resolved): CRIU names a
+    // mount by its real mount point
+    std::function<std::string(const std::string&)> resolve;
 };
 
 // Bind mounts, masked files, devices and a cgroup mount without a cgroup namespace (a bind

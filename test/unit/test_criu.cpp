@@ -258,6 +258,16 @@ BOOST_AUTO_TEST_CASE(external_mounts_of_a_config) {
     BOOST_TEST(find("/sys/fs/cgroup") == "/sys/fs/cgroup/myrt/y");
     BOOST_TEST(find("/proc/kcore") == "<none>");  // restored through /dev/null's entry
     BOOST_TEST(find("/dev/null") == "/dev/null");
+
+    // A destination through a symlink of the rootfs: CRIU knows the mount by where it is.
+    auto real = [](const std::string& p) { return p == "/data" ? std::string("/real/data") : p; };
+    dump.resolve = real;
+    m = external_mounts(c, "/b", dump);
+    BOOST_TEST(find("/real/data") == "/real/data");
+    BOOST_TEST(find("/data") == "<none>");
+    restore.resolve = real;
+    m = external_mounts(c, "/b", restore);
+    BOOST_TEST(find("/real/data") == "/srv/data");
 }
 
 BOOST_AUTO_TEST_CASE(namespaces_by_path_are_external) {
