@@ -726,4 +726,36 @@ criu_dk_cleanup() {
 	dk_shutdown
 }
 
+# runc's own checkpoint.bats (runc 1.1.5's, by test/runc-suite/run --strict) against the
+# runtime, in the VM where CRIU can dump: a behaviour counts when a suite nobody here wrote
+# agrees (issue 17). Every test must pass or skip ('cgroupns' skips: it needs cgroup v1) and
+# "checkpoint and restore" itself must pass (a suite that only skipped would prove nothing).
+# Each test's result is printed; "seconds:" lists their times.
+# Opt-in (CRIU_VM_CHECKS=runc_suite): the ten tests took 9 min under TCG alone, 12-13 min with
+# two such VMs at once (host load ~8): 30 s for a skip (bats, the busybox bundle, the harness's cleanup),
+# 60-120 s for a test that dumps and restores twice; more than the rest of the group.
+criu_check_runc_suite() {
+	criu_need
+	local rc
+	RUNC=$RUNTIME RUNC_SUITE_RETRY=0 RUNC_SUITE_TIMEOUT=${CRIU_RUNC_SUITE_TIMEOUT:-240} \
+		"$REPO/test/runc-suite/run" --strict --results "$T/results" 'checkpoint.bats' >"$T/out" 2>&1
+	rc=$?
+	sed -nE 's/^(ok|FAIL|skip) checkpoint\.bats: /\L\1\E: /p' "$T/out"
+	echo "seconds: $(awk -F'\t' '{ sub(/^checkpoint\.bats: /, "", $2); printf "%s %s; ", $4, $2 }' "$T/results" 2>/dev/null)"
+	grep -E '^(FAIL |#   |runc-suite: )' "$T/out" >&2
+	[[ -s $T/results ]] || fail "runc's suite ran no test (exit $rc): $(tail -n 5 "$T/out")"
+	grep -q $'^ok\tcheckpoint.bats: checkpoint and restore\t' "$T/results" ||
+		fail "runc's 'checkpoint and restore' did not pass: $(grep $'\tcheckpoint.bats: checkpoint and restore\t' "$T/results")"
+	[[ $rc == 0 ]] || fail "runc's checkpoint.bats: $(tail -n 1 "$T/out"): $(grep -E '^FAIL ' "$T/out" | tr '\n' ' ')"
+}
+test_criu_runc_suite() {
+	[[ " ${VMG_CHECKS[*]} " == *" runc_suite "* ]] ||
+		skip "opt-in: CRIU_VM_CHECKS=runc_suite (runc's checkpoint.bats in the VM, 9-13 min)"
+	vmg_result runc_suite
+}
+# Opted in, the VM may run 20 min more.
+if [[ " ${VMG_CHECKS[*]} " == *" runc_suite "* && -z ${CRIU_VM_TIMEOUT:-} ]]; then
+	VMG_TIMEOUT=$((VMG_TIMEOUT + 1200))
+fi
+
 vmg_main "$@"
