@@ -157,7 +157,10 @@ criu_rpc::Opts criu_dump_opts(const CheckpointOptions& o, const DumpTarget& t) {
     r.root = t.rootfs;
     set_shared(r, o);
     r.leave_running = o.leave_running && !o.pre_dump;
-    if (o.lazy_pages && o.status_fd >= 0) r.status_fd = o.status_fd;
+    // runc takes --status-fd and ignores it without --lazy-pages: refused here instead.
+    if (o.status_fd >= 0 && !o.lazy_pages)
+        throw Error("--status-fd: only with --lazy-pages (CRIU writes to it once the lazy pages are served)", EINVAL);
+    r.status_fd = o.status_fd;
     if (!o.page_server.empty()) {
         size_t colon = o.page_server.rfind(':');
         if (colon == std::string::npos || colon == 0)

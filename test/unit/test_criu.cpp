@@ -108,6 +108,9 @@ BOOST_AUTO_TEST_CASE(page_server_and_lazy_pages) {
     BOOST_TEST(r.ps_port == 1234);
     BOOST_TEST(r.lazy_pages);
     BOOST_TEST(r.status_fd == 5);
+    o.lazy_pages = false;  // --status-fd means something only with --lazy-pages
+    BOOST_CHECK_THROW(criu_dump_opts(o, DumpTarget{}), Error);
+    o.lazy_pages = true;
     o.page_server = "nocolon";
     BOOST_CHECK_THROW(criu_dump_opts(o, DumpTarget{}), Error);
     o.page_server = "host:port";
