@@ -50,6 +50,9 @@ test_criu_podman() { vmg_result podman; }
 test_criu_containerd() { vmg_result containerd; }
 test_criu_docker() { vmg_result docker; }
 
+# The engines the checks call (podman, containerd, Docker), installed on the host first.
+vmg_before_boot() { vmg_install_on_host podman containerd docker.io; }
+
 vmg_host_skip() {
 	command -v criu >/dev/null || { echo "criu is not installed"; return; }
 	local why

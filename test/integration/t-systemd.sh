@@ -64,8 +64,9 @@ test_systemd_docker() { vmg_result docker; }
 test_systemd_host_check() { vmg_result host_check; }
 
 # Built here (gcc is ~10x slower under the VM's emulation): the static sd_notify sender
-# that podman_sdnotify's container runs.
+# that podman_sdnotify's container runs. The engines the checks call are installed here too.
 vmg_before_boot() {
+	vmg_install_on_host podman uidmap containerd docker.io
 	export SD_NOTIFY_BIN=$1.sd-notify
 	gcc -static -O2 -o "$SD_NOTIFY_BIN" "$IT_DIR/lib/sd-notify.c" 2>/dev/null || SD_NOTIFY_BIN=
 }

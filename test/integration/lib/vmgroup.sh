@@ -84,6 +84,31 @@ _vmg_remove_stale() {
 	return 0
 }
 
+# vmg_install_on_host PACKAGE...: from a group's vmg_before_boot, installs on the host what
+# its checks call in the VM (the VM shares the host's root but has no network, so
+# need_pkg cannot install there; the host tests that would install these may run after
+# the group). Services are kept from starting, as lib/docker.sh's dk_install does (a
+# containerd started here would take dockerd's place). Best effort: a check whose program
+# is still missing skips in the VM, saying so.
+vmg_install_on_host() {
+	local missing=() p policy=/usr/sbin/policy-rc.d made=0
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+	done
+	((${#missing[@]})) || return 0
+	if [[ ! -e $policy ]]; then
+		printf '#!/bin/sh\n# myrt integration tests: no service starts during their installs\nexit 101\n' >"$policy" &&
+			chmod 755 "$policy" && made=1
+	fi
+	echo "# installing ${missing[*]} for the checks in $VMG_WHAT" >&2
+	DEBIAN_FRONTEND=noninteractive timeout 900 apt-get install -y "${missing[@]}" >/dev/null 2>&1 ||
+		{ timeout 300 apt-get update >/dev/null 2>&1 &&
+			DEBIAN_FRONTEND=noninteractive timeout 900 apt-get install -y "${missing[@]}" >/dev/null 2>&1; } ||
+		echo "# apt-get install ${missing[*]} failed: the checks that need them skip" >&2
+	((made)) && rm -f "$policy"
+	return 0
+}
+
 _vmg_boot() { # RESULTS: runs every check in the VM, writes RESULTS
 	local out=$1.tmp t0 rc
 	t0=${EPOCHREALTIME/./}
