@@ -17,7 +17,7 @@ struct Globals {
     std::string log_format = "text";
     bool debug = false;
     std::string rootless = "auto";
-    std::string ignored;
+    std::string criu;  // --criu
 };
 
 // Holds the chosen command's action; run() executes it after the whole line is parsed.

@@ -12,6 +12,7 @@
 #include <seccomp.h>
 
 #include "cmd/commands.hpp"
+#include "runtime/criu.hpp"
 #include "runtime/error.hpp"
 #include "runtime/log.hpp"
 #include "runtime/proc.hpp"
@@ -40,14 +41,33 @@ std::string default_root() {
 
 // The subcommand's name, found without a full parse: the first argument that is neither a
 // global flag nor the value of one.
+// The global options that take a value ("--root DIR").
+constexpr const char* kWithValue[] = {"--root", "--log", "--log-format", "--rootless", "--criu"};
+
+bool takes_value(std::string_view a) {
+    for (const char* opt : kWithValue)
+        if (a == opt) return true;
+    return false;
+}
+
 std::string command_name(int argc, char** argv) {
-    static const char* const with_value[] = {"--root", "--log", "--log-format", "--rootless",
-                                             "--criu"};
     for (int i = 1; i < argc; ++i) {
         std::string_view a = argv[i];
         if (a.empty() || a[0] != '-') return std::string(a);
-        for (const char* opt : with_value)
-            if (a == opt) ++i;
+        if (takes_value(a)) ++i;
+    }
+    return "";
+}
+
+// The value of global option `opt` ("--opt V" or "--opt=V" before the command); "" if absent.
+std::string global_value(int argc, char** argv, std::string_view opt) {
+    for (int i = 1; i < argc; ++i) {
+        std::string_view a = argv[i];
+        if (a.empty() || a[0] != '-') break;  // the command
+        if (a == opt && i + 1 < argc) return argv[i + 1];
+        if (a.size() > opt.size() && a.starts_with(opt) && a[opt.size()] == '=')
+            return std::string(a.substr(opt.size() + 1));
+        if (takes_value(a)) ++i;
     }
     return "";
 }
@@ -105,13 +125,16 @@ int main(int argc, char** argv) {
                  "manage cgroups through systemd: cgroupsPath is slice:prefix:name (a transient scope)");
     app.add_option("--rootless", g.rootless, "true, false or auto")
         ->check(CLI::IsMember({"true", "false", "auto"}));
-    app.add_option("--criu", g.ignored, "ignored: criu is taken from PATH");
+    app.add_option("--criu", g.criu, "the criu binary to use (a name in PATH or a path; default criu)");
 
     std::string command = command_name(argc, argv);
     if (!command.empty() && !myrt::cmd::is_command(command)) {
         fprintf(stderr, "myrt: unknown command \"%s\" (see myrt --help)\n", command.c_str());
         return 2;
     }
+    // Before the commands are registered: checkpoint and restore are listed only when this
+    // criu is there.
+    myrt::use_criu(global_value(argc, argv, "--criu"));
     myrt::cmd::Registry registry = myrt::cmd::register_commands(app, g, command);
     // containerd's shim (go-runc) restores with "-no-subreaper": runc's Go flag parsing
     // takes one dash as well as two, CLI11 only two.

@@ -68,7 +68,14 @@ void set_shared(criu_rpc::Opts& r, const Options& o) {
 
 }  // namespace
 
+namespace {
+std::string g_criu = "criu";  // runc's --criu: a name looked up in PATH, or a path
+}
+
+void use_criu(const std::string& name_or_path) { g_criu = name_or_path.empty() ? "criu" : name_or_path; }
+
 std::string find_criu() {
+    if (g_criu.find('/') != std::string::npos) return ::access(g_criu.c_str(), X_OK) == 0 ? g_criu : std::string();
     const char* path = std::getenv("PATH");
     std::string dirs = path && *path ? path : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
     size_t start = 0;
@@ -76,7 +83,7 @@ std::string find_criu() {
         size_t end = dirs.find(':', start);
         if (end == std::string::npos) end = dirs.size();
         std::string dir = dirs.substr(start, end - start);
-        std::string f = (dir.empty() ? std::string(".") : dir) + "/criu";
+        std::string f = (dir.empty() ? std::string(".") : dir) + "/" + g_criu;
         if (::access(f.c_str(), X_OK) == 0) return f;
         start = end + 1;
     }
@@ -84,9 +91,12 @@ std::string find_criu() {
 }
 
 void require_criu(const char* command) {
-    if (find_criu().empty())
-        throw Error(std::string(command) + ": criu is not installed (no criu in PATH): "
-                    "checkpoint and restore need CRIU", ENOENT);
+    if (!find_criu().empty()) return;
+    if (g_criu != "criu")
+        throw Error(std::string(command) + ": --criu \"" + g_criu + "\": no such executable" +
+                    (g_criu.find('/') == std::string::npos ? " in PATH" : ""), ENOENT);
+    throw Error(std::string(command) + ": criu is not installed (no criu in PATH): "
+                "checkpoint and restore need CRIU", ENOENT);
 }
 
 std::vector<ExternalMount> external_mounts(const spec::Config& c, const std::string& bundle,

@@ -21,7 +21,9 @@
 
 namespace myrt {
 
-// The criu binary in PATH; "" when there is none.
+// runc's --criu: the criu to run, a name looked up in PATH or a path ("criu" by default).
+void use_criu(const std::string& name_or_path);
+// The criu binary (see use_criu); "" when there is none.
 std::string find_criu();
 
 // Throws the one-line error for a command that needs CRIU when there is none.

@@ -231,6 +231,18 @@ test_checkpoint_checks_and_no_criu() {
 	[[ ! -e $ROOT/$id-r ]] || fail "the refused restore left its state"
 	PATH=/nonexistent "$RUNTIME" --help >"$T/help" 2>&1
 	assert_not_contains "$(cat "$T/help")" "checkpoint" "--help without criu"
+	# --criu (runc's) names the criu to run: applied, not ignored.
+	(cd "$T" && "$RUNTIME" --root "$ROOT" --criu /nonexistent/criu checkpoint "$id") >"$T/out" 2>"$T/err" &&
+		fail "checkpoint succeeded with --criu naming no file"
+	assert_contains "$(cat "$T/err")" '--criu "/nonexistent/criu": no such executable' "checkpoint with a bad --criu"
+	assert_eq 1 "$(wc -l <"$T/err")" "one line of error: $(cat "$T/err")"
+	assert_eq running "$(state_field "$id" status)" "the container after the refused checkpoint"
+	"$RUNTIME" --criu=/nonexistent/criu --help >"$T/help" 2>&1
+	assert_not_contains "$(cat "$T/help")" "checkpoint" "--help with --criu naming no file"
+	if command -v criu >/dev/null; then
+		PATH=/nonexistent "$RUNTIME" --criu "$(command -v criu)" --help >"$T/help" 2>&1
+		assert_contains "$(cat "$T/help")" "checkpoint" "--help with --criu naming criu, none in PATH"
+	fi
 	assert_not_contains "$(PATH=/nonexistent "$RUNTIME" features)" "run.myrt.criu" "features without criu"
 	if command -v criu >/dev/null; then
 		"$RUNTIME" --help >"$T/help" 2>&1
