@@ -89,16 +89,19 @@ std::string read_container_passwd() {
     if (!fd || ::fstat(fd.get(), &opened) < 0 || opened.st_ino != st.st_ino ||
         opened.st_dev != st.st_dev)
         return {};  // swapped meanwhile
-    std::string text(static_cast<size_t>(kMaxSize) + 1, '\0');
+    // Sized by the file, not by the bound: a zeroed 1 MiB buffer cost init 256 page faults
+    // (a quarter of a millisecond) for an 82-byte file. It grows only if the file grows.
+    std::string text(static_cast<size_t>(opened.st_size) + 1, '\0');
     size_t used = 0;
-    while (used < text.size()) {
+    for (;;) {
         ssize_t n = ::read(fd.get(), text.data() + used, text.size() - used);
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) return {};
         if (n == 0) break;
         used += static_cast<size_t>(n);
+        if (used > static_cast<size_t>(kMaxSize)) return {};  // grew past the bound meanwhile
+        if (used == text.size()) text.resize(std::min(text.size() * 2, size_t{kMaxSize} + 1));
     }
-    if (used > static_cast<size_t>(kMaxSize)) return {};  // grew past the bound meanwhile
     text.resize(used);
     return text;
 }
