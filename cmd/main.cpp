@@ -12,6 +12,7 @@
 #include <seccomp.h>
 
 #include "cmd/commands.hpp"
+#include "cmd/global_options.hpp"
 #include "runtime/criu.hpp"
 #include "runtime/error.hpp"
 #include "runtime/log.hpp"
@@ -41,20 +42,11 @@ std::string default_root() {
 
 // The subcommand's name, found without a full parse: the first argument that is neither a
 // global flag nor the value of one.
-// The global options that take a value ("--root DIR").
-constexpr const char* kWithValue[] = {"--root", "--log", "--log-format", "--rootless", "--criu"};
-
-bool takes_value(std::string_view a) {
-    for (const char* opt : kWithValue)
-        if (a == opt) return true;
-    return false;
-}
-
 std::string command_name(int argc, char** argv) {
     for (int i = 1; i < argc; ++i) {
         std::string_view a = argv[i];
         if (a.empty() || a[0] != '-') return std::string(a);
-        if (takes_value(a)) ++i;
+        if (myrt::cmd::global_takes_value(argv[i])) ++i;
     }
     return "";
 }
@@ -67,7 +59,7 @@ std::string global_value(int argc, char** argv, std::string_view opt) {
         if (a == opt && i + 1 < argc) return argv[i + 1];
         if (a.size() > opt.size() && a.starts_with(opt) && a[opt.size()] == '=')
             return std::string(a.substr(opt.size() + 1));
-        if (takes_value(a)) ++i;
+        if (myrt::cmd::global_takes_value(argv[i])) ++i;
     }
     return "";
 }

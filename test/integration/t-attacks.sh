@@ -722,6 +722,49 @@ test_cve_2019_5736_created_init_runs_from_read_only_view() {
 	vrt delete --force "$id" >/dev/null 2>&1 || fail "delete failed"
 }
 
+test_cve_2019_5736_view_made_before_libc() {
+	# create, run and exec re-execute myrt from its read-only view at its ELF entry point,
+	# before the C library starts (cmd/sealed_entry.cpp): the replaced process makes no
+	# system call of the C library's start-up (arch_prctl sets up its TLS), and the one
+	# re-execution gets the path myrt was run from in _MYRT_ORIGINAL_EXE, a caller's value
+	# replaced. state is never re-executed, nor is a myrt on a read-only mount.
+	# (strace without -f: only the first process, not the init that create leaves waiting.)
+	is_myrt || skip "myrt's own mechanism"
+	command -v strace >/dev/null || skip "needs strace"
+	mk_victim
+	mk_bundle
+	set_args sleep 100
+	local id tr
+	id=$(cid bl)
+	tr=$T/strace
+	echo "$id" >>"$T/.ids"
+	_MYRT_ORIGINAL_EXE=/evil timeout 60 strace -v -s 4096 -o "$tr.create" "$VICTIM" --root "$ROOT" \
+		create --bundle "$BUNDLE" "$id" >/dev/null 2>"$T/err" </dev/null || fail "create: $(cat "$T/err")"
+	timeout 60 strace -v -s 4096 -o "$tr.exec" "$VICTIM" --root "$ROOT" exec "$id" true </dev/null ||
+		fail "exec failed"
+	timeout 60 strace -o "$tr.state" "$VICTIM" --root "$ROOT" state "$id" >/dev/null || fail "state failed"
+	local f
+	for f in create exec; do
+		assert_eq 1 "$(grep -c '^execveat(' "$tr.$f")" "re-executions of myrt $f"
+		sed -n '/^execve(/,/^execveat(/p' "$tr.$f" | grep -q '^arch_prctl(' &&
+			fail "myrt $f started the C library before re-executing itself; its system calls: $(sed -n '/^execve(/,/^execveat(/p' "$tr.$f" | cut -d'(' -f1 | tr '\n' ' ')"
+		grep '^execveat(' "$tr.$f" | grep -qF "\"_MYRT_ORIGINAL_EXE=$VICTIM\"" ||
+			fail "myrt $f re-executed without _MYRT_ORIGINAL_EXE=$VICTIM: $(grep execveat "$tr.$f")"
+		grep '^execveat(' "$tr.$f" | grep -q '_MYRT_ORIGINAL_EXE=/evil' &&
+			fail "myrt $f passed on the caller's _MYRT_ORIGINAL_EXE"
+	done
+	grep -q '^execveat(' "$tr.state" && fail "myrt state re-executed itself"
+	# From a read-only mount: already safe, so no re-execution at all.
+	mkdir "$T/ro"
+	mount --bind "$T/victim" "$T/ro" && mount -o remount,bind,ro "$T/ro" || fail "read-only bind"
+	RC=0
+	timeout 60 strace -o "$tr.ro" "$T/ro/$(basename "$VICTIM")" --root "$ROOT" exec "$id" true </dev/null || RC=$?
+	umount "$T/ro"
+	assert_rc 0 "exec from a read-only mount"
+	grep -q '^execveat(' "$tr.ro" && fail "myrt on a read-only mount re-executed itself"
+	vrt delete --force "$id" >/dev/null 2>&1 || fail "delete failed"
+}
+
 test_cve_2024_21626_preserve_fds_beyond_open_fds() {
 	# --preserve-fds N with fewer than N descriptors actually passed: whatever the runtime
 	# itself has open at those numbers (its state dir, the container's cgroup...) must not be
