@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <climits>
+#include <cstdio>
 #include <memory>
 #include <sched.h>
 #include <signal.h>
@@ -247,17 +248,64 @@ std::vector<std::string> read_checkpoint(const std::string& image) {
     return parse_descriptors(text, path);
 }
 
+// A checkpoint's claim on its container (ContainerDir::claim_checkpoint): its file is
+// removed only under the container's lock, so a later checkpoint never takes a claim that
+// is about to go while a third makes a new one.
+class CheckpointClaim {
+public:
+    explicit CheckpointClaim(const ContainerDir& dir) : fd_(dir.claim_checkpoint()), dir_(&dir) {}
+    ~CheckpointClaim() {
+        if (dir_) dir_->end_checkpoint();
+    }
+    CheckpointClaim(const CheckpointClaim&) = delete;
+    CheckpointClaim& operator=(const CheckpointClaim&) = delete;
+    // The container's lock is let go (or taken again, DIR): whether its file may be removed.
+    void locked(const ContainerDir* dir) { dir_ = dir; }
+    // CRIU's pid and start time, for a delete --force to end it (stop_checkpoint).
+    void note_criu(pid_t criu) {
+        std::string note = std::to_string(criu) + " " + std::to_string(read_proc_stat(criu).start_time);
+        if (::pwrite(fd_.get(), note.data(), note.size(), 0) != static_cast<ssize_t>(note.size()))
+            throw_errno("write " + note + " to the checkpoint's claim");
+    }
+
+private:
+    UniqueFd fd_;
+    const ContainerDir* dir_;
+};
+
 }  // namespace
 
+void stop_checkpoint(const ContainerDir& dir) {
+    std::optional<std::string> note = dir.checkpoint_note();
+    if (!note) return;
+    long long pid = 0;
+    unsigned long long start = 0;
+    if (std::sscanf(note->c_str(), "%lld %llu", &pid, &start) != 2 || pid <= 0) return;  // not started yet
+    if (process_alive(static_cast<pid_t>(pid), start)) ::kill(static_cast<pid_t>(pid), SIGKILL);
+}
+
+std::optional<ContainerDir> Runtime::relock_dumped(const std::string& id, const spec::ContainerRecord& dumped) {
+    try {
+        ContainerDir dir = store_.open(id);
+        std::optional<spec::ContainerRecord> now = dir.read_any();
+        if (now && now->state.pid == dumped.state.pid && now->pid_start_time == dumped.pid_start_time)
+            return dir;
+    } catch (const Error& e) {
+        if (e.code() != ENOENT) throw;
+    }
+    return std::nullopt;
+}
+
 void Runtime::checkpoint(const std::string& id, CheckpointOptions o) {
-    ContainerDir dir = store_.open(id);
-    spec::ContainerRecord r = dir.read();
-    std::string status = live_status(&dir, r);
+    std::optional<ContainerDir> dir(store_.open(id));
+    spec::ContainerRecord r = dir->read();
+    std::string status = live_status(&*dir, r);
     if (status != "running" && status != "paused")
         throw Error("Container cannot be checkpointed in " + status + " state");
+    CheckpointClaim claim(*dir);  // before the image directory is touched
     prepare_checkpoint_paths(o);
     require_criu("checkpoint");
-    spec::Config config = stored_config(dir);
+    spec::Config config = stored_config(*dir);
     DumpTarget t;
     t.pid = r.state.pid;
     t.rootfs = r.rootfs;
@@ -291,11 +339,28 @@ void Runtime::checkpoint(const std::string& id, CheckpointOptions o) {
     run.opts.config_file = criu_config_file(config);
     run.images_dir = o.image_path;
     run.work_dir = o.work_path;
+    // The container's lock is let go once CRIU's pid is noted, while CRIU runs: a lazy
+    // dump lasts until a client has fetched the pages, and kill or delete --force must not
+    // wait for that. A delete --force ends CRIU too; the container is then not ours.
+    run.before = [&](pid_t criu, criu_rpc::Opts&) {
+        claim.note_criu(criu);
+        claim.locked(nullptr);
+        dir.reset();
+    };
     std::string log = (o.work_path.empty() ? o.image_path : o.work_path) +
                       (o.pre_dump ? "/pre-dump.log" : "/dump.log");
-    criu_swrk(run, o.pre_dump ? "criu pre-dump" : "criu dump", log);
+    std::exception_ptr failed;
+    try {
+        criu_swrk(run, o.pre_dump ? "criu pre-dump" : "criu dump", log);
+    } catch (const std::exception&) {
+        failed = std::current_exception();
+    }
+    if (!dir) dir = relock_dumped(id, r);
+    if (!dir) throw Error("checkpoint: container " + id + " was deleted while it was being dumped", ENOENT);
+    claim.locked(&*dir);
+    if (failed) std::rethrow_exception(failed);
     // As runc: the dumped container is gone (CRIU ended its processes), so is its record.
-    if (!o.leave_running && !o.pre_dump) destroy(dir, r, true);
+    if (!o.leave_running && !o.pre_dump) destroy(*dir, r, true);
 }
 
 namespace {

@@ -7,6 +7,8 @@
 
 namespace myrt {
 
+class ContainerDir;
+
 struct CheckpointOptions {
     std::string image_path;   // default: ./checkpoint
     std::string work_path;
@@ -38,5 +40,10 @@ void check_manage_cgroups_mode(const std::string& mode);
 // Checks parent_path: relative, an existing directory
 // under image_path. Errors name the flag ("--parent-path must be relative").
 void prepare_checkpoint_paths(CheckpointOptions& o);
+
+// For delete --force (under the container's lock): ends the CRIU of a checkpoint under way.
+// CRIU traces the dumped tasks, which cannot finish dying until it lets go of them, and a
+// lazy dump waits for its client for ever; the checkpoint then fails.
+void stop_checkpoint(const ContainerDir& dir);
 
 }  // namespace myrt

@@ -245,6 +245,7 @@ void Runtime::destroy(ContainerDir& dir, const spec::ContainerRecord& r, bool ki
         step.field("init_running", static_cast<bool>(pidfd));
         // Even a stopped container may have left processes (it had no pid namespace of its own).
         kill_container(cg.get(), r, pidfd.get());
+        stop_checkpoint(dir);  // its CRIU holds the killed tasks until it lets go of them
         if (pidfd) wait_exit(pidfd.get());
     }
     for (int helper : r.helper_pids) stop_helper(helper, dir.path());
@@ -318,6 +319,8 @@ void Runtime::pause(const std::string& id) {
     spec::ContainerRecord r = dir.read();
     std::string status = live_status(&dir, r);
     if (status != "running") throw Error("container not running", ESRCH);
+    // CRIU freezes and thaws it itself meanwhile.
+    if (dir.checkpointing()) throw Error("cannot pause a container that is being checkpointed", EBUSY);
     auto cg = cgroup_from_record(r);
     if (!cg) throw Error("container has no cgroup to freeze");
     try {
@@ -335,6 +338,8 @@ void Runtime::resume(const std::string& id) {
     ContainerDir dir = store_.open(id);
     spec::ContainerRecord r = dir.read();
     if (live_status(&dir, r) != "paused") throw Error("container not paused");
+    // Frozen by CRIU for its dump, perhaps: thawing it would spoil the image.
+    if (dir.checkpointing()) throw Error("cannot resume a container that is being checkpointed", EBUSY);
     if (auto cg = cgroup_from_record(r)) cg->freeze(false);
 }
 

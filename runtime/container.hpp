@@ -109,6 +109,9 @@ private:
     void run_poststart(const ContainerDir& dir, const spec::ContainerRecord& r);
     std::string live_status(const ContainerDir* dir, const spec::ContainerRecord& record) const;
     void destroy(ContainerDir& dir, const spec::ContainerRecord& record, bool kill_first);
+    // checkpoint's lock taken again after the dump: the container's, if it is still the one
+    // dumped (the same init); nothing if it was deleted (or replaced) meanwhile.
+    std::optional<ContainerDir> relock_dumped(const std::string& id, const spec::ContainerRecord& dumped);
     // restore's part after the id is taken: CRIU, then the record.
     pid_t restore_into(ContainerDir& dir, const std::string& id, const RestoreOptions& options);
 

@@ -300,6 +300,8 @@ int Runtime::exec(const std::string& id, const ExecOptions& o) {
     if (status == "stopped") throw Error("cannot exec in a stopped container", ESRCH);
     if (status == "creating") throw Error("cannot exec in a container that is still being created");
     if (status == "paused" && !o.ignore_paused) throw Error("cannot exec in a paused container");
+    // A process joining it now would be missed by the dump, or spoil it.
+    if (dir->checkpointing()) throw Error("cannot exec in a container that is being checkpointed", EBUSY);
     spec::Config config;
     try {
         std::optional<std::string> text = dir->read_text("config.json");

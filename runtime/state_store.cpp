@@ -21,6 +21,7 @@ namespace {
 
 constexpr const char* kStateFile = "state.json";
 constexpr const char* kRecoveryFile = "recovery.json";
+constexpr const char* kCheckpointFile = "checkpoint.lock";
 
 // A record is small; annotations (CRI passes a pod's) can make it large, not this large.
 constexpr size_t kMaxRecord = 64 << 20;
@@ -307,6 +308,29 @@ void ContainerDir::remove() {
     }
     if (::unlinkat(root_fd_, id_.c_str(), AT_REMOVEDIR) < 0 && errno != ENOENT)
         throw_errno("remove " + path_);
+}
+
+UniqueFd ContainerDir::claim_checkpoint() const {
+    UniqueFd fd(::openat(fd_.get(), kCheckpointFile, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
+    if (!fd) throw_errno("create " + file(kCheckpointFile));
+    if (::flock(fd.get(), LOCK_EX | LOCK_NB) < 0) {
+        if (errno == EWOULDBLOCK) throw Error("container is being checkpointed by another command", EBUSY);
+        throw_errno("lock " + file(kCheckpointFile));
+    }
+    if (::ftruncate(fd.get(), 0) < 0) throw_errno("truncate " + file(kCheckpointFile));  // a killed one's note
+    return fd;
+}
+
+void ContainerDir::end_checkpoint() const { ::unlinkat(fd_.get(), kCheckpointFile, 0); }
+
+std::optional<std::string> ContainerDir::checkpoint_note() const {
+    UniqueFd fd(::openat(fd_.get(), kCheckpointFile, O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+    if (!fd) return std::nullopt;
+    // Free: a checkpoint that was killed. (Taken for a moment: no claim can come meanwhile.)
+    if (::flock(fd.get(), LOCK_SH | LOCK_NB) == 0 || errno != EWOULDBLOCK) return std::nullopt;
+    char buf[64];
+    ssize_t n = ::pread(fd.get(), buf, sizeof buf, 0);
+    return std::string(buf, n > 0 ? static_cast<size_t>(n) : 0);
 }
 
 }  // namespace myrt

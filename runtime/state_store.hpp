@@ -46,6 +46,19 @@ public:
     // Removes every file in the directory and the directory itself.
     void remove();
 
+    // A checkpoint lets the container's lock go while CRIU dumps (a lazy dump lasts until a
+    // client fetches the pages, and delete --force must not wait for that); it claims the
+    // container instead with a flock on a file of the directory. The claim goes with its
+    // descriptor, however its holder ends: a killed checkpoint leaves no stale claim.
+    // All three are called under the container's lock, so claims and checks never overlap.
+    // The claim, or Error EBUSY when another checkpoint holds it.
+    UniqueFd claim_checkpoint() const;
+    // Removes the claim's file (its lock goes when the caller closes the claim).
+    void end_checkpoint() const;
+    // What the claim's holder wrote into its file; nothing when no checkpoint holds it.
+    std::optional<std::string> checkpoint_note() const;
+    bool checkpointing() const { return checkpoint_note().has_value(); }
+
 private:
     std::string path_;
     std::string id_;

@@ -4,9 +4,11 @@
 #include <boost/test/unit_test.hpp>
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <fstream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -309,6 +311,41 @@ BOOST_AUTO_TEST_CASE(waiting_for_a_removed_container) {
     BOOST_REQUIRE(locked.receive(c));
     BOOST_TEST(open_error("c1") == "container does not exist");
     BOOST_TEST(wait_exit(pid) == 0);
+}
+
+// A checkpoint's claim, held while its container's lock is let go: another command that
+// takes the lock sees it and its note, and a second claim is refused; closed without being
+// ended (the checkpoint killed) it is free again, its note gone; ended, its file is gone.
+BOOST_AUTO_TEST_CASE(checkpoint_claim) {
+    make("c1");
+    std::string file = root + "/c1/checkpoint.lock";
+    std::optional<ContainerDir> dir(store.open("c1"));
+    BOOST_TEST(!dir->checkpointing());
+    {
+        UniqueFd claim = dir->claim_checkpoint();
+        BOOST_TEST(::write(claim.get(), "12345 678", 9) == 9);
+        dir.reset();
+        ContainerDir other = store.open("c1");
+        BOOST_TEST(other.checkpointing());
+        BOOST_TEST(other.checkpoint_note().value_or("<none>") == "12345 678");
+        int code = 0;
+        try {
+            other.claim_checkpoint();
+        } catch (const Error& e) {
+            BOOST_TEST(std::string(e.what()) == "container is being checkpointed by another command");
+            code = e.code();
+        }
+        BOOST_TEST(code == EBUSY);
+    }
+    dir.emplace(store.open("c1"));
+    BOOST_TEST(::access(file.c_str(), F_OK) == 0);
+    BOOST_TEST(!dir->checkpointing());
+    BOOST_TEST(!dir->checkpoint_note().has_value());
+    UniqueFd claim = dir->claim_checkpoint();
+    BOOST_TEST(dir->checkpoint_note().value_or("<none>") == "");  // the killed one's note is not taken for the new one's
+    dir->end_checkpoint();
+    BOOST_TEST(::access(file.c_str(), F_OK) != 0);
+    BOOST_TEST(!dir->checkpointing());
 }
 
 BOOST_AUTO_TEST_SUITE_END()
