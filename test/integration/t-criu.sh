@@ -455,8 +455,8 @@ criu_check_page_server() {
 }
 
 # A lazy checkpoint (--lazy-pages --page-server --status-fd) lasts until a lazy-pages client
-# has fetched the memory, here never: delete --force meanwhile ends the container and the
-# dump at once (myrt's waited for the checkpoint's lock), the checkpoint then exits (failing
+# has fetched the memory, here never. A second checkpoint meanwhile is refused (myrt: pause
+# too, "being checkpointed"); delete --force ends the container and the dump at once (myrt's waited for the checkpoint's lock), the checkpoint then exits (failing
 # is fine: myrt says in one line that the container was deleted) and nothing is left, the
 # deleted container's state not made again. runc 1.1.5 fails it: its delete --force gives
 # up after 10 s ("container init still running": CRIU traces the killed tasks, which cannot
@@ -479,6 +479,19 @@ criu_check_lazy_delete() {
 	exec {status}>&-
 	[[ $byte == 00 ]] || fail "no ready byte on the status fd in 120 s ('$byte'): $(cat "$T/err")"
 	pid_alive "$cpid" || fail "the lazy checkpoint ended before a client came: $(cat "$T/err")"
+	# Meanwhile a second checkpoint is refused, and makes nothing (myrt: at once, in one line).
+	rt checkpoint --image-path "$T/img2" "$id" >"$T/out2" 2>"$T/err2"
+	rc=$?
+	echo "second: checkpoint exit $rc: $(head -n 3 "$T/err2")"
+	[[ $rc != 0 ]] || fail "a second checkpoint during the lazy dump succeeded"
+	if is_myrt; then
+		assert_eq 1 "$(wc -l <"$T/err2")" "the second checkpoint's error: one line ($(cat "$T/err2"))"
+		assert_contains "$(cat "$T/err2")" "being checkpointed" "the second checkpoint's error"
+		[[ ! -e $T/img2 ]] || fail "the refused second checkpoint made $T/img2"
+		rt pause "$id" >"$T/out2" 2>"$T/err2" && fail "pause during the lazy dump succeeded"
+		assert_contains "$(cat "$T/err2")" "being checkpointed" "pause during the lazy dump"
+	fi
+	pid_alive "$cpid" || fail "the lazy checkpoint ended after the second one: $(cat "$T/err")"
 	timed ms rt delete --force "$id" >"$T/dout" 2>"$T/derr"
 	rc=$?
 	echo "delete: $ms ms (--force, during the lazy dump), exit $rc"
