@@ -3,6 +3,7 @@
 #define BOOST_TEST_MODULE state_store
 #include <boost/test/unit_test.hpp>
 
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -13,7 +14,9 @@
 #include <vector>
 
 #include "errors.hpp"
+#include "runtime/checkpoint.hpp"
 #include "runtime/error.hpp"
+#include "runtime/proc.hpp"
 #include "runtime/state_store.hpp"
 #include "runtime_helpers.hpp"
 #include "spec/state.hpp"
@@ -346,6 +349,34 @@ BOOST_AUTO_TEST_CASE(checkpoint_claim) {
     dir->end_checkpoint();
     BOOST_TEST(::access(file.c_str(), F_OK) != 0);
     BOOST_TEST(!dir->checkpointing());
+}
+
+// delete --force ends the CRIU that a checkpoint noted in its claim (runtime/checkpoint.cpp):
+// that process only (its pid and start time), and only while the claim is held.
+BOOST_AUTO_TEST_CASE(stop_checkpoint_ends_the_noted_criu) {
+    ContainerDir dir = store.create("c1");
+    pid_t child = fork_child([] {
+        for (;;) ::pause();
+        return 0;
+    });
+    uint64_t start = read_proc_stat(child).start_time;
+    auto claim_noting = [&](uint64_t start_time) {
+        UniqueFd claim = dir.claim_checkpoint();
+        std::string note = std::to_string(child) + " " + std::to_string(start_time);
+        BOOST_REQUIRE(::write(claim.get(), note.data(), note.size()) == static_cast<ssize_t>(note.size()));
+        return claim;
+    };
+    {
+        UniqueFd claim = claim_noting(start + 1);  // another process once had that pid
+        stop_checkpoint(dir);
+        BOOST_TEST(process_alive(child, start));
+    }
+    claim_noting(start);  // closed at once: a checkpoint that was killed
+    stop_checkpoint(dir);
+    BOOST_TEST(process_alive(child, start));
+    UniqueFd claim = claim_noting(start);
+    stop_checkpoint(dir);
+    BOOST_TEST(wait_exit(child) == 128 + SIGKILL);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
