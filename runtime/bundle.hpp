@@ -15,6 +15,7 @@ struct Bundle {
     std::string dir;     // absolute
     spec::Config config;  // parsed and validated; process and root present
     std::string rootfs;  // absolute, no symlink
+    std::string config_text;  // the bytes `config` was parsed from
 };
 
 // An existing directory's absolute path; errors start with `what` and the path.

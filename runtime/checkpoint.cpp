@@ -516,7 +516,7 @@ pid_t Runtime::restore_into(ContainerDir& dir, const std::string& id, const Rest
                 record.namespace_paths[ns.type] =
                     "/proc/" + std::to_string(pid) + "/ns/" + namespace_proc_name(ns.type);
     write_hooks_file(dir, b.config);
-    write_file_atomic(dir.file("config.json"), read_file(b.dir + "/config.json"), 0600);
+    write_file_atomic(dir.file("config.json"), b.config_text, 0600);
     dir.write(record);
     // Before commit: a pid file that cannot be written fails the restore, which ends it.
     if (!o.pid_file.empty()) write_pid_file(o.pid_file, pid);

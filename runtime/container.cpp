@@ -107,16 +107,6 @@ void wait_exit(int pidfd) {
     }
 }
 
-// Only `run` asks before create: whether it must proxy a terminal itself.
-bool config_wants_terminal(const std::string& bundle) {
-    try {
-        auto c = spec::load_config((bundle.empty() ? std::string(".") : bundle) + "/config.json");
-        return c.process && c.process->terminal;
-    } catch (const spec::ParseError&) {
-        return false;  // create reports the problem properly
-    }
-}
-
 }  // namespace
 
 Runtime::Runtime(RuntimeOptions options)
@@ -377,13 +367,13 @@ int then_remove(Runtime& rt, const std::string& id, const std::function<int()>& 
 
 // run with process.terminal and no console socket: myrt itself receives the master and
 // proxies the caller's terminal to it.
-int Runtime::run_with_terminal(const std::string& id, CreateOptions options, bool keep) {
+int Runtime::run_with_terminal(const std::string& id, CreateOptions options, Bundle b, bool keep) {
     int sv[2];
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) throw_errno("socketpair");
     UniqueFd ours(sv[0]), theirs(sv[1]);
     options.console_fd = theirs.get();
     ForwardedSignals signals;  // from before init exists until its container is deleted
-    pid_t pid = create(id, options);
+    pid_t pid = create_from(id, options, std::move(b));
     theirs.reset();
     return then_remove(*this, id, [&] {
         UniqueFd master = receive_fd(ours.get());
@@ -393,16 +383,17 @@ int Runtime::run_with_terminal(const std::string& id, CreateOptions options, boo
 }
 
 int Runtime::run(const std::string& id, const CreateOptions& options, bool detach, bool keep) {
-    if (!detach && options.console_socket.empty() && options.console_fd < 0 &&
-        config_wants_terminal(options.bundle))
-        return run_with_terminal(id, options, keep);
+    // The bundle is read once: whether myrt must proxy a terminal itself depends on it.
+    Bundle b = prepare_create(id, options);
+    if (!detach && options.console_socket.empty() && options.console_fd < 0 && b.config.process->terminal)
+        return run_with_terminal(id, options, std::move(b), keep);
     if (detach) {
-        create(id, options);
+        create_from(id, options, std::move(b));
         start(id);
         return 0;
     }
     ForwardedSignals signals;  // from before init exists until its container is deleted
-    pid_t pid = create(id, options);
+    pid_t pid = create_from(id, options, std::move(b));
     return then_remove(*this, id, [&] {
         start(id);
         return wait_forwarding(pid, signals);

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "runtime/bundle.hpp"
 #include "runtime/checkpoint.hpp"
 #include "runtime/state_store.hpp"
 #include "spec/config.hpp"
@@ -104,7 +105,10 @@ public:
                 const std::function<void(const std::string&)>& emit);
 
 private:
-    int run_with_terminal(const std::string& id, CreateOptions options, bool keep);
+    // create's checks of its arguments, then the bundle: what run looks at before it chooses.
+    Bundle prepare_create(const std::string& id, const CreateOptions& options) const;
+    pid_t create_from(const std::string& id, const CreateOptions& options, Bundle b);
+    int run_with_terminal(const std::string& id, CreateOptions options, Bundle b, bool keep);
     // runtime.md, lifecycle step 9: a failing poststart hook stops the container.
     void run_poststart(const ContainerDir& dir, const spec::ContainerRecord& r);
     std::string live_status(const ContainerDir* dir, const spec::ContainerRecord& record) const;

@@ -50,7 +50,7 @@ Bundle load_bundle(const std::string& bundle) {
     log::Step step("config");
     step.field("path", config_path);
     try {
-        b.config = spec::load_config(config_path);
+        b.config = spec::load_config(config_path, &b.config_text);
         spec::validate(b.config);
     } catch (const spec::ParseError& e) {
         std::string msg = e.what();
@@ -291,10 +291,17 @@ pid_t clone_init(InitContext& ctx, const NamespacePlan& ns, const Cgroup* cgroup
 
 }  // namespace
 
-pid_t Runtime::create(const std::string& id, const CreateOptions& options) {
+Bundle Runtime::prepare_create(const std::string& id, const CreateOptions& options) const {
     validate_id(id);
     check_preserved_fds(options.preserve_fds);
-    Bundle b = load_bundle(options.bundle);
+    return load_bundle(options.bundle);
+}
+
+pid_t Runtime::create(const std::string& id, const CreateOptions& options) {
+    return create_from(id, options, prepare_create(id, options));
+}
+
+pid_t Runtime::create_from(const std::string& id, const CreateOptions& options, Bundle b) {
     const spec::Process& proc = *b.config.process;
     if (proc.terminal && options.console_socket.empty() && options.console_fd < 0)
         throw Error("process.terminal is true but no --console-socket was given", EINVAL);
@@ -483,8 +490,8 @@ pid_t Runtime::create(const std::string& id, const CreateOptions& options) {
                 "/proc/" + std::to_string(pid) + "/ns/" + namespace_proc_name(type);
     write_hooks_file(dir, b.config);
     // exec needs the container's process settings (user, capabilities, seccomp...) even
-    // when the bundle is gone.
-    write_file_atomic(dir.file("config.json"), read_file(b.dir + "/config.json"), 0600);
+    // when the bundle is gone: the very bytes this create validated and applied.
+    write_file_atomic(dir.file("config.json"), b.config_text, 0600);
     dir.write(record);
     if (!options.pid_file.empty()) write_pid_file(options.pid_file, pid);
     guard.commit();

@@ -265,11 +265,15 @@ bool unprivileged_on_host() {
 }
 
 uid_t overflow_uid() {
-    try {
-        return static_cast<uid_t>(std::stoul(read_file("/proc/sys/kernel/overflowuid")));
-    } catch (const std::exception&) {
-        return 65534;
-    }
+    // Read once: a state root's every directory asks (a sysctl only the host's root changes).
+    static const uid_t uid = [] {
+        try {
+            return static_cast<uid_t>(std::stoul(read_file("/proc/sys/kernel/overflowuid")));
+        } catch (const std::exception&) {
+            return uid_t{65534};
+        }
+    }();
+    return uid;
 }
 
 }  // namespace myrt

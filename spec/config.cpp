@@ -475,8 +475,9 @@ Config parse_config(std::string_view text) {
     return json::read_config(doc);
 }
 
-Config load_config(const std::string& path) {
+Config load_config(const std::string& path, std::string* text_out) {
     std::string text = json::read_file(path);
+    if (text_out) *text_out = text;  // parsed in place below
     rapidjson::Document doc;
     json::parse_document_insitu(doc, text, "config.json");
     return json::read_config(doc);

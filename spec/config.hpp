@@ -317,7 +317,8 @@ Config parse_config(std::string_view json);
 // "linux.sysctl.*"): what docs/config-properties.md must account for.
 std::vector<std::string> config_member_paths();
 // Read and parse <path>; a missing or unreadable file is a ParseError naming the file.
-Config load_config(const std::string& path);
+// text_out, if given, receives the bytes that were parsed.
+Config load_config(const std::string& path, std::string* text_out = nullptr);
 // One part of a config in a file of its own: exec --process and update --resources ("-":
 // standard input). Read like config.json (a regular file of at most 64 MiB, never blocking
 // on a FIFO); a ParseError names the file, then the field ("p.json: process.args: ...").
