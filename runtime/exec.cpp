@@ -215,6 +215,8 @@ void fork_in_container(const SyncChannel& sync) {
         keep.insert(keep.end(), c.cgroup_fds.begin(), c.cgroup_fds.end());
         close_fds_except(c.preserve_fds, keep);
         join_cgroup_self(c.cgroup_fds);
+        // Also says the lock is no longer ours: into a paused container the runtime moves
+        // us only after this.
         sync.send(SyncType::cgroup_joined);
         sync.expect(SyncType::go);
         // One setns() on the pidfd enters every namespace at once, user namespace first, and
@@ -364,7 +366,9 @@ int Runtime::exec(const std::string& id, const ExecOptions& o) {
     }
 
     // A paused container's cgroup would freeze the child before it could say it joined, and
-    // `resume` waits for our lock: then the runtime moves it, the slow way.
+    // `resume` waits for our lock: then the runtime moves it, the slow way, and only once the
+    // child has said so after closing its copy of the lock's descriptor. Moved before that,
+    // it froze holding the lock, and `resume` (and so the exec) waited forever.
     bool paused = status == "paused";
     std::unique_ptr<Cgroup> cgroup = exec_cgroup(r, o.cgroups);
     std::vector<UniqueFd> cgroup_join;
@@ -382,10 +386,8 @@ int Runtime::exec(const std::string& id, const ExecOptions& o) {
     console.reset();
     SyncChannel sync(parent_end.get());
     try {
-        if (paused && cgroup)
-            cgroup->add_process(pid);
-        else
-            sync.expect(SyncType::cgroup_joined);
+        sync.expect(SyncType::cgroup_joined);
+        if (paused && cgroup) cgroup->add_process(pid);
         dir.reset();
         sync.send(SyncType::go);
         for (;;) {

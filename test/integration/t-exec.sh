@@ -352,6 +352,41 @@ test_exec_paused_container() {
 	assert_eq running "$(state_field "$id" status)" "status after resume"
 }
 
+# exec --ignore-paused moves its process into the frozen cgroup itself. Moved before the
+# process had closed its inherited copy of the state dir's locked descriptor, it froze holding
+# the lock: `resume` waited for it forever, and the exec for the resume (runc's cgroups.bats
+# 'runc exec --ignore-paused' timed out in CI). The window is between the clone and the
+# child's first steps; an exec pinned to one CPU at a real-time priority that its child does
+# not inherit (chrt -R) runs its parent first. Before the fix the race was lost in about one
+# try of ten here (loaded host), in 7 of 8 runs of 20 tries; 40 tries take ~6 s after it.
+test_exec_ignore_paused_resume_not_blocked() {
+	need_pkg util-linux taskset chrt
+	local id cg i ip pin=(taskset -c 0)
+	chrt -f -R 1 true 2>/dev/null && pin=(chrt -f -R 1 taskset -c 0)
+	id=$(cid ipaused)
+	start_ctr "$id"
+	cg=$(freezer_dir "$INIT")
+	[[ -e $cg/cgroup.procs ]] || fail "no cgroup dir for init ($cg)"
+	thaw_on_exit "$cg"
+	_ip_done_or_joined() { pid_gone "$ip" || [[ $(wc -l <"$cg/cgroup.procs") -ge 2 ]]; }
+	for ((i = 1; i <= 40; i++)); do
+		rt pause "$id" >"$T/pause.out" 2>"$T/pause.err" || fail "pause $i failed: $(cat "$T/pause.err")"
+		MYRT_IT_RT=$TAG "${pin[@]}" "$RUNTIME" --root "$ROOT" exec --ignore-paused --detach "$id" \
+			true >"$T/ip.out" 2>"$T/ip.err" </dev/null &
+		ip=$!
+		wait_for 10 _ip_done_or_joined ||
+			fail "exec --ignore-paused $i neither finished nor put a process in the container's cgroup ($(cat "$T/ip.err"))"
+		RC=0
+		IT_RT_TIMEOUT=5 rt resume "$id" >"$T/out" 2>"$T/err" </dev/null || RC=$?
+		assert_rc 0 "resume $i while an exec --ignore-paused ($(printf '%s ' "${pin[@]}")) waits for its frozen process (124: timed out)"
+		wait_pid_gone "$ip" 20
+		RC=0
+		wait "$ip" || RC=$?
+		assert_rc 0 "exec --ignore-paused --detach $i (stderr: $(cat "$T/ip.err"))"
+	done
+	echo "40 pauses, each with an exec --ignore-paused ($(printf '%s ' "${pin[@]}")), resumed at once"
+}
+
 test_exec_does_not_block_other_commands() {
 	# A foreground exec may last as long as its process: pause, resume and delete --force
 	# of the container must not wait for it.
