@@ -24,9 +24,9 @@
 #     /run/docker/plugins whatever its roots (both removed at the end when they were not
 #     there before the boot); the shims' sockets are in /run/containerd/s/ while they run.
 # A watchdog (a detached bash started at boot) stops dockerd and cleans up the same way
-# when the runner goes on to another file's tests or exits before the last test ran (a
-# filtered run, a crash); a later boot also cleans up after runs whose runner and watchdog
-# are both gone.
+# when the runner goes on to another file's tests, reaches its end (./run waits for that:
+# dk_end_of_run) or exits before the last test ran (a filtered run, a crash); a later boot
+# also cleans up after runs whose runner and watchdog are both gone.
 #
 # dockerd 20.10 uses /run/containerd/containerd.sock, when it exists, instead of starting
 # its own containerd: the tests are skipped then.
@@ -374,12 +374,39 @@ dk_watchdog() {
 	while [[ -e $DK/up ]]; do
 		[[ $(_dk_start_of "$1") == "$2" ]] || break
 		_dk_runner_elsewhere "$1" && break
+		[[ -e $DK/run-ended ]] && break # (the runner, at its end: dk_end_of_run)
 		sleep 0.5
 	done
 	[[ -e $DK/up ]] || exit 0
 	trap - TERM
 	echo "watchdog: shutting down $DK" >&2
 	dk_shutdown
+}
+
+# dk_end_of_run RUNNER-PID: called by ./run as it ends (lib/common.sh and lib/callers.sh
+# sourced). A run whose last t-docker test did not stop the daemon (a filtered run, a
+# failure) has it shut down now, by its watchdog (waited for, at most 90 s) or, with no
+# watchdog alive, here: the run leaves nothing behind, and not only after it exited.
+dk_end_of_run() {
+	local d i w
+	for d in /tmp/myrt-it-docker."$1".[0-9]*; do
+		[[ -d $d ]] || continue
+		w=$(cat "$d/watchdog.pid" 2>/dev/null)
+		if [[ $w =~ ^[0-9]+$ ]] && grep -qsF dk_watchdog "/proc/$w/cmdline"; then
+			touch "$d/run-ended" 2>/dev/null
+			for ((i = 0; i < 900; i++)); do
+				[[ -e $d ]] || break
+				sleep 0.1
+			done
+			[[ ! -e $d ]] || echo "run: $d is still there (its watchdog did not shut the daemon down in 90 s)" >&2
+		else
+			(
+				_dk_vars "$1" "${d##*.}"
+				dk_shutdown
+			)
+		fi
+	done
+	return 0
 }
 
 _dk_runner_elsewhere() { # RUNNER-PID: it runs a test of another file
