@@ -95,11 +95,21 @@ std::unique_ptr<Cgroup> cgroup_from_record(const spec::ContainerRecord& r) {
 
 namespace {
 
-std::vector<UniqueFd> open_self_join_files(const Cgroup& cgroup) {
+// The cgroup2 directory of `cgroup`: all of it on v2, the unified hierarchy ("") of a
+// hybrid host on v1; "" if none.
+std::string cgroup2_dir(const Cgroup& cgroup) {
+    for (const auto& [controllers, dir] : cgroup.paths())
+        if (cgroup.version() == CgroupVersion::v2 || controllers.empty()) return dir;
+    return "";
+}
+
+// The files the child writes "0" to itself: v1's "tasks" (moving only the calling thread
+// skips the global lock), and cgroup2's cgroup.procs unless it is born there (`born_in`).
+std::vector<UniqueFd> open_self_join_files(const Cgroup& cgroup, const std::string& born_in) {
     std::vector<UniqueFd> fds;
     for (const auto& [controllers, dir] : cgroup.paths()) {
-        // v1 "tasks" moves only the calling thread; the unified hierarchy ("") has none.
         bool v1 = cgroup.version() == CgroupVersion::v1 && !controllers.empty();
+        if (!v1 && dir == born_in) continue;
         std::string path = dir + (v1 ? "/tasks" : "/cgroup.procs");
         UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
         if (!fd) throw_errno("open " + path);
@@ -108,9 +118,8 @@ std::vector<UniqueFd> open_self_join_files(const Cgroup& cgroup) {
     return fds;
 }
 
-long clone3_into(unsigned long flags, const Cgroup& cgroup) {
-    if (cgroup.version() != CgroupVersion::v2) return -1;
-    UniqueFd dir(::open(cgroup.paths().begin()->second.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+long clone3_into(unsigned long flags, const std::string& dir_path) {
+    UniqueFd dir(::open(dir_path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (!dir) return -1;
     clone_args args{};
     args.flags = flags | CLONE_INTO_CGROUP;
@@ -123,12 +132,20 @@ long clone3_into(unsigned long flags, const Cgroup& cgroup) {
 
 pid_t clone_in_cgroup(unsigned long flags, const Cgroup* cgroup, std::vector<UniqueFd>& join) {
     join.clear();
-    long pid = cgroup ? clone3_into(flags, *cgroup) : -1;
-    if (pid < 0) {
-        if (cgroup) join = open_self_join_files(*cgroup);
-        // A plain clone (no CLONE_VM) is a fork whose child is born in its new namespaces.
-        pid = ::syscall(SYS_clone, flags | SIGCHLD, nullptr, nullptr, nullptr, nullptr);
+    long pid = -1;
+    if (cgroup) {
+        // Born in the cgroup2 part (a hybrid host's unified hierarchy too): its cgroup.procs
+        // takes the lock that costs an RCU grace period. The v1 files are opened first, for
+        // the child (they are the same whether or not clone3 works).
+        std::string born_in = cgroup2_dir(*cgroup);
+        if (!born_in.empty()) {
+            join = open_self_join_files(*cgroup, born_in);
+            pid = clone3_into(flags, born_in);
+        }
+        if (pid < 0) join = open_self_join_files(*cgroup, "");  // no clone3 (before 5.7)
     }
+    // A plain clone (no CLONE_VM) is a fork whose child is born in its new namespaces.
+    if (pid < 0) pid = ::syscall(SYS_clone, flags | SIGCHLD, nullptr, nullptr, nullptr, nullptr);
     if (pid < 0) throw_errno("clone");
     return static_cast<pid_t>(pid);
 }

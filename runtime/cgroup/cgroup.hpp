@@ -133,10 +133,10 @@ std::vector<HostHierarchy> host_v1_hierarchies();
 // A child process, as fork() with clone(2)'s namespace `flags`, that ends up in `cgroup`
 // (nullptr: ours) without the runtime writing its pid to cgroup.procs: that takes a global
 // lock whose every writer waits for an RCU grace period, 5-30 ms of a create here. On v2 the
-// child is born in the cgroup (CLONE_INTO_CGROUP). Elsewhere (v1, a kernel before 5.7)
-// `join` comes back holding files the child, still single-threaded, must pass to
-// join_cgroup_self() first: on v1 the "tasks" files, since moving only the calling thread
-// skips that lock. Returns 0 in the child, its pid in the parent; throws on failure.
+// child is born in the cgroup (CLONE_INTO_CGROUP), and so on a hybrid host in the unified
+// hierarchy's part. `join` comes back holding the files the child, still single-threaded,
+// must pass to join_cgroup_self() first: v1's "tasks" files, since moving only the calling
+// thread skips that lock (and, with a kernel before 5.7, cgroup2's cgroup.procs). Returns 0 in the child, its pid in the parent; throws on failure.
 pid_t clone_in_cgroup(unsigned long flags, const Cgroup* cgroup, std::vector<UniqueFd>& join);
 
 // In clone_in_cgroup()'s child: joins by writing "0" to each of `fds`, and closes them.
