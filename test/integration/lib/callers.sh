@@ -137,7 +137,14 @@ cgroup_rm_tree() {
 	local h d
 	for d in $(cgroup_subdirs "$1"); do rmdir "$d" 2>/dev/null; done
 	for h in /sys/fs/cgroup/*/ /sys/fs/cgroup/; do
-		[[ -d $h$1 ]] && rmdir "$h$1" 2>/dev/null
+		[[ -d $h$1 ]] || continue
+		# A v1 controller that is not mounted leaves a plain directory of /sys/fs/cgroup's
+		# tmpfs, where conmon makes its directories and "tasks" files all the same: rmdir
+		# cannot remove those (they were left, 240 a hierarchy here), rm can.
+		case $(stat -f -c %T "$h") in
+		cgroup*) rmdir "$h$1" 2>/dev/null ;;
+		*) rm -rf --one-file-system "$h$1" ;;
+		esac
 	done
 	return 0
 }
