@@ -1,5 +1,5 @@
-// The global options that take a value ("--root DIR"): what finds the subcommand's name
-// without a full parse (main.cpp) and before the C library has started (sealed_entry.cpp).
+// What finds the subcommand's name and whether it runs from the sealed view, without a full
+// parse (main.cpp) and before the C library has started (sealed_entry.cpp).
 #pragma once
 
 namespace myrt::cmd {
@@ -10,10 +10,11 @@ namespace myrt::cmd {
 // filled in by those relocations).
 [[gnu::visibility("hidden")]] inline constexpr char kGlobalsWithValue[] = "--root\0--log\0--log-format\0--rootless\0--criu\0";
 
-// Whether a is one of kGlobalsWithValue. Freestanding: no library calls. Always inlined, so
-// that sealed_entry.cpp never calls a copy compiled with main.cpp's stack protector.
-[[gnu::always_inline]] constexpr bool global_takes_value(const char* a) {
-    for (const char* name = kGlobalsWithValue; *name;) {
+// Whether `a` is one of the NUL-separated names in `list` (ended by an empty name).
+// Freestanding: no library calls. Always inlined, so that sealed_entry.cpp never calls a
+// copy compiled with main.cpp's stack protector.
+[[gnu::always_inline]] constexpr bool in_name_list(const char* list, const char* a) {
+    for (const char* name = list; *name;) {
         const char* p = a;
         const char* q = name;
         while (*q && *p == *q) ++p, ++q;
@@ -22,6 +23,19 @@ namespace myrt::cmd {
         name = q + 1;
     }
     return false;
+}
+
+[[gnu::always_inline]] constexpr bool global_takes_value(const char* a) {
+    return in_name_list(kGlobalsWithValue, a);
+}
+
+// The commands that start processes in a container, and so run from a read-only view of
+// myrt (runtime/security/sealed_exe.cpp): sealed_entry.cpp re-executes them before the C
+// library starts, main.cpp checks again. Hidden, as kGlobalsWithValue.
+[[gnu::visibility("hidden")]] inline constexpr char kSealedCommands[] = "create\0run\0exec\0";
+
+[[gnu::always_inline]] constexpr bool command_runs_sealed(const char* name) {
+    return in_name_list(kSealedCommands, name);
 }
 
 }  // namespace myrt::cmd

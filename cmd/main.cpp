@@ -90,7 +90,7 @@ int main(int argc, char** argv) {
         if (::fcntl(fd, F_GETFD) < 0 && ::open("/dev/null", O_RDWR) < 0) return 255;
     {
         std::string c = command_name(argc, argv);
-        if (c == "create" || c == "run" || c == "exec") {
+        if (myrt::cmd::command_runs_sealed(c.c_str())) {
             try {
                 myrt::reexec_sealed(argv);
             } catch (const std::exception& e) {

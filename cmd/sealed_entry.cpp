@@ -32,11 +32,6 @@ long sys(long nr, long a = 0, long b = 0, long c = 0, long d = 0, long e = 0) {
     return ret;
 }
 
-bool same(const char* a, const char* b) {
-    while (*a && *a == *b) ++a, ++b;
-    return *a == *b;
-}
-
 bool starts_with(const char* s, const char* prefix) {
     while (*prefix && *s == *prefix) ++s, ++prefix;
     return !*prefix;
@@ -47,8 +42,7 @@ bool starts_with(const char* s, const char* prefix) {
 bool command_needs_sealed_exe(int argc, char** argv) {
     for (int i = 1; i < argc; ++i) {
         const char* a = argv[i];
-        if (a[0] != '-')
-            return same(a, "create") || same(a, "run") || same(a, "exec");
+        if (a[0] != '-') return myrt::cmd::command_runs_sealed(a);
         if (myrt::cmd::global_takes_value(a)) ++i;
     }
     return false;

@@ -131,7 +131,9 @@ bool killed_at_birth(long pid) {
     try {
         status = read_file("/proc/" + std::to_string(pid) + "/status");
     } catch (const Error&) {
-        return true;  // gone already: it was not ours to run
+        // An unreaped child always has one: whatever failed, the child runs on (waiting for
+        // it here would wait for ever), and a kill shows later as init killed by signal 9.
+        return false;
     }
     for (const char* key : {"\nSigPnd:\t", "\nShdPnd:\t"}) {
         size_t at = status.find(key);

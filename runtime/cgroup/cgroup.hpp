@@ -136,7 +136,9 @@ std::vector<HostHierarchy> host_v1_hierarchies();
 // child is born in the cgroup (CLONE_INTO_CGROUP), and so on a hybrid host in the unified
 // hierarchy's part. `join` comes back holding the files the child, still single-threaded,
 // must pass to join_cgroup_self() first: v1's "tasks" files, since moving only the calling
-// thread skips that lock (and, with a kernel before 5.7, cgroup2's cgroup.procs). Returns 0 in the child, its pid in the parent; throws on failure.
+// thread skips that lock (and cgroup2's cgroup.procs with a kernel before 5.7, or when
+// the child was killed at birth: see killed_at_birth in cgroup.cpp). Returns 0 in the
+// child, its pid in the parent; throws on failure.
 pid_t clone_in_cgroup(unsigned long flags, const Cgroup* cgroup, std::vector<UniqueFd>& join);
 
 // In clone_in_cgroup()'s child: joins by writing "0" to each of `fds`, and closes them.

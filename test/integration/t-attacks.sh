@@ -756,7 +756,8 @@ test_cve_2019_5736_view_made_before_libc() {
 	grep -q '^execveat(' "$tr.state" && fail "myrt state re-executed itself"
 	# From a read-only mount: already safe, so no re-execution at all.
 	mkdir "$T/ro"
-	mount --bind "$T/victim" "$T/ro" && mount -o remount,bind,ro "$T/ro" || fail "read-only bind"
+	mount --bind "$T/victim" "$T/ro" || fail "bind $T/victim"
+	mount -o remount,bind,ro "$T/ro" || { umount "$T/ro"; fail "read-only bind"; }
 	RC=0
 	timeout 60 strace -o "$tr.ro" "$T/ro/$(basename "$VICTIM")" --root "$ROOT" exec "$id" true </dev/null || RC=$?
 	umount "$T/ro"
