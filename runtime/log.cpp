@@ -37,12 +37,25 @@ const char* level_name(Level level) {
 std::string rfc3339_now() {
     timespec ts{};
     clock_gettime(CLOCK_REALTIME, &ts);
-    tm t{};
-    gmtime_r(&ts.tv_sec, &t);
-    // Not strftime: it calls tzset(), which opens and parses /etc/localtime every time.
-    char buf[64];
-    snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", t.tm_year + 1900, t.tm_mon + 1,
-             t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec, ts.tv_nsec);
+    // Not gmtime_r or strftime: glibc's first call of either loads /etc/localtime (tzset),
+    // an open, two fstats and a parse per invocation, for a UTC time. Days to a civil date
+    // in the proleptic Gregorian calendar (H. Hinnant's days_from_civil, inverted).
+    long long secs = ts.tv_sec;
+    long long days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
+    long long rem = secs - days * 86400;
+    long long z = days + 719468;
+    long long era = (z >= 0 ? z : z - 146096) / 146097;
+    long long doe = z - era * 146097;                                      // [0, 146096]
+    long long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;  // [0, 399]
+    long long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);                // [0, 365]
+    long long mp = (5 * doy + 2) / 153;                                     // [0, 11]
+    long long day = doy - (153 * mp + 2) / 5 + 1;
+    long long month = mp < 10 ? mp + 3 : mp - 9;
+    long long year = yoe + era * 400 + (month <= 2);
+    char buf[128];
+    snprintf(buf, sizeof buf, "%04lld-%02d-%02dT%02d:%02d:%02d.%09ldZ", year, static_cast<int>(month),
+             static_cast<int>(day), static_cast<int>(rem / 3600), static_cast<int>(rem % 3600 / 60),
+             static_cast<int>(rem % 60), ts.tv_nsec);
     return buf;
 }
 

@@ -176,11 +176,16 @@ void write_file_atomic_at(int dirfd, const std::string& name, std::string_view d
                           const std::string& shown) {
     std::string tmp = name + ".tmp", shown_tmp = shown + ".tmp";
     {
-        // A leftover temporary (or a symlink planted there) is never reused or followed.
-        if (::unlinkat(dirfd, tmp.c_str(), 0) < 0 && errno != ENOENT)
-            throw_errno("remove " + shown_tmp);
-        UniqueFd fd(::openat(dirfd, tmp.c_str(),
-                             O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode));
+        // A leftover temporary (or a symlink planted there) is never reused or followed:
+        // O_EXCL refuses it, and it is removed for a second try. (Not removed first: that is
+        // a failed lookup on every write, and there is rarely a leftover.)
+        constexpr int kFlags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+        UniqueFd fd(::openat(dirfd, tmp.c_str(), kFlags, mode));
+        if (!fd && errno == EEXIST) {
+            if (::unlinkat(dirfd, tmp.c_str(), 0) < 0 && errno != ENOENT)
+                throw_errno("remove " + shown_tmp);
+            fd = UniqueFd(::openat(dirfd, tmp.c_str(), kFlags, mode));
+        }
         if (!fd) throw_errno("open " + shown_tmp);
         write_all_or_throw(fd.get(), data, shown_tmp);
     }

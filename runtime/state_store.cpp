@@ -283,6 +283,10 @@ void ContainerDir::write_recovery(const spec::ContainerRecord& record) const {
 }
 
 std::optional<std::string> ContainerDir::read_text(const char* name) const {
+    // Mostly absent (hooks.json of a container without poststart/poststop hooks): said by a
+    // lookup, not by an exception thrown and caught on every start and delete.
+    if (::faccessat(fd_.get(), name, F_OK, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT)
+        return std::nullopt;
     try {
         return read_in(fd_.get(), path_, name);
     } catch (const Error& e) {

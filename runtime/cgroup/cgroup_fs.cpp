@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 
 #include "runtime/fd.hpp"
 #include "runtime/log.hpp"
@@ -38,6 +39,30 @@ void write(const std::string& dir, std::string_view file, std::string_view value
     if (static_cast<size_t>(n) != value.size()) throw_errno("write " + path, EIO);
 }
 
+UniqueFd open_knob(const std::string& field, const std::string& dir, std::string_view file) {
+    std::string path = dir + "/" + std::string(file);
+    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC));
+    if (!fd) {
+        int err = errno;
+        throw Error(field + ": open " + path + ": " + errno_text(err), err);
+    }
+    return fd;
+}
+
+void write_knob(const std::string& field, int fd, const std::string& dir, std::string_view file,
+                std::string_view value) {
+    std::string path = dir + "/" + std::string(file);
+    log::Step step("cgroup.write");
+    step.field("file", path).field("value", value);
+    ssize_t n;
+    do {
+        n = ::write(fd, value.data(), value.size());
+    } while (n < 0 && errno == EINTR);
+    int err = n < 0 ? errno : EIO;
+    if (n < 0 || static_cast<size_t>(n) != value.size())
+        throw Error(field + ": write " + path + ": " + errno_text(err), err);
+}
+
 void set(const std::string& field, const std::string& dir, std::string_view file,
          std::string_view value) {
     try {
@@ -55,53 +80,84 @@ bool has(const std::string& dir, std::string_view file) {
     return ::access((dir + "/" + std::string(file)).c_str(), F_OK) == 0;
 }
 
-std::vector<pid_t> read_pids(const std::string& dir) {
+namespace {
+
+// The pids in cgroup.procs of the cgroup open as dirfd.
+std::vector<pid_t> procs_at(int dirfd) {
     std::vector<pid_t> pids;
+    UniqueFd fd(::openat(dirfd, "cgroup.procs", O_RDONLY | O_CLOEXEC));
+    if (!fd) return pids;
     std::string text;
-    try {
-        text = read_file(dir + "/cgroup.procs");
-    } catch (const Error&) {
-        return pids;
+    char buf[4096];
+    for (ssize_t n; (n = ::read(fd.get(), buf, sizeof buf)) != 0;) {
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) break;
+        text.append(buf, static_cast<size_t>(n));
     }
-    size_t pos = 0;
-    while (pos < text.size()) {
+    for (size_t pos = 0; pos < text.size();) {
         size_t end = text.find('\n', pos);
         if (end == std::string::npos) end = text.size();
-        if (end > pos) pids.push_back(static_cast<pid_t>(std::stol(text.substr(pos, end - pos))));
+        pid_t pid = 0;
+        if (std::from_chars(text.data() + pos, text.data() + end, pid).ec == std::errc())
+            pids.push_back(pid);
         pos = end + 1;
     }
     return pids;
 }
 
-namespace {
-
-// The child cgroups of dir (its subdirectories).
-std::vector<std::string> child_dirs(const std::string& dir) {
+// The names of the child cgroups (subdirectories) of the cgroup open as dirfd. Takes a
+// duplicate: closedir() closes the fd it reads.
+std::vector<std::string> child_names(int dirfd) {
     std::vector<std::string> out;
-    DIR* d = ::opendir(dir.c_str());
-    if (!d) return out;
+    int dup = ::fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
+    if (dup < 0) return out;
+    DIR* d = ::fdopendir(dup);
+    if (!d) {
+        ::close(dup);
+        return out;
+    }
     while (dirent* e = ::readdir(d)) {
         std::string_view name = e->d_name;
         if (name == "." || name == ".." || e->d_type != DT_DIR) continue;
-        out.push_back(dir + "/" + e->d_name);
+        out.emplace_back(name);
     }
     ::closedir(d);
     return out;
 }
 
+void pids_tree_at(int dirfd, std::vector<pid_t>& out) {
+    auto pids = procs_at(dirfd);
+    out.insert(out.end(), pids.begin(), pids.end());
+    for (const auto& name : child_names(dirfd)) {
+        UniqueFd child(::openat(dirfd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        if (child) pids_tree_at(child.get(), out);
+    }
+}
+
 }  // namespace
 
+// Relative to an fd of each directory: a missing cgroup (the usual case before create)
+// costs one failed lookup and no exception, and the walk below it no absolute paths.
+std::vector<pid_t> read_pids(const std::string& dir) {
+    UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    return fd ? procs_at(fd.get()) : std::vector<pid_t>{};
+}
+
 std::vector<pid_t> read_pids_tree(const std::string& dir) {
-    std::vector<pid_t> pids = read_pids(dir);
-    for (const auto& child : child_dirs(dir)) {
-        auto more = read_pids_tree(child);
-        pids.insert(pids.end(), more.begin(), more.end());
-    }
+    std::vector<pid_t> pids;
+    UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (fd) pids_tree_at(fd.get(), pids);
     return pids;
 }
 
 void remove_dir(const std::string& dir) {
-    for (const auto& child : child_dirs(dir)) remove_dir(child);
+    // rmdir first: a cgroup the container left no child cgroups in (the usual case) needs
+    // no listing. EBUSY is both "has child cgroups" and "still has processes".
+    if (::rmdir(dir.c_str()) == 0 || errno == ENOENT) return;
+    if (errno != EBUSY) throw_errno("remove cgroup " + dir);
+    UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (fd)
+        for (const auto& name : child_names(fd.get())) remove_dir(dir + "/" + name);
     // A killed process leaves its cgroup only once the kernel has torn it down, so rmdir can
     // see EBUSY for a few milliseconds after the last kill.
     for (int attempt = 0; attempt < 200; ++attempt) {

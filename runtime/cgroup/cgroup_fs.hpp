@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "runtime/fd.hpp"
 #include "spec/config.hpp"
 
 namespace myrt::cgroupfs {
@@ -21,6 +22,11 @@ void write(const std::string& dir, std::string_view file, std::string_view value
 // "linux.resources.memory.limit: write /sys/fs/cgroup/...: invalid argument".
 void set(const std::string& field, const std::string& dir, std::string_view file,
          std::string_view value);
+// For several values to one knob (v1 device rules): open once, write_knob() each. Failures
+// name the field as set() does.
+UniqueFd open_knob(const std::string& field, const std::string& dir, std::string_view file);
+void write_knob(const std::string& field, int fd, const std::string& dir, std::string_view file,
+                std::string_view value);
 [[noreturn]] void field_error(const std::string& field, const std::string& why, int err = 0);
 bool has(const std::string& dir, std::string_view file);
 // mkdir -p below `mount_root`, calling on_new(dir) for every directory it makes, top down.

@@ -59,7 +59,7 @@ bool visible_as(const char* path, long magic) {
 // v1 hierarchies from mountinfo: those of the controllers the kernel lists, systemd's named
 // one, and the unified (v2) hierarchy of a hybrid host. Other named hierarchies belong to
 // their owner and are left alone.
-std::vector<Hierarchy> v1_hierarchies() {
+std::vector<Hierarchy> read_v1_hierarchies() {
     std::vector<Hierarchy> out;
     FILE* f = fopen("/proc/self/mountinfo", "re");
     if (!f) throw_errno("open /proc/self/mountinfo");
@@ -95,6 +95,16 @@ std::vector<Hierarchy> v1_hierarchies() {
     free(line);
     fclose(f);
     return out;
+}
+
+// Read once per process: the runtime reads them for the container's cgroup before it
+// clones init, and init (a fork, its mount namespace still a copy of the runtime's when it
+// mounts the container's cgroup hierarchies) finds them here instead of parsing mountinfo
+// and statfs-ing every hierarchy again. A myrt process lives for one command; the host's
+// hierarchies do not change under it.
+const std::vector<Hierarchy>& v1_hierarchies() {
+    static const std::vector<Hierarchy> hierarchies = read_v1_hierarchies();
+    return hierarchies;
 }
 
 // OOM notifications of a v1 memory cgroup: an eventfd registered on memory.oom_control
@@ -274,8 +284,12 @@ private:
         std::string parent = dir.substr(0, dir.rfind('/'));
         for (const char* f : {"cpuset.cpus", "cpuset.mems"}) {
             if (!cgroupfs::read_trimmed(dir + "/" + f).empty()) continue;
-            if (cgroupfs::read_trimmed(parent + "/" + f).empty()) inherit_cpuset(parent, mount);
-            cgroupfs::write(dir, f, cgroupfs::read_trimmed(parent + "/" + f));
+            std::string value = cgroupfs::read_trimmed(parent + "/" + f);
+            if (value.empty()) {
+                inherit_cpuset(parent, mount);
+                value = cgroupfs::read_trimmed(parent + "/" + f);
+            }
+            cgroupfs::write(dir, f, value);
         }
     }
 
@@ -312,8 +326,18 @@ void CgroupV1::set_devices(const std::vector<spec::DeviceCgroup>& rules) {
     cgroupdev::validate(rules);
     const std::string field = kRes + "devices";
     const std::string& dir = dir_for(field, "devices");
-    for (const auto& d : cgroupdev::effective_rules(rules))
-        cgroupfs::set(field, dir, d.allow ? "devices.allow" : "devices.deny", cgroupdev::v1_rule(d));
+    // One open per run of rules going to the same file (the defaults are a deny-all and ten
+    // allows): the kernel takes one rule per write(2), not per open.
+    UniqueFd fd;
+    const char* open_file = nullptr;
+    for (const auto& d : cgroupdev::effective_rules(rules)) {
+        const char* file = d.allow ? "devices.allow" : "devices.deny";
+        if (file != open_file) {
+            fd = cgroupfs::open_knob(field, dir, file);
+            open_file = file;
+        }
+        cgroupfs::write_knob(field, fd.get(), dir, file, cgroupdev::v1_rule(d));
+    }
 }
 
 void CgroupV1::set_memory(const spec::Memory& m, bool update) {
@@ -617,7 +641,7 @@ CgroupStats CgroupV1::stats() const {
 }  // namespace
 
 std::unique_ptr<Cgroup> make_cgroup_v1(const std::string& path) {
-    auto hs = v1_hierarchies();
+    std::vector<Hierarchy> hs = v1_hierarchies();
     if (hs.empty()) throw Error("no cgroup v1 hierarchy is mounted");
     for (auto& h : hs) h.dir = path == "/" ? h.mount : h.mount + path;
     return std::make_unique<CgroupV1>(std::move(hs));

@@ -333,7 +333,12 @@ BOOST_AUTO_TEST_CASE(v1_apply_writes_every_field) {
     BOOST_TEST(f("blkio", "blkio.throttle.read_bps_device") == "8:0 1048576");
     BOOST_TEST(f("blkio", "blkio.throttle.write_iops_device") == "8:16 30");
     BOOST_TEST(f("devices", "devices.deny") == "a *:* rwm");
-    BOOST_TEST(f("devices", "devices.allow") == "c 136:* rwm");  // the last default
+    // One open, one write per rule (a regular file here keeps them all, in order): the
+    // config's rule, then the defaults.
+    BOOST_TEST(f("devices", "devices.allow") ==
+               std::string("c 10:200 rw") + "c *:* m" + "b *:* m" + "c 1:3 rwm" + "c 1:5 rwm" +
+                   "c 1:7 rwm" + "c 1:8 rwm" + "c 1:9 rwm" + "c 5:0 rwm" + "c 5:1 rwm" +
+                   "c 5:2 rwm" + "c 136:* rwm");
 }
 
 BOOST_AUTO_TEST_CASE(v1_errors_and_warnings) {
