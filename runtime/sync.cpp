@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <memory>
 
 #include "runtime/error.hpp"
 #include "runtime/log.hpp"
@@ -35,16 +36,17 @@ void send_message(int sock, const Header* header, std::string_view chunk, int fd
 
 // The payload's remaining bytes after the first message.
 void receive_rest(int sock, std::string& payload, size_t size) {
-    std::string buf(kChunk, '\0');
+    if (payload.size() >= size) return;
+    auto buf = std::make_unique_for_overwrite<char[]>(kChunk);
     while (payload.size() < size) {
-        iovec iov{buf.data(), buf.size()};
+        iovec iov{buf.get(), kChunk};
         UniqueFd stray;  // a chunk carries no descriptor: one that came is closed
         long n = receive_with_fd(sock, &iov, 1, stray);
         if (n < 0) throw_errno("sync: receive");
         // A clean EOF (ECHILD) means "the peer is gone" to the callers; mid-message it is not.
         if (n == 0) throw Error("sync: the peer went away in the middle of a message", EPIPE);
         if (static_cast<size_t>(n) > size - payload.size()) throw Error("sync: malformed message");
-        payload.append(buf.data(), static_cast<size_t>(n));
+        payload.append(buf.get(), static_cast<size_t>(n));
     }
 }
 }  // namespace
@@ -114,8 +116,10 @@ SyncMessage SyncChannel::receive() const {
 }
 
 SyncMessage SyncChannel::receive_one() const {
-    std::string buf(sizeof(Header) + kChunk, '\0');
-    iovec iov{buf.data(), buf.size()};
+    // Not zeroed: most messages are a bare 16-byte header, and zeroing 32 KB for each one
+    // was a memset and, in init (a fork), 8 copy-on-write page faults.
+    auto buf = std::make_unique_for_overwrite<char[]>(sizeof(Header) + kChunk);
+    iovec iov{buf.get(), sizeof(Header) + kChunk};
     // Owned from here, so that a descriptor nobody asked for is closed, not leaked.
     UniqueFd passed;
     long n = receive_with_fd(fd_, &iov, 1, passed);
@@ -123,11 +127,11 @@ SyncMessage SyncChannel::receive_one() const {
     if (n == 0) throw Error("container init exited during setup", ECHILD);
     if (static_cast<size_t>(n) < sizeof(Header)) throw Error("sync: short message");
     Header h;
-    memcpy(&h, buf.data(), sizeof h);
+    memcpy(&h, buf.get(), sizeof h);
     size_t first = static_cast<size_t>(n) - sizeof h;
     if (h.size > kMaxPayload || first != std::min<uint64_t>(h.size, kChunk))
         throw Error("sync: malformed message");
-    std::string payload = buf.substr(sizeof h, first);
+    std::string payload(buf.get() + sizeof h, first);
     receive_rest(fd_, payload, h.size);
     return {static_cast<SyncType>(h.type), h.err, std::move(payload), std::move(passed)};
 }
