@@ -170,6 +170,8 @@ struct Options {
     int n = 100, repeat = 1, warmup = 2, parallel = 100, list_count = 1000, list_runs = 5;
     int concurrency = 4, timeout = 60;
     std::string workdir, config_template, baseline = "crun", list_hook, floor_binary;
+    // bench/floor.c's binary (--kernel-floor), or why there is none (--kernel-floor-unavailable)
+    std::string kernel_floor, kernel_floor_unavailable;
     std::vector<Runtime> rts;
     bool cleanup_only = false;
     bool state_tmpfs = false;  // the runtimes' --root dirs on a tmpfs (like /run on most hosts)
@@ -1412,9 +1414,108 @@ double mean(const std::vector<double>& v) {
     return v.empty() ? 0 : std::accumulate(v.begin(), v.end(), 0.0) / double(v.size());
 }
 
+// The kernel floor of `run` (bench/floor.c): a hard-coded program that runs the same /bin/true
+// container making only the system calls its config needs. Timed like a runtime's `run` (spawn,
+// wait4 rusage incl. the container it reaps), in the same rotation; its cgroup is
+// /myrt-bench/kernel-floor-<n>. The first failure disables it and gives the reason, which is
+// printed instead of its figures: the floor never makes the benchmark fail.
+struct KernelFloor {
+    bool on = false;
+    std::string rootfs, reason, log;
+    int logfd = -1;
+    std::vector<double> wall, cpu;
+};
+KernelFloor g_floor;
+
+// root.path of the config template (scripts/bench writes it with jq: "root": { "path": "/..." })
+std::string template_rootfs(const std::string& t) {
+    auto r = t.find("\"root\"");
+    auto p = r == std::string::npos ? r : t.find("\"path\"", r);
+    auto q1 = p == std::string::npos ? p : t.find('"', p + 6);
+    auto q2 = q1 == std::string::npos ? q1 : t.find('"', q1 + 1);
+    return q2 == std::string::npos ? "" : t.substr(q1 + 1, q2 - q1 - 1);
+}
+
+void floor_setup() {
+    g_floor.on = false;
+    if (!g_opt.kernel_floor_unavailable.empty()) {
+        g_floor.reason = g_opt.kernel_floor_unavailable;
+        return;
+    }
+    if (g_opt.kernel_floor.empty()) {
+        g_floor.reason = "no --kernel-floor binary given";
+        return;
+    }
+    g_floor.rootfs = template_rootfs(g_template);
+    if (g_floor.rootfs.empty() || g_floor.rootfs[0] != '/') {
+        g_floor.reason = "no absolute root.path in the config template";
+        return;
+    }
+    g_floor.log = g_opt.workdir + "/kernel-floor.log";
+    g_floor.logfd = open(g_floor.log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    g_floor.on = g_floor.logfd >= 0;
+    if (!g_floor.on)
+        g_floor.reason = "cannot open " + g_floor.log;
+}
+
+void floor_cycle(const std::string& tag, bool timed) {
+    if (!g_floor.on)
+        return;
+    std::vector<std::string> argv = {g_opt.kernel_floor, g_floor.rootfs, cgroup_path("kernel-floor-" + tag)};
+    off_t lp = lseek(g_floor.logfd, 0, SEEK_END);
+    double a = now_ms();
+    Exit x = wait_for(spawn_argv(argv, -1, g_floor.logfd), g_opt.timeout);
+    double b = now_ms();
+    double cpu = cpu_ms(x.ru);
+    reap_strays(&cpu);
+    if (!x.ok()) {
+        std::string all = read_file(g_floor.log);
+        std::string msg = off_t(all.size()) > lp ? trim(all.substr(size_t(lp))) : "";
+        std::replace(msg.begin(), msg.end(), '\n', ' ');
+        g_floor.on = false;
+        g_floor.reason = shell_join(argv) + ": " + x.describe() + (msg.empty() ? "" : ": " + msg);
+        return;
+    }
+    if (timed) {
+        g_floor.wall.push_back(b - a);
+        g_floor.cpu.push_back(cpu);
+    }
+}
+
+void print_floor() {
+    if (!g_floor.on || g_floor.cpu.empty()) {
+        printf("kernel floor: not measured (%s)\n", g_floor.reason.empty() ? "no cycle ran" : g_floor.reason.c_str());
+        return;
+    }
+    double fw = median(g_floor.wall), fc = mean(g_floor.cpu);
+    printf("kernel floor for run (bench/floor.c: only the syscalls the config needs): wall %.2f ms, cpu %.2f ms", fw,
+           fc);
+    auto cpu_of = [](const std::string& name) {
+        return g_ops.count(name) && g_ops[name].op.count("run") ? mean(g_ops[name].op["run"].cpu) : 0.0;
+    };
+    double base = cpu_of(g_opt.baseline), me = cpu_of("myrt");
+    if (base > 0)
+        printf(" = %.2f x %s's run CPU", fc / base, g_opt.baseline.c_str());
+    if (me > 0)
+        printf(", myrt run = %.2f x the floor", me / fc);
+    printf(" (%zu runs)\n", g_floor.cpu.size());
+    if (base > 0) {
+        printf("  so myrt run CPU <= 0.5x %s (%.2f ms) %s: the floor leaves %.2f ms for all a runtime adds",
+               g_opt.baseline.c_str(), 0.5 * base, fc < 0.5 * base ? "is reachable" : "is NOT reachable on this host",
+               0.5 * base - fc);
+        if (me > 0)
+            printf(" (myrt adds %.2f ms now)", me - fc);
+        printf("\n");
+    }
+}
+
 void mode_ops() {
     auto& rts = g_opt.rts;
     size_t k = rts.size();
+    if (g_ops_run)
+        floor_setup();
+    // the floor takes a turn in the rotation (slot k) when it is measured
+    size_t slots = k + (g_floor.on ? 1 : 0);
     g_long_template = long_running_template(g_template);
     printf("\n== per operation: %d cycles per runtime, interleaved round-robin (order rotated each cycle), "
            "%d untimed warm-up each; a cycle: %s%s\n",
@@ -1426,17 +1527,24 @@ void mode_ops() {
                       : "");
     fflush(stdout);
     OpsResult warm;
-    for (int w = 0; w < g_opt.warmup && !g_stop; w++)
+    for (int w = 0; w < g_opt.warmup && !g_stop; w++) {
+        floor_cycle("w" + std::to_string(w), false);
         for (size_t j = 0; j < k && !g_stop; j++) {
             warm.failures.clear();
             ops_cycle(rts[j], "w" + std::to_string(w), warm);
             for (auto& f : warm.failures)
                 g_ops[rts[j].name].failures.push_back("warm-up: " + f);
         }
+    }
     int total = g_opt.n * g_opt.repeat;
     for (int i = 0; i < total && !g_stop; i++) {
-        for (size_t j = 0; j < k && !g_stop; j++) {
-            const Runtime& rt = rts[(size_t(i) + j) % k];
+        for (size_t j = 0; j < slots && !g_stop; j++) {
+            size_t slot = (size_t(i) + j) % slots;
+            if (slot == k) {
+                floor_cycle(std::to_string(i), true);
+                continue;
+            }
+            const Runtime& rt = rts[slot];
             g_ops[rt.name].cycles++;
             ops_cycle(rt, std::to_string(i), g_ops[rt.name]);
         }
@@ -1493,6 +1601,7 @@ void mode_ops() {
                    mean(R.csd_cpu), mean(run.cpu), fmt_ratio(mean(run.cpu), mean(R.csd_cpu)).c_str(),
                    mean(R.init_cpu), double(R.init_rss) / 1024.0);
         }
+        print_floor();
     }
     for (auto& rt : rts)
         if (g_ops[rt.name].strays)
@@ -1666,7 +1775,8 @@ void usage() {
             "              [--n N] [--repeat R] [--warmup W] [--parallel P] [--list-count C] [--list-runs K]\n"
             "              [--concurrency K] [--timeout S] [--baseline NAME] [--cleanup-only]\n"
             "              [--state-tmpfs] [--rss-floor-binary STATIC-BUSYBOX] [--list-hook SHELL-CMD]  (list mode, for profiling: run with the containers created;\n"
-            "                                        $BENCH_RUNTIME and $BENCH_ROOT are set)\n");
+            "                                        $BENCH_RUNTIME and $BENCH_ROOT are set)\n"
+            "              [--kernel-floor FLOOR-BINARY | --kernel-floor-unavailable REASON]  (ops/run modes: bench/floor.c)\n");
     exit(2);
 }
 
@@ -1707,6 +1817,10 @@ void parse_args(int argc, char** argv) {
             g_opt.list_hook = val();
         else if (a == "--rss-floor-binary")
             g_opt.floor_binary = val();
+        else if (a == "--kernel-floor")
+            g_opt.kernel_floor = val();
+        else if (a == "--kernel-floor-unavailable")
+            g_opt.kernel_floor_unavailable = val();
         else if (a == "--cleanup-only")
             g_opt.cleanup_only = true;
         else if (a == "--state-tmpfs")
