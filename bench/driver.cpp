@@ -12,6 +12,9 @@
 // runtime alike. Everything it makes (state dirs, bundles, cgroups /myrt-bench/...) is removed at
 // the end, also on SIGINT/SIGTERM/SIGHUP and on failure.
 //
+// In the ops/run modes it also times bench/floor.c (--kernel-floor), the kernel floor of `run`: the
+// same container made with only the system calls its config needs, as one more turn in the rotation.
+//
 // Built by scripts/bench with: g++ -O2 -std=c++20 -static -o DRIVER bench/driver.cpp
 
 #include <algorithm>
