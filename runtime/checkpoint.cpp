@@ -425,7 +425,7 @@ pid_t Runtime::restore_into(ContainerDir& dir, const std::string& id, const Rest
     record.cgroup_paths = checked->paths();
     for (const auto& [controllers, path] : record.cgroup_paths)
         if (::access(path.c_str(), F_OK) < 0) record.cgroup_owned.push_back(path);
-    dir.write_recovery(record);
+    dir.create_recovery(record);
     cgroup = std::move(checked);
     static const std::optional<spec::Resources> no_resources;
     if (!prepare_cgroup(*cgroup, b.config.linux ? b.config.linux->resources : no_resources,
@@ -516,7 +516,7 @@ pid_t Runtime::restore_into(ContainerDir& dir, const std::string& id, const Rest
                 record.namespace_paths[ns.type] =
                     "/proc/" + std::to_string(pid) + "/ns/" + namespace_proc_name(ns.type);
     write_hooks_file(dir, b.config);
-    write_file_atomic(dir.file("config.json"), b.config_text, 0600);
+    dir.write_new("config.json", b.config_text);  // read only once state.json exists
     dir.write(record);
     // Before commit: a pid file that cannot be written fails the restore, which ends it.
     if (!o.pid_file.empty()) write_pid_file(o.pid_file, pid);

@@ -99,7 +99,7 @@ void write_hooks_file(const ContainerDir& dir, const spec::Config& config) {
     hooks_only.hooks.emplace();
     hooks_only.hooks->poststart = config.hooks->poststart;
     hooks_only.hooks->poststop = config.hooks->poststop;
-    write_file_atomic(dir.file("hooks.json"), spec::to_json(hooks_only, false), 0600);
+    dir.write_new("hooks.json", spec::to_json(hooks_only, false));
 }
 
 namespace {
@@ -389,7 +389,7 @@ pid_t Runtime::create_from(const std::string& id, const CreateOptions& options, 
     record.cgroup_paths = cgroup->paths();
     for (const auto& [controllers, path] : record.cgroup_paths)
         if (::access(path.c_str(), F_OK) < 0) record.cgroup_owned.push_back(path);
-    dir.write_recovery(record);
+    dir.create_recovery(record);
     if (net.slirp) add_slirp_resolv_conf(b.config, dir.path());
     std::string fifo = dir.file("exec.fifo");
     if (::mkfifo(fifo.c_str(), 0600) < 0) throw_errno("mkfifo " + fifo);
@@ -490,8 +490,9 @@ pid_t Runtime::create_from(const std::string& id, const CreateOptions& options, 
                 "/proc/" + std::to_string(pid) + "/ns/" + namespace_proc_name(type);
     write_hooks_file(dir, b.config);
     // exec needs the container's process settings (user, capabilities, seccomp...) even
-    // when the bundle is gone: the very bytes this create validated and applied.
-    write_file_atomic(dir.file("config.json"), b.config_text, 0600);
+    // when the bundle is gone: the very bytes this create validated and applied. Written in
+    // place: nothing reads it before state.json, which comes after.
+    dir.write_new("config.json", b.config_text);
     dir.write(record);
     if (!options.pid_file.empty()) write_pid_file(options.pid_file, pid);
     guard.commit();

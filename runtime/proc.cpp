@@ -196,6 +196,13 @@ void write_file_atomic_at(int dirfd, const std::string& name, std::string_view d
     }
 }
 
+void write_new_file_at(int dirfd, const std::string& name, std::string_view data, mode_t mode,
+                       const std::string& shown) {
+    UniqueFd fd(::openat(dirfd, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode));
+    if (!fd) throw_errno("open " + shown);
+    write_all_or_throw(fd.get(), data, shown);
+}
+
 std::string read_file_at(int dirfd, const std::string& name, const std::string& shown,
                          size_t limit) {
     // O_NONBLOCK: a FIFO planted there must not block the open.

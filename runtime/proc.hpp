@@ -44,6 +44,11 @@ void write_file_atomic(const std::string& path, std::string_view data, mode_t mo
 // errors name `shown`.
 void write_file_atomic_at(int dirfd, const std::string& name, std::string_view data, mode_t mode,
                           const std::string& shown);
+// A file that must not exist yet, written in place (no temporary, no rename: on ext4 a
+// rename is a journalled metadata update of its own). Only for a file nobody reads until
+// something written after it says it is complete; fails with EEXIST when it is there.
+void write_new_file_at(int dirfd, const std::string& name, std::string_view data, mode_t mode,
+                       const std::string& shown);
 // A regular file of at most `limit` bytes in the directory `dirfd` (no symlink followed, a
 // FIFO or device refused without blocking); errors name `shown`.
 std::string read_file_at(int dirfd, const std::string& name, const std::string& shown,

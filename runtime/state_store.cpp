@@ -282,6 +282,14 @@ void ContainerDir::write_recovery(const spec::ContainerRecord& record) const {
                          file(kRecoveryFile));
 }
 
+void ContainerDir::create_recovery(const spec::ContainerRecord& record) const {
+    write_new(kRecoveryFile, spec::to_json(record));
+}
+
+void ContainerDir::write_new(const char* name, std::string_view data) const {
+    write_new_file_at(fd_.get(), name, data, 0600, file(name));
+}
+
 std::optional<std::string> ContainerDir::read_text(const char* name) const {
     // Mostly absent (hooks.json of a container without poststart/poststop hooks): said by a
     // lookup, not by an exception thrown and caught on every start and delete.

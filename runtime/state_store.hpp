@@ -40,6 +40,13 @@ public:
     std::optional<spec::ContainerRecord> read_any() const;
     void write(const spec::ContainerRecord& record) const;
     void write_recovery(const spec::ContainerRecord& record) const;
+    // The first recovery.json of a new directory, written in place: until it is complete
+    // nothing of the container exists outside this directory (a torn one, of a create killed
+    // while writing it, leaves delete --force nothing to end but the directory).
+    void create_recovery(const spec::ContainerRecord& record) const;
+    // A file of a new directory that nobody reads before state.json exists (config.json,
+    // hooks.json: written before it), in place.
+    void write_new(const char* name, std::string_view data) const;
     // A file of the container's (a regular file, read through the directory's descriptor);
     // nothing when it does not exist.
     std::optional<std::string> read_text(const char* name) const;
