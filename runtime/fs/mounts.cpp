@@ -335,7 +335,12 @@ void refuse_symlink_target(const MountContext& ctx, const spec::Mount& m, const 
 UniqueFd open_target(const MountContext& ctx, const spec::Mount& m, bool create, bool directory,
                      uint64_t strict, const std::string& what) {
     try {
-        if (create) make_mount_target(ctx.root_fd, m.destination, directory);
+        if (create) {
+            // The target as just made or found, opened in the root: good as it is unless
+            // the type needs symlinks refused all the way (proc, sysfs).
+            UniqueFd made = make_mount_target(ctx.root_fd, m.destination, directory);
+            if (!strict) return made;
+        }
         return open_in_root(ctx.root_fd, m.destination, O_PATH, strict);
     } catch (const Error& e) {
         throw Error(what + ": " + e.what(), e.code());  // say which mount of the config
