@@ -73,22 +73,20 @@ int print_list(Runtime& rt, const std::string& format, bool quiet) {
     if (quiet) {
         for (const auto& c : containers) out += c.record.state.id + "\n";
     } else if (format == "json") {
-        out = "[";
-        for (size_t i = 0; i < containers.size(); ++i) {
-            const auto& r = containers[i].record;
-            std::string state = spec::to_json(r.state, false);
-            // One object per container in runc's list shape.
-            out += i ? "," : "";
-            out += "{\"ociVersion\":\"" + r.state.ociVersion + "\",\"id\":";
-            log::append_json_string(out, r.state.id);
-            out += ",\"pid\":" + std::to_string(r.state.pid) + ",\"status\":\"" + r.state.status +
-                   "\",\"bundle\":";
-            log::append_json_string(out, r.state.bundle);
-            out += ",\"rootfs\":";
-            log::append_json_string(out, r.rootfs);
-            out += ",\"created\":\"" + r.created + "\",\"owner\":\"" + owner_name(r.owner) + "\"}";
+        std::vector<spec::ListEntry> entries;
+        entries.reserve(containers.size());
+        for (const auto& c : containers) {
+            const auto& r = c.record;
+            entries.push_back({.ociVersion = r.state.ociVersion,
+                               .id = r.state.id,
+                               .pid = r.state.pid,
+                               .status = r.state.status,
+                               .bundle = r.state.bundle,
+                               .rootfs = r.rootfs,
+                               .created = r.created,
+                               .owner = owner_name(r.owner)});
         }
-        out += "]\n";
+        out = spec::list_to_json(entries) + "\n";
     } else {
         std::vector<std::array<std::string, 6>> rows{{"ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER"}};
         for (const auto& c : containers) {
@@ -109,9 +107,7 @@ int print_list(Runtime& rt, const std::string& format, bool quiet) {
 }
 
 int print_ps_json(const std::vector<pid_t>& pids) {
-    std::string out = "[";
-    for (size_t k = 0; k < pids.size(); ++k) out += (k ? "," : "") + std::to_string(pids[k]);
-    print(out + "]\n");
+    print(spec::pids_to_json(pids) + "\n");  // pid_t is int
     return 0;
 }
 

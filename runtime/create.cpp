@@ -212,8 +212,8 @@ std::string cgroups_path_or(const spec::Config& config, const std::string& fallb
     return fallback;
 }
 
-std::string state_json(const std::string& id, const std::string& status, pid_t pid,
-                       const Bundle& b) {
+spec::State state_of(const std::string& id, const std::string& status, pid_t pid,
+                     const Bundle& b) {
     spec::State s;
     s.ociVersion = kOciVersion;
     s.id = id;
@@ -221,7 +221,7 @@ std::string state_json(const std::string& id, const std::string& status, pid_t p
     s.pid = pid;
     s.bundle = b.dir;
     s.annotations = b.config.annotations;
-    return spec::to_json(s, false);
+    return s;
 }
 
 // init died without a word (e.g. killed by the kernel the moment it joined a cgroup whose
@@ -420,7 +420,9 @@ pid_t Runtime::create_from(const std::string& id, const CreateOptions& options, 
     bool late_cgroup = cgroup && cgroup->starts_with_init();
     pid_t pid = clone_init(ctx, ns, late_cgroup ? nullptr : cgroup.get(), cgroup_join, parent_end);
     guard.set_pid(pid);
-    if (b.config.hooks) guard.set_poststop(&b.config.hooks->poststop, state_json(id, "stopped", pid, b));
+    if (b.config.hooks)
+        guard.set_poststop(&b.config.hooks->poststop,
+                           spec::to_json(state_of(id, "stopped", pid, b), false));
     child_end.reset();
     fifo_fd.reset();
     SyncChannel sync(parent_end.get());
@@ -443,8 +445,9 @@ pid_t Runtime::create_from(const std::string& id, const CreateOptions& options, 
     cgroup_join.clear();  // init has its own copies
     std::vector<int> helpers;
     UniqueFd userns_fd;
-    std::string creating = state_json(id, "creating", pid, b);
-    sync.send(SyncType::go, creating);
+    spec::State creating = state_of(id, "creating", pid, b);
+    std::string creating_json = spec::to_json(creating, false);
+    sync.send(SyncType::go, creating_json);
     for (;;) {
         SyncMessage m = receive_or_explain(sync, pid, guard, b.config);
         if (m.type == SyncType::error) throw Error(m.payload, m.err);
@@ -469,8 +472,8 @@ pid_t Runtime::create_from(const std::string& id, const CreateOptions& options, 
             sync.send(SyncType::mount_source, {}, 0, tree.get());
         }
         if (m.type == SyncType::run_hooks) {
-            run_hooks(b.config.hooks->prestart, "prestart", creating);
-            run_hooks(b.config.hooks->createRuntime, "createRuntime", creating);
+            run_hooks(b.config.hooks->prestart, "prestart", creating_json);
+            run_hooks(b.config.hooks->createRuntime, "createRuntime", creating_json);
             sync.send(SyncType::hooks_done);
         }
     }

@@ -405,7 +405,7 @@ int Runtime::exec(const std::string& id, const ExecOptions& o) {
             }
             if (m.type == SyncType::seccomp_listener && child.seccomp) {
                 r.state.status = status;
-                send_seccomp_listener(*child.seccomp, m.fd.get(), pid, spec::to_json(r.state, false));
+                send_seccomp_listener(*child.seccomp, m.fd.get(), pid, r.state);
                 sync.send(SyncType::listener_passed);
             }
         }

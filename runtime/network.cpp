@@ -19,6 +19,8 @@
 #include "runtime/log.hpp"
 #include "runtime/proc.hpp"
 #include "runtime/signals.hpp"
+#include "spec/parse_error.hpp"
+#include "spec/slirp4netns.hpp"
 
 namespace myrt {
 
@@ -82,7 +84,8 @@ bool find_in_path(const char* name) {
     return false;
 }
 
-// One request per connection: the API answers and closes.
+// One request per connection: the API answers and closes. Throws Error with the reply's
+// error description when slirp4netns refuses the request.
 void slirp_api(const std::string& socket_path, const std::string& request) {
     UniqueFd sock(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
     sockaddr_un addr{};
@@ -96,16 +99,21 @@ void slirp_api(const std::string& socket_path, const std::string& request) {
     char buf[1024];
     ssize_t n;
     while ((n = ::read(sock.get(), buf, sizeof buf)) > 0) reply.append(buf, n);
-    if (reply.find("\"error\"") != std::string::npos)
-        throw Error("slirp4netns: " + reply);
+    spec::SlirpReply r;
+    try {
+        r = spec::parse_slirp_reply(reply);
+    } catch (const spec::ParseError& e) {
+        // An empty reply too: slirp4netns always answers, so it died or broke off.
+        throw Error(e.what(), EPROTO);
+    }
+    if (r.failed) throw Error("slirp4netns: " + (r.desc.empty() ? "request refused" : r.desc));
 }
 
 void forward_port(const std::string& socket_path, const PortForward& f) {
-    std::string req = "{\"execute\":\"add_hostfwd\",\"arguments\":{\"proto\":\"" + f.proto +
-                      "\",\"host_addr\":";
-    log::append_json_string(req, f.host_addr);
-    req += ",\"host_port\":" + std::to_string(f.host_port) +
-           ",\"guest_port\":" + std::to_string(f.guest_port) + "}}";
+    std::string req = spec::add_hostfwd_request({.proto = f.proto,
+                                                 .host_addr = f.host_addr,
+                                                 .host_port = f.host_port,
+                                                 .guest_port = f.guest_port});
     try {
         slirp_api(socket_path, req);
     } catch (const Error& e) {

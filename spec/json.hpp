@@ -19,6 +19,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include <rapidjson/document.h>
@@ -27,6 +28,7 @@
 #include <rapidjson/writer.h>
 
 #include "spec/config.hpp"
+#include "spec/log_json.hpp"
 #include "spec/parse_error.hpp"
 
 namespace myrt::spec::json {
@@ -197,6 +199,19 @@ void read_json(const Value& v, const Path& p, std::map<std::string, T>& out) {
     }
 }
 
+// An object whose members keep their document order (a std::map would sort them).
+template <class T>
+void read_json(const Value& v, const Path& p, std::vector<std::pair<std::string, T>>& out) {
+    if (!v.IsObject()) p.fail("expected object");
+    out.clear();
+    for (auto it = v.MemberBegin(); it != v.MemberEnd(); ++it) {
+        auto& [key, value] = out.emplace_back();
+        key.assign(it->name.GetString(), it->name.GetStringLength());
+        Path item(p, key, Path::KeyTag{});
+        read_json(it->value, item, value);
+    }
+}
+
 template <class T>
 bool Object::get(std::string_view name, T& out) const {
     const Value* member = find(name);
@@ -293,6 +308,16 @@ void write_json(W& w, const std::map<std::string, T>& m) {
 }
 
 template <class W, class T>
+void write_json(W& w, const std::vector<std::pair<std::string, T>>& members) {
+    w.StartObject();
+    for (const auto& [key, value] : members) {
+        write_key(w, key);
+        write_json(w, value);
+    }
+    w.EndObject();
+}
+
+template <class W, class T>
 void put(W& w, std::string_view key, const T& value) {
     write_key(w, key);
     write_json(w, value);
@@ -372,6 +397,55 @@ std::string serialize(bool pretty, Body&& body) {
         body(w);
     }
     return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+// `text` (labelled `label` in errors) parsed into a T described by fields() or a container
+// of them; throws ParseError.
+template <class T>
+T parse_as(std::string_view text, std::string_view label) {
+    rapidjson::Document doc;
+    parse_document(doc, text, label);
+    Path root(label);
+    T out;
+    read_json(doc, root, out);
+    return out;
+}
+
+// A writer that makes every string valid UTF-8 on the way (an invalid sequence becomes
+// U+FFFD, as Go's encoder does for runc), for documents other programs read: a path or an
+// id may hold any bytes, and a reader may reject the whole document for one of them.
+// Not for state.json, which must give back the exact bytes it was given.
+template <class W>
+class ValidUtf8Writer {
+public:
+    explicit ValidUtf8Writer(W& w) : w_(w) {}
+    bool String(const char* s, rapidjson::SizeType n) {
+        std::string text = valid_utf8(std::string_view(s, n));
+        return w_.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
+    }
+    bool Key(const char* s, rapidjson::SizeType n) {
+        std::string text = valid_utf8(std::string_view(s, n));
+        return w_.Key(text.data(), static_cast<rapidjson::SizeType>(text.size()));
+    }
+    bool Bool(bool b) { return w_.Bool(b); }
+    bool Int64(std::int64_t x) { return w_.Int64(x); }
+    bool Uint64(std::uint64_t x) { return w_.Uint64(x); }
+    bool StartObject() { return w_.StartObject(); }
+    bool EndObject() { return w_.EndObject(); }
+    bool StartArray() { return w_.StartArray(); }
+    bool EndArray() { return w_.EndArray(); }
+
+private:
+    W& w_;
+};
+
+// `value` as one compact line of valid UTF-8 (see ValidUtf8Writer).
+template <class T>
+std::string to_compact_utf8(const T& value) {
+    return serialize(false, [&](auto& w) {
+        ValidUtf8Writer<std::remove_reference_t<decltype(w)>> out(w);
+        write_json(out, value);
+    });
 }
 
 // ---- config helpers ----

@@ -35,19 +35,26 @@ void fields(V& v, S& r) {
     v.opt("creator_start_time", r.creator_start_time);
 }
 
-namespace {
-
-template <class T>
-T parse_as(std::string_view text, std::string_view label) {
-    rapidjson::Document doc;
-    parse_document(doc, text, label);
-    Path root(label);
-    T out;
-    read_json(doc, root, out);
-    return out;
+template <class V, Is<ListEntry> S>
+void fields(V& v, S& e) {
+    v.req("ociVersion", e.ociVersion);
+    v.req("id", e.id);
+    v.req("pid", e.pid);
+    v.req("status", e.status);
+    v.req("bundle", e.bundle);
+    v.req("rootfs", e.rootfs);
+    v.req("created", e.created);
+    v.req("owner", e.owner);
 }
 
-}  // namespace
+template <class V, Is<ContainerProcessState> S>
+void fields(V& v, S& p) {
+    v.req("ociVersion", p.ociVersion);
+    v.req("fds", p.fds);
+    v.req("pid", p.pid);
+    v.opt("metadata", p.metadata);
+    v.req("state", p.state);
+}
 
 }  // namespace myrt::spec::json
 
@@ -75,6 +82,22 @@ std::string strings_to_json(const std::vector<std::string>& strings) {
 
 std::vector<std::string> parse_strings(std::string_view text, std::string_view label) {
     return json::parse_as<std::vector<std::string>>(text, label);
+}
+
+std::string list_to_json(const std::vector<ListEntry>& entries) {
+    return json::to_compact_utf8(entries);
+}
+
+std::string to_json(const ContainerProcessState& process_state) {
+    return json::to_compact_utf8(process_state);
+}
+
+ContainerProcessState parse_container_process_state(std::string_view text) {
+    return json::parse_as<ContainerProcessState>(text, "container process state");
+}
+
+std::string pids_to_json(const std::vector<int>& pids) {
+    return json::serialize(false, [&](auto& w) { json::write_json(w, pids); });
 }
 
 }  // namespace myrt::spec

@@ -53,6 +53,39 @@ std::string to_json(const ContainerRecord& record);
 // Throws ParseError naming the path of a malformed member.
 ContainerRecord parse_record(std::string_view json);
 
+// One container in `list --format json`, in runc's shape (runc's containerState, without
+// its annotations, which myrt has never listed).
+struct ListEntry {
+    std::string ociVersion;
+    std::string id;
+    int pid = 0;  // written even when 0
+    std::string status;
+    std::string bundle;
+    std::string rootfs;
+    std::string created;  // RFC 3339
+    std::string owner;    // "root" or the uid
+};
+
+// The compact array ("[]" when empty); strings made valid UTF-8, as in runc's output.
+std::string list_to_json(const std::vector<ListEntry>& entries);
+
+// What the runtime sends to a seccomp agent at linux.seccomp.listenerPath: the container
+// process state of config-linux.md.
+struct ContainerProcessState {
+    std::string ociVersion;
+    std::vector<std::string> fds;  // names of the descriptors passed with it ("seccompFd")
+    int pid = 0;                   // the container process whose filter has the listener
+    std::string metadata;          // linux.seccomp.listenerMetadata; omitted when empty
+    State state;
+};
+
+// Compact, strings made valid UTF-8 (the agent may well be written in Go).
+std::string to_json(const ContainerProcessState& process_state);
+ContainerProcessState parse_container_process_state(std::string_view json);  // for tests
+
+// `ps --format json`: a compact array of pids.
+std::string pids_to_json(const std::vector<int>& pids);
+
 // A JSON array of strings (checkpoint's descriptors.json, as runc writes it).
 std::string strings_to_json(const std::vector<std::string>& strings);
 std::vector<std::string> parse_strings(std::string_view text, std::string_view label);

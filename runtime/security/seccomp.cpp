@@ -28,6 +28,7 @@
 #include "runtime/log.hpp"
 #include "runtime/sync.hpp"
 #include "spec/json.hpp"
+#include "spec/state.hpp"
 
 #ifndef SECCOMP_FILTER_FLAG_TSYNC_ESRCH
 #define SECCOMP_FILTER_FLAG_TSYNC_ESRCH (1UL << 4)
@@ -590,7 +591,7 @@ void load_seccomp_notify(const SeccompProgram& program, const SyncChannel& sync)
 }
 
 void send_seccomp_listener(const SeccompProgram& program, int listener, pid_t pid,
-                           std::string_view state_json) {
+                           const spec::State& state) {
     const std::string& path = program.listener_path;
     std::string what = "linux.seccomp.listenerPath " + quote(path);
     sockaddr_un addr{};
@@ -606,17 +607,12 @@ void send_seccomp_listener(const SeccompProgram& program, int listener, pid_t pi
     // runc's words, which callers and runc's suite match.
     if (rc < 0) throw_errno(what + ": failed to connect with seccomp agent");
 
-    // The containerProcessState of config-linux.md.
-    std::string doc = "{\"ociVersion\":";
-    log::append_json_string(doc, kOciVersion);
-    doc += ",\"fds\":[\"seccompFd\"],\"pid\":" + std::to_string(pid);
-    if (!program.listener_metadata.empty()) {
-        doc += ",\"metadata\":";
-        log::append_json_string(doc, program.listener_metadata);
-    }
-    doc += ",\"state\":";
-    doc += state_json;
-    doc += "}";
+    spec::ContainerProcessState process_state{.ociVersion = kOciVersion,
+                                              .fds = {"seccompFd"},
+                                              .pid = pid,
+                                              .metadata = program.listener_metadata,
+                                              .state = state};
+    std::string doc = spec::to_json(process_state);
 
     // The descriptor travels with the first sendmsg only; a short send goes on without it.
     size_t sent = 0;

@@ -38,6 +38,7 @@
 #include <vector>
 
 #include "spec/config.hpp"
+#include "spec/state.hpp"
 
 namespace myrt {
 
@@ -80,8 +81,8 @@ void load_seccomp_notify(const SeccompProgram& program, const SyncChannel& sync)
 
 // Runtime side of SCMP_ACT_NOTIFY: connects to program.listener_path and sends, on that one
 // connection, the containerProcessState JSON (pid, listenerMetadata, `state`: the container
-// state JSON) with `listener` as its "seccompFd" (SCM_RIGHTS), then closes it.
+// state) with `listener` as its "seccompFd" (SCM_RIGHTS), then closes it.
 void send_seccomp_listener(const SeccompProgram& program, int listener, pid_t pid,
-                           std::string_view state_json);
+                           const spec::State& state);
 
 }  // namespace myrt

@@ -353,7 +353,7 @@ BOOST_AUTO_TEST_CASE(send_listener_to_a_missing_socket_fails) {
     SeccompProgram p;
     p.notify = true;
     p.listener_path = dir / "none.sock";
-    BOOST_TEST(error_of<Error>([&] { send_seccomp_listener(p, 0, 1, "{}"); }) ==
+    BOOST_TEST(error_of<Error>([&] { send_seccomp_listener(p, 0, 1, spec::State{}); }) ==
                "linux.seccomp.listenerPath \"" + p.listener_path +
                    "\": failed to connect with seccomp agent: no such file or directory");
 }
