@@ -5,6 +5,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <memory>
+
+#include "runtime/cgroup/cgroup.hpp"
 #include "runtime/container.hpp"
 #include "runtime/error.hpp"
 #include "runtime/fd.hpp"
@@ -15,68 +18,6 @@ namespace myrt {
 
 namespace {
 
-// Writes a JSON object member by member; omit_zero() gives Go's `omitempty`, which is what
-// decides runc's output shape.
-class Obj {
-public:
-    explicit Obj(std::string& out) : out_(out) { out_ += '{'; }
-    ~Obj() { out_ += '}'; }
-    Obj(const Obj&) = delete;
-    Obj& operator=(const Obj&) = delete;
-
-    std::string& key(std::string_view k) {
-        out_ += first_ ? "" : ",";
-        first_ = false;
-        log::append_json_string(out_, k);
-        out_ += ':';
-        return out_;
-    }
-    void num(std::string_view k, uint64_t v) { key(k) += std::to_string(v); }
-    void inum(std::string_view k, int64_t v) { key(k) += std::to_string(v); }
-    void omit_zero(std::string_view k, uint64_t v) {
-        if (v) num(k, v);
-    }
-    void str(std::string_view k, std::string_view v) { log::append_json_string(key(k), v); }
-    template <typename T>
-    void list(std::string_view k, const std::vector<T>& v) {  // omitted when empty
-        if (v.empty()) return;
-        std::string& o = key(k);
-        o += '[';
-        for (size_t i = 0; i < v.size(); ++i) {
-            if (i) o += ',';
-            o += std::to_string(v[i]);
-        }
-        o += ']';
-    }
-
-private:
-    std::string& out_;
-    bool first_ = true;
-};
-
-void memory_entry(Obj& parent, std::string_view k, const CgroupStats::MemoryEntry& e) {
-    Obj o(parent.key(k));
-    o.num("limit", e.limit);
-    o.omit_zero("usage", e.usage);
-    o.omit_zero("max", e.max);
-    o.num("failcnt", e.failcnt);
-}
-
-void blkio_list(Obj& parent, std::string_view k, const std::vector<CgroupStats::BlkioEntry>& v) {
-    if (v.empty()) return;
-    std::string& out = parent.key(k);
-    out += '[';
-    for (size_t i = 0; i < v.size(); ++i) {
-        if (i) out += ',';
-        Obj o(out);
-        o.omit_zero("major", v[i].major);
-        o.omit_zero("minor", v[i].minor);
-        if (!v[i].op.empty()) o.str("op", v[i].op);
-        o.omit_zero("value", v[i].value);
-    }
-    out += ']';
-}
-
 int64_t now_ms() {
     timespec ts{};
     ::clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -84,92 +25,6 @@ int64_t now_ms() {
 }
 
 }  // namespace
-
-std::string event_json(const std::string& type, const std::string& id) {
-    std::string out;
-    {
-        Obj e(out);
-        e.str("type", type);
-        e.str("id", id);
-    }
-    return out;
-}
-
-std::string stats_event_json(const std::string& id, const CgroupStats& s) {
-    std::string out;
-    {
-        Obj e(out);
-        e.str("type", "stats");
-        e.str("id", id);
-        {
-            Obj data(e.key("data"));
-            {
-                Obj cpu(data.key("cpu"));
-                {
-                    Obj u(cpu.key("usage"));
-                    u.omit_zero("total", s.cpu.total);
-                    u.list("percpu", s.cpu.percpu);
-                    u.list("percpu_kernel", s.cpu.percpu_kernel);
-                    u.list("percpu_user", s.cpu.percpu_user);
-                    u.num("kernel", s.cpu.kernel);
-                    u.num("user", s.cpu.user);
-                }
-                Obj t(cpu.key("throttling"));
-                t.omit_zero("periods", s.cpu.periods);
-                t.omit_zero("throttledPeriods", s.cpu.throttled_periods);
-                t.omit_zero("throttledTime", s.cpu.throttled_time);
-            }
-            {
-                Obj cs(data.key("cpuset"));
-                auto flag = [&](const char* name) {
-                    auto it = s.cpuset.flags.find(name);
-                    cs.inum(name, it == s.cpuset.flags.end() ? 0 : it->second);
-                };
-                cs.list("cpus", s.cpuset.cpus);
-                flag("cpu_exclusive");
-                cs.list("mems", s.cpuset.mems);
-                for (const char* f : {"mem_hardwall", "mem_exclusive", "memory_migrate",
-                                      "memory_spread_page", "memory_spread_slab", "memory_pressure",
-                                      "sched_load_balance", "sched_relax_domain_level"})
-                    flag(f);
-            }
-            {
-                Obj m(data.key("memory"));
-                m.omit_zero("cache", s.memory.cache);
-                memory_entry(m, "usage", s.memory.usage);
-                memory_entry(m, "swap", s.memory.swap);
-                memory_entry(m, "kernel", s.memory.kernel);
-                memory_entry(m, "kernelTCP", s.memory.kernel_tcp);
-                if (!s.memory.raw.empty()) {
-                    Obj raw(m.key("raw"));
-                    for (const auto& [k, v] : s.memory.raw) raw.num(k, v);
-                }
-            }
-            {
-                Obj p(data.key("pids"));
-                p.omit_zero("current", s.pids.current);
-                p.omit_zero("limit", s.pids.limit);
-            }
-            {
-                Obj b(data.key("blkio"));
-                blkio_list(b, "ioServiceBytesRecursive", s.blkio.service_bytes);
-                blkio_list(b, "ioServicedRecursive", s.blkio.serviced);
-            }
-            {
-                Obj h(data.key("hugetlb"));
-                for (const auto& [size, v] : s.hugetlb) {
-                    Obj one(h.key(size));
-                    one.omit_zero("usage", v.usage);
-                    one.omit_zero("max", v.max);
-                    one.num("failcnt", v.failcnt);
-                }
-            }
-            { Obj rdt(data.key("intel_rdt")); }
-            data.key("network_interfaces") += "null";
-        }
-    }
-    return out;
-}
 
 void Runtime::events(const std::string& id, bool stats_only, int interval_ms,
                      const std::function<void(const std::string&)>& emit) {

@@ -1,15 +1,12 @@
-// `events`: a container's cgroup statistics and OOM kills as JSON lines in runc's shape
-// ({"type":"stats","id":ID,"data":{...}}, {"type":"oom","id":ID}).
+// `events`: a container's cgroup statistics and OOM kills as JSON lines in runc's shape,
+// written by spec/events.
 #pragma once
 
-#include <string>
-
-#include "runtime/cgroup/cgroup.hpp"
+#include "spec/events.hpp"
 
 namespace myrt {
 
-std::string stats_event_json(const std::string& id, const CgroupStats& stats);
-// An event without data: {"type":TYPE,"id":ID}
-std::string event_json(const std::string& type, const std::string& id);
+using spec::event_json;
+using spec::stats_event_json;
 
 }  // namespace myrt

@@ -312,6 +312,4 @@ void replay_step(std::string_view encoded) {
     write_step(step->name, step->us, step->fields, step->process);
 }
 
-void append_json_string(std::string& out, std::string_view s) { out += spec::json_string(s); }
-
 }  // namespace myrt::log

@@ -72,8 +72,4 @@ void replay_step(std::string_view encoded);
 // The current time as RFC 3339 in UTC with nanoseconds, as in logs and the state.
 std::string rfc3339_now();
 
-// JSON string escaping, shared with the other hand-written JSON in runtime/ (events,
-// features, seccomp's listener state, network, list): valid UTF-8, escaped.
-void append_json_string(std::string& out, std::string_view s);
-
 }  // namespace myrt::log

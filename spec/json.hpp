@@ -427,6 +427,7 @@ public:
         std::string text = valid_utf8(std::string_view(s, n));
         return w_.Key(text.data(), static_cast<rapidjson::SizeType>(text.size()));
     }
+    bool Null() { return w_.Null(); }
     bool Bool(bool b) { return w_.Bool(b); }
     bool Int64(std::int64_t x) { return w_.Int64(x); }
     bool Uint64(std::uint64_t x) { return w_.Uint64(x); }
@@ -439,13 +440,19 @@ private:
     W& w_;
 };
 
+// body(writer) through a ValidUtf8Writer: one compact line of valid UTF-8.
+template <class Body>
+std::string serialize_utf8(Body&& body) {
+    return serialize(false, [&](auto& w) {
+        ValidUtf8Writer<std::remove_reference_t<decltype(w)>> out(w);
+        body(out);
+    });
+}
+
 // `value` as one compact line of valid UTF-8 (see ValidUtf8Writer).
 template <class T>
 std::string to_compact_utf8(const T& value) {
-    return serialize(false, [&](auto& w) {
-        ValidUtf8Writer<std::remove_reference_t<decltype(w)>> out(w);
-        write_json(out, value);
-    });
+    return serialize_utf8([&](auto& w) { write_json(w, value); });
 }
 
 // ---- config helpers ----

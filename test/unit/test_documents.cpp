@@ -1,6 +1,6 @@
 // Unit tests of the documents spec/ writes for other programs: `features`, `list --format
-// json`, `ps --format json`, the seccomp agent's container process state and slirp4netns's
-// API requests and replies.
+// json`, `ps --format json`, `events`, the seccomp agent's container process state and
+// slirp4netns's API requests and replies.
 #define BOOST_TEST_MODULE documents
 #include <boost/test/unit_test.hpp>
 
@@ -10,6 +10,7 @@
 #include <rapidjson/document.h>
 
 #include "errors.hpp"
+#include "spec/events.hpp"
 #include "spec/features.hpp"
 #include "spec/slirp4netns.hpp"
 #include "spec/state.hpp"
@@ -209,4 +210,35 @@ BOOST_AUTO_TEST_CASE(slirp_replies) {
     };
     check_cases(cases,
                 [](const std::string& json) { return error_of([&] { parse_slirp_reply(json); }); });
+}
+
+BOOST_AUTO_TEST_CASE(events_json) {
+    BOOST_TEST(event_json("oom", "c1") == R"({"type":"oom","id":"c1"})");
+    BOOST_TEST(event_json("oom", kHostile) == R"({"type":"oom","id":)" + kHostileJson + "}");
+    // Nothing known: only what runc writes without omitempty is left.
+    BOOST_TEST(
+        stats_event_json("c1", Stats{}) ==
+        R"({"type":"stats","id":"c1","data":{"cpu":{"usage":{"kernel":0,"user":0},"throttling":{}},)"
+        R"("cpuset":{"cpu_exclusive":0,"mem_hardwall":0,"mem_exclusive":0,"memory_migrate":0,)"
+        R"("memory_spread_page":0,"memory_spread_slab":0,"memory_pressure":0,)"
+        R"("sched_load_balance":0,"sched_relax_domain_level":0},)"
+        R"("memory":{"usage":{"limit":0,"failcnt":0},"swap":{"limit":0,"failcnt":0},)"
+        R"("kernel":{"limit":0,"failcnt":0},"kernelTCP":{"limit":0,"failcnt":0}},)"
+        R"("pids":{},"blkio":{},"hugetlb":{},"intel_rdt":{},"network_interfaces":null}})");
+
+    Stats s;
+    s.cpu.percpu = {1, 2};
+    s.cpuset.cpus = {0, 1};
+    s.cpuset.flags = {{"sched_relax_domain_level", -1}, {"cpu_exclusive", 1}};
+    s.memory.raw = {{"weird\"key", 7}};
+    s.blkio.serviced = {{.major = 8, .minor = 0, .op = "Read", .value = 3}, {.major = 8, .minor = 0, .op = "", .value = 0}};
+    s.hugetlb = {{"2MB", {.usage = 0, .max = 4, .failcnt = 0}}};
+    std::string json = stats_event_json("c1", s);
+    for (const char* part :
+         {R"("usage":{"percpu":[1,2],"kernel":0,"user":0})",
+          R"("cpuset":{"cpus":[0,1],"cpu_exclusive":1,"mem_hardwall":0,)",
+          R"("sched_relax_domain_level":-1})", R"("raw":{"weird\"key":7}})",
+          R"("blkio":{"ioServicedRecursive":[{"major":8,"op":"Read","value":3},{"major":8}]})",
+          R"("hugetlb":{"2MB":{"max":4,"failcnt":0}})"})
+        BOOST_TEST(json.find(part) != std::string::npos, "missing " << part << " in " << json);
 }

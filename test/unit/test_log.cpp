@@ -17,6 +17,7 @@
 #include "runtime/log.hpp"
 #include "runtime/proc.hpp"
 #include "runtime_helpers.hpp"
+#include "spec/log_json.hpp"
 
 using namespace myrt;
 using namespace myrt::test;
@@ -140,16 +141,12 @@ BOOST_AUTO_TEST_CASE(unopenable_file) {
 
 BOOST_AUTO_TEST_CASE(json_string_escaping) {
     const char raw[] = "q\" b\\ n\n r\r t\t \x01\x1f\x7f \xc3\xa9 \0";
-    std::string out = "x";
-    log::append_json_string(out, std::string(raw, sizeof raw - 1));
+    std::string out = "x" + spec::json_string(std::string_view(raw, sizeof raw - 1));
     BOOST_TEST(out == "x\"q\\\" b\\\\ n\\n r\\r t\\t \\u0001\\u001F\x7f \xc3\xa9 \\u0000\"");
     // Invalid UTF-8 (a byte of a Latin-1 path, a cut sequence, a surrogate) becomes U+FFFD.
-    std::string bad;
-    log::append_json_string(bad, "a\xff b\xc3 c\xed\xa0\x80");
+    std::string bad = spec::json_string("a\xff b\xc3 c\xed\xa0\x80");
     BOOST_TEST(bad == "\"a\xef\xbf\xbd b\xef\xbf\xbd c\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"");
-    std::string empty;
-    log::append_json_string(empty, "");
-    BOOST_TEST(empty == "\"\"");
+    BOOST_TEST(spec::json_string("") == "\"\"");
 }
 
 namespace {
