@@ -310,7 +310,8 @@ net_bad_annotations() { # MODE
 	printf '%s\n' "$base" >"$BUNDLE/config.json"
 	annotate "$NET" slirp4netns
 	annotate "$PORTS" "127.0.0.1:$busy:80"
-	bad_run "publishing a port in use" "publish 127.0.0.1:$busy -> 80/tcp"
+	# The reply's error.desc (slirp4netns's api.c), not the raw JSON of the reply.
+	bad_run "publishing a port in use" "publish 127.0.0.1:$busy -> 80/tcp: slirp4netns: bad request: add_hostfwd"
 	# slirp4netns not in PATH.
 	local nobin=$T/nobin id
 	mkdir -p "$nobin"
