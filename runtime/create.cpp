@@ -372,7 +372,13 @@ pid_t Runtime::create_from(const std::string& id, const CreateOptions& options, 
     // Checked before anything is written to a cgroup that may not be ours (and after the id:
     // "already exists" comes first).
     std::string cgroups_path = cgroups_path_or(b.config, "/myrt/" + id);
-    if (cgroup->populated()) {
+    // The directories already there are not ours to remove; and only they can hold anyone
+    // (usually none is: no lookup of cgroup.procs then).
+    std::map<std::string, std::string> cgroup_paths = cgroup->paths();
+    std::vector<std::string> cgroup_missing;
+    for (const auto& [controllers, path] : cgroup_paths)
+        if (::access(path.c_str(), F_OK) < 0) cgroup_missing.push_back(path);
+    if (cgroup_missing.size() < cgroup_paths.size() && cgroup->populated()) {
         if (!(ns.clone_flags & CLONE_NEWPID))
             throw Error("linux.cgroupsPath \"" + cgroups_path +
                             "\": the cgroup already holds processes; a container without a pid "
@@ -386,9 +392,8 @@ pid_t Runtime::create_from(const std::string& id, const CreateOptions& options, 
     // delete --force can end it whatever point this create is killed at.
     spec::ContainerRecord record = first_record(id, b, options_.systemd_cgroup);
     record.systemd_user = options_.systemd_cgroup && options_.rootless_cgroups;
-    record.cgroup_paths = cgroup->paths();
-    for (const auto& [controllers, path] : record.cgroup_paths)
-        if (::access(path.c_str(), F_OK) < 0) record.cgroup_owned.push_back(path);
+    record.cgroup_paths = std::move(cgroup_paths);
+    record.cgroup_owned = std::move(cgroup_missing);
     dir.create_recovery(record);
     if (net.slirp) add_slirp_resolv_conf(b.config, dir.path());
     std::string fifo = dir.file("exec.fifo");
@@ -446,7 +451,11 @@ pid_t Runtime::create_from(const std::string& id, const CreateOptions& options, 
     std::vector<int> helpers;
     UniqueFd userns_fd;
     spec::State creating = state_of(id, "creating", pid, b);
-    std::string creating_json = spec::to_json(creating, false);
+    const auto& hooks = b.config.hooks;
+    bool any_hooks = hooks && (!hooks->prestart.empty() || !hooks->createRuntime.empty() ||
+                               !hooks->createContainer.empty() || !hooks->startContainer.empty());
+    // init needs the state only for the hooks it runs (createContainer, startContainer).
+    std::string creating_json = any_hooks ? spec::to_json(creating, false) : std::string();
     sync.send(SyncType::go, creating_json);
     for (;;) {
         SyncMessage m = receive_or_explain(sync, pid, guard, b.config);
