@@ -84,6 +84,7 @@ int print_list(Runtime& rt, const std::string& format, bool quiet) {
                                .bundle = r.state.bundle,
                                .rootfs = r.rootfs,
                                .created = r.created,
+                               .annotations = r.state.annotations,
                                .owner = owner_name(r.owner)});
         }
         out = spec::list_to_json(entries) + "\n";

@@ -44,6 +44,7 @@ void fields(V& v, S& e) {
     v.req("bundle", e.bundle);
     v.req("rootfs", e.rootfs);
     v.req("created", e.created);
+    v.opt("annotations", e.annotations);
     v.req("owner", e.owner);
 }
 

@@ -53,8 +53,8 @@ std::string to_json(const ContainerRecord& record);
 // Throws ParseError naming the path of a malformed member.
 ContainerRecord parse_record(std::string_view json);
 
-// One container in `list --format json`, in runc's shape (runc's containerState, without
-// its annotations, which myrt has never listed).
+// One container in `list --format json`, in runc's shape (runc's containerState, its
+// members in its order).
 struct ListEntry {
     std::string ociVersion;
     std::string id;
@@ -62,8 +62,9 @@ struct ListEntry {
     std::string status;
     std::string bundle;
     std::string rootfs;
-    std::string created;  // RFC 3339
-    std::string owner;    // "root" or the uid
+    std::string created;    // RFC 3339
+    StringMap annotations;  // the config's; omitted when there are none (runc's omitempty)
+    std::string owner;      // "root" or the uid
 };
 
 // The compact array ("[]" when empty); strings made valid UTF-8, as in runc's output.

@@ -148,6 +148,8 @@ test_list_formats() {
 	a=$(cid lista)
 	b=$(cid listb)
 	create_ok "$a"
+	# b has annotations: listed with them, as runc lists them (a has none: no member).
+	cfg '.annotations = {"org.example.k": "v \"q\"", "org.example.empty": ""}'
 	create_ok "$b"
 	start_ok "$b"
 	wait_for_status "$b" running
@@ -160,6 +162,12 @@ test_list_formats() {
 	assert_eq running "$(jq -r --arg id "$b" '.[] | select(.id == $id) | .status' <<<"$js")" "list json status of $b"
 	assert_eq "$(state_field "$b" pid)" "$(jq -r --arg id "$b" '.[] | select(.id == $id) | .pid' <<<"$js")" "list json pid"
 	assert_eq "$BUNDLE" "$(jq -r --arg id "$b" '.[] | select(.id == $id) | .bundle' <<<"$js")" "list json bundle"
+	assert_eq '{"org.example.empty":"","org.example.k":"v \"q\""}' \
+		"$(jq -cS --arg id "$b" '.[] | select(.id == $id) | .annotations' <<<"$js")" "list json annotations of $b"
+	assert_eq false "$(jq --arg id "$a" '.[] | select(.id == $id) | has("annotations")' <<<"$js")" \
+		"list json of $a (no annotations) has an annotations member"
+	assert_eq '["ociVersion","id","pid","status","bundle","rootfs","created","annotations","owner"]' \
+		"$(jq -c --arg id "$b" '.[] | select(.id == $id) | keys_unsorted' <<<"$js")" "list json members, in runc's order"
 
 	local q
 	q=$(rt list --quiet 2>"$T/err") || fail "list --quiet failed: $(<"$T/err")"

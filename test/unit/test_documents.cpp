@@ -69,11 +69,13 @@ BOOST_AUTO_TEST_CASE(list_json) {
     b.pid = 0;  // stopped: still written, as runc does
     b.status = "stopped";
     b.owner = "1000";
+    b.annotations = {{"k", "v\"q"}};  // between created and owner, as runc writes them
     BOOST_TEST(list_to_json({a, b}) ==
                R"([{"ociVersion":"1.3.0","id":"c1","pid":42,"status":"running","bundle":"/b",)"
                R"("rootfs":"/b/rootfs","created":"2024-05-01T12:34:56.789012345Z","owner":"root"},)"
                R"({"ociVersion":"1.3.0","id":"c2","pid":0,"status":"stopped","bundle":"/b",)"
-               R"("rootfs":"/b/rootfs","created":"2024-05-01T12:34:56.789012345Z","owner":"1000"}])");
+               R"("rootfs":"/b/rootfs","created":"2024-05-01T12:34:56.789012345Z",)"
+               R"("annotations":{"k":"v\"q"},"owner":"1000"}])");
 }
 
 BOOST_AUTO_TEST_CASE(list_json_escapes_every_string) {
