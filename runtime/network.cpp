@@ -99,11 +99,14 @@ void slirp_api(const std::string& socket_path, const std::string& request) {
     char buf[1024];
     ssize_t n;
     while ((n = ::read(sock.get(), buf, sizeof buf)) > 0) reply.append(buf, n);
+    // slirp4netns always answers: nothing at all means it died or broke the connection off.
+    if (reply.empty())
+        throw Error("slirp4netns closed its API socket without a reply (did it exit? see "
+                    "slirp4netns.log in the container's state directory)", EPROTO);
     spec::SlirpReply r;
     try {
         r = spec::parse_slirp_reply(reply);
     } catch (const spec::ParseError& e) {
-        // An empty reply too: slirp4netns always answers, so it died or broke off.
         throw Error(e.what(), EPROTO);
     }
     if (r.failed) throw Error("slirp4netns: " + (r.desc.empty() ? "request refused" : r.desc));

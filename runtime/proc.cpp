@@ -172,35 +172,32 @@ void write_file_atomic(const std::string& path, std::string_view data, mode_t mo
     write_file_atomic_at(AT_FDCWD, path, data, mode, path);
 }
 
+void write_new_file_at(int dirfd, const std::string& name, std::string_view data, mode_t mode,
+                       const std::string& shown) {
+    UniqueFd fd(::openat(dirfd, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode));
+    if (!fd) throw_errno("open " + shown);
+    write_all_or_throw(fd.get(), data, shown);
+}
+
 void write_file_atomic_at(int dirfd, const std::string& name, std::string_view data, mode_t mode,
                           const std::string& shown) {
     std::string tmp = name + ".tmp", shown_tmp = shown + ".tmp";
-    {
-        // A leftover temporary (or a symlink planted there) is never reused or followed:
-        // O_EXCL refuses it, and it is removed for a second try. (Not removed first: that is
-        // a failed lookup on every write, and there is rarely a leftover.)
-        constexpr int kFlags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
-        UniqueFd fd(::openat(dirfd, tmp.c_str(), kFlags, mode));
-        if (!fd && errno == EEXIST) {
-            if (::unlinkat(dirfd, tmp.c_str(), 0) < 0 && errno != ENOENT)
-                throw_errno("remove " + shown_tmp);
-            fd = UniqueFd(::openat(dirfd, tmp.c_str(), kFlags, mode));
-        }
-        if (!fd) throw_errno("open " + shown_tmp);
-        write_all_or_throw(fd.get(), data, shown_tmp);
+    // A leftover temporary (or a symlink planted there) is never reused or followed: it
+    // makes the exclusive create fail, and is removed for a second try. (Not removed first:
+    // that is a failed lookup on every write, and there is rarely a leftover.)
+    try {
+        write_new_file_at(dirfd, tmp, data, mode, shown_tmp);
+    } catch (const Error& e) {
+        if (e.code() != EEXIST) throw;
+        if (::unlinkat(dirfd, tmp.c_str(), 0) < 0 && errno != ENOENT)
+            throw_errno("remove " + shown_tmp);
+        write_new_file_at(dirfd, tmp, data, mode, shown_tmp);
     }
     if (::renameat(dirfd, tmp.c_str(), dirfd, name.c_str()) < 0) {
         int err = errno;
         ::unlinkat(dirfd, tmp.c_str(), 0);
         throw_errno("rename " + shown_tmp, err);
     }
-}
-
-void write_new_file_at(int dirfd, const std::string& name, std::string_view data, mode_t mode,
-                       const std::string& shown) {
-    UniqueFd fd(::openat(dirfd, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode));
-    if (!fd) throw_errno("open " + shown);
-    write_all_or_throw(fd.get(), data, shown);
 }
 
 std::string read_file_at(int dirfd, const std::string& name, const std::string& shown,

@@ -23,53 +23,61 @@ std::string read_trimmed(const std::string& path) {
     return s;
 }
 
-// One write(2) per value: a cgroup knob takes its whole value from one write. O_TRUNC is
-// ignored by cgroupfs and keeps regular files (unit tests' fake cgroups) exact.
-void write(const std::string& dir, std::string_view file, std::string_view value) {
-    std::string path = dir + "/" + std::string(file);
-    log::Step step("cgroup.write");
-    step.field("file", path).field("value", value);
-    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC));
-    if (!fd) throw_errno("open " + path);
-    ssize_t n;
-    do {
-        n = ::write(fd.get(), value.data(), value.size());
-    } while (n < 0 && errno == EINTR);
-    if (n < 0) throw_errno("write " + path);
-    if (static_cast<size_t>(n) != value.size()) throw_errno("write " + path, EIO);
-}
+namespace {
 
-UniqueFd open_knob(const std::string& field, const std::string& dir, std::string_view file) {
-    std::string path = dir + "/" + std::string(file);
-    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC));
-    if (!fd) {
-        int err = errno;
-        throw Error(field + ": open " + path + ": " + errno_text(err), err);
-    }
-    return fd;
-}
-
-void write_knob(const std::string& field, int fd, const std::string& dir, std::string_view file,
-                std::string_view value) {
-    std::string path = dir + "/" + std::string(file);
+// One write(2) per value: a cgroup knob takes its whole value (one device rule, say) from
+// one write, whatever was written through the same open file before.
+void write_value(int fd, const std::string& path, std::string_view value) {
     log::Step step("cgroup.write");
     step.field("file", path).field("value", value);
     ssize_t n;
     do {
         n = ::write(fd, value.data(), value.size());
     } while (n < 0 && errno == EINTR);
-    int err = n < 0 ? errno : EIO;
-    if (n < 0 || static_cast<size_t>(n) != value.size())
-        throw Error(field + ": write " + path + ": " + errno_text(err), err);
+    if (n < 0) throw_errno("write " + path);
+    if (static_cast<size_t>(n) != value.size()) throw_errno("write " + path, EIO);
+}
+
+// O_TRUNC is ignored by cgroupfs and keeps regular files (unit tests' fake cgroups) exact.
+UniqueFd open_for_write(const std::string& path) {
+    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC));
+    if (!fd) throw_errno("open " + path);
+    return fd;
+}
+
+// body(), its Error named after the linux.resources field it was for.
+template <class F>
+auto for_field(const std::string& field, F&& body) {
+    try {
+        return body();
+    } catch (const Error& e) {
+        throw Error(field + ": " + e.what(), e.code());
+    }
+}
+
+std::string knob_path(const std::string& dir, std::string_view file) {
+    return dir + "/" + std::string(file);
+}
+
+}  // namespace
+
+void write(const std::string& dir, std::string_view file, std::string_view value) {
+    std::string path = knob_path(dir, file);
+    write_value(open_for_write(path).get(), path, value);
+}
+
+UniqueFd open_knob(const std::string& field, const std::string& dir, std::string_view file) {
+    return for_field(field, [&] { return open_for_write(knob_path(dir, file)); });
+}
+
+void write_knob(const std::string& field, int fd, const std::string& dir, std::string_view file,
+                std::string_view value) {
+    for_field(field, [&] { write_value(fd, knob_path(dir, file), value); });
 }
 
 void set(const std::string& field, const std::string& dir, std::string_view file,
          std::string_view value) {
-    try {
-        write(dir, file, value);
-    } catch (const Error& e) {
-        throw Error(field + ": " + e.what(), e.code());
-    }
+    for_field(field, [&] { write(dir, file, value); });
 }
 
 void field_error(const std::string& field, const std::string& why, int err) {
@@ -138,11 +146,6 @@ void pids_tree_at(int dirfd, std::vector<pid_t>& out) {
 
 // Relative to an fd of each directory: a missing cgroup (the usual case before create)
 // costs one failed lookup and no exception, and the walk below it no absolute paths.
-std::vector<pid_t> read_pids(const std::string& dir) {
-    UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    return fd ? procs_at(fd.get()) : std::vector<pid_t>{};
-}
-
 std::vector<pid_t> read_pids_tree(const std::string& dir) {
     std::vector<pid_t> pids;
     UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));

@@ -32,8 +32,8 @@ bool has(const std::string& dir, std::string_view file);
 // mkdir -p below `mount_root`, calling on_new(dir) for every directory it makes, top down.
 template <typename F>
 void make_path(const std::string& mount_root, const std::string& rel, F on_new);
-std::vector<pid_t> read_pids(const std::string& dir);
-// read_pids() of dir and of every cgroup below it (a container may make sub-cgroups).
+// The pids in cgroup.procs of dir and of every cgroup below it (a container may make
+// sub-cgroups); none when dir does not exist.
 std::vector<pid_t> read_pids_tree(const std::string& dir);
 // rmdir of dir and the cgroups below it, deepest first, each waiting (briefly) for exiting
 // processes to leave. One still busy then is left, with a warning: whatever is in it is
